@@ -1,0 +1,99 @@
+import json
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+OPERATIONS = [
+    ("register", "Register Member"),
+    ("update", "Update Member"),
+    ("issue", "Issue Card"),
+    ("replace", "Replace Card"),
+    ("report_lost", "Report Lost"),
+    ("cancel_lost", "Cancel Lost Report"),
+    ("freeze", "Freeze"),
+    ("unfreeze", "Unfreeze"),
+    ("extend", "Extend Validity"),
+    ("upgrade", "Upgrade Card Type"),
+    ("close", "Close Card"),
+    ("expire", "Expire Card"),
+    ("reset_pin", "Reset PIN"),
+    ("merge", "Merge Members"),
+    ("import", "Import"),
+]
+
+
+class MemberOperationLog(models.Model):
+    """Append-only trail of every member and card operation.
+
+    Nobody edits or deletes a line through the ORM, superuser included; lines
+    are created by the services of the suite (with sudo, after their own
+    access checks), never typed by users.
+    """
+
+    _name = "member.operation.log"
+    _description = "Member Operation Log"
+    _order = "id desc"
+    _rec_name = "operation"
+
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="Operator", required=True, readonly=True, ondelete="restrict"
+    )
+    company_id = fields.Many2one(
+        "res.company", string="Store", required=True, readonly=True, index=True,
+        ondelete="restrict",
+    )
+    operation = fields.Selection(OPERATIONS, required=True, readonly=True, index=True)
+    card_id = fields.Many2one(
+        "member.card", string="Card", readonly=True, index=True, ondelete="restrict"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Member", readonly=True, index=True, ondelete="restrict"
+    )
+    card_number = fields.Char(readonly=True, help="Card number at the time of the operation.")
+    member_number = fields.Char(readonly=True, help="Member number at the time of the operation.")
+    old_values = fields.Text(string="Before", readonly=True)
+    new_values = fields.Text(string="After", readonly=True)
+    reason = fields.Text(readonly=True)
+    res_model = fields.Char(string="Source Model", readonly=True)
+    res_id = fields.Many2oneReference(string="Source Record", model_field="res_model", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise UserError(self.env._("Operation log lines are written by the system only."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        raise UserError(self.env._("The operation log cannot be changed."))
+
+    def unlink(self):
+        raise UserError(self.env._("The operation log cannot be deleted."))
+
+    @api.model
+    def _record(self, operation, card=None, partner=None, before=None, after=None, reason=None,
+                source=None):
+        """Append one log line for an operation done by the current user in
+        the current company (the store where it happened)."""
+        partner = partner or (card.partner_id if card else None)
+        vals = {
+            "operation": operation,
+            "user_id": self.env.uid,
+            "company_id": self.env.company.id,
+            "card_id": card.id if card else False,
+            "partner_id": partner.id if partner else False,
+            "card_number": card.name if card else False,
+            "member_number": partner.member_number if partner else False,
+            "old_values": self._dump(before),
+            "new_values": self._dump(after),
+            "reason": reason or False,
+        }
+        if source:
+            vals.update(res_model=source._name, res_id=source.id)
+        return self.sudo().create(vals)
+
+    @api.model
+    def _dump(self, values):
+        if not values:
+            return False
+        return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,347 @@
+import datetime
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..tools import lunar, phone
+
+
+class ResPartner(models.Model):
+    """Member profile on the contact. Members belong to the chain (no
+    company), so every store finds them; the registering store is kept."""
+
+    _inherit = "res.partner"
+
+    is_member = fields.Boolean(string="Member", index=True, tracking=True)
+    member_number = fields.Char(copy=False, index=True, tracking=True, readonly=True)
+    member_mobile = fields.Char(
+        string="Member Mobile", copy=False, index=True, tracking=True,
+        help="Normalised to international form (+86…); unique among active members.",
+    )
+    member_gender = fields.Selection(
+        [("male", "Male"), ("female", "Female"), ("other", "Other")], string="Gender"
+    )
+    birthday_calendar = fields.Selection(
+        [("solar", "Solar (Gregorian)"), ("lunar", "Lunar (农历)")],
+        string="Birthday Calendar", default="solar", required=True,
+    )
+    birthday = fields.Date(
+        help="Solar birthday. A 29 February birthday is celebrated on 28 February in common years."
+    )
+    birthday_lunar_month = fields.Integer(string="Lunar Month")
+    birthday_lunar_day = fields.Integer(string="Lunar Day")
+    birthday_lunar_leap = fields.Boolean(
+        string="Leap Month",
+        help="Born in a leap month (闰月). In years without that leap month the birthday is "
+        "celebrated in the regular month of the same number.",
+    )
+    next_birthday = fields.Date(compute="_compute_next_birthday", string="Next Birthday")
+    birthday_this_month = fields.Boolean(
+        compute="_compute_birthday_this_month", search="_search_birthday_this_month",
+        string="Birthday This Month",
+    )
+    member_register_company_id = fields.Many2one(
+        "res.company", string="Registering Store", tracking=True, ondelete="restrict"
+    )
+    member_source = fields.Selection(
+        [("counter", "Counter"), ("call_centre", "Call Centre"), ("portal", "Portal"),
+         ("import", "Import"), ("api", "API")],
+        string="Registration Source", default="counter",
+    )
+    member_register_date = fields.Date(string="Registration Date")
+    member_referrer_id = fields.Many2one(
+        "res.partner", string="Referred By", domain=[("is_member", "=", True)], ondelete="set null"
+    )
+    member_level_id = fields.Many2one(
+        "member.level", string="Level", tracking=True, index=True, ondelete="restrict"
+    )
+    member_card_ids = fields.One2many("member.card", "partner_id", string="Member Cards")
+    member_card_count = fields.Integer(compute="_compute_member_card_count", string="Cards")
+    member_log_count = fields.Integer(compute="_compute_member_log_count", string="Operations")
+    sms_consent = fields.Boolean(
+        string="Marketing SMS Consent", tracking=True,
+        help="Separate consent to marketing SMS (PIPL). Service messages do not need it.",
+    )
+    sms_consent_date = fields.Datetime(string="Consent Date", readonly=True)
+    sms_optout_date = fields.Datetime(string="Opt-out Date", readonly=True)
+    member_merged_into_id = fields.Many2one(
+        "res.partner", string="Merged Into", readonly=True, copy=False, index="btree_not_null"
+    )
+
+    _member_number_unique = models.UniqueIndex(
+        "(member_number) WHERE member_number IS NOT NULL",
+        "This member number is already used by another member of the chain.",
+    )
+    _member_mobile_unique = models.UniqueIndex(
+        "(member_mobile) WHERE member_mobile IS NOT NULL AND is_member AND active",
+        "This mobile number already belongs to another active member.",
+    )
+
+    @api.depends("birthday", "birthday_calendar", "birthday_lunar_month", "birthday_lunar_day",
+                 "birthday_lunar_leap")
+    @api.depends_context("company")
+    def _compute_next_birthday(self):
+        today = self.env.company._member_local_today()
+        for partner in self:
+            partner.next_birthday = partner._next_birthday_from(today)
+
+    def _next_birthday_from(self, from_date):
+        self.ensure_one()
+        if self.birthday_calendar == "lunar" and self.birthday_lunar_month and self.birthday_lunar_day:
+            return lunar.next_solar_birthday_lunar(
+                self.birthday_lunar_month, self.birthday_lunar_day, self.birthday_lunar_leap,
+                from_date,
+            )
+        if self.birthday_calendar == "solar" and self.birthday:
+            return lunar.next_solar_birthday_solar(self.birthday, from_date)
+        return False
+
+    @api.depends_context("company")
+    def _compute_birthday_this_month(self):
+        start, end = self._current_month_bounds()
+        for partner in self:
+            partner.birthday_this_month = bool(
+                partner._next_birthday_from(start)
+                and start <= partner._next_birthday_from(start) <= end
+            )
+
+    def _current_month_bounds(self):
+        today = self.env.company._member_local_today()
+        start = today.replace(day=1)
+        return start, start + relativedelta(months=1, days=-1)
+
+    def _search_birthday_this_month(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            return NotImplemented
+        positive = (operator == "=") == value
+        start, end = self._current_month_bounds()
+        # Solar: same month; a 29 February birthday counts in February.
+        # Lunar: the (month, day, leap) combinations celebrated this month.
+        combos = lunar.lunar_combos_in_range(start, end)
+        lunar_domain = [("id", "=", 0)]
+        if combos:
+            query = """
+                SELECT id FROM res_partner
+                 WHERE birthday_calendar = 'lunar'
+                   AND (birthday_lunar_month, birthday_lunar_day, COALESCE(birthday_lunar_leap, FALSE))
+                       IN %s
+            """
+            self.env.cr.execute(query, [tuple(combos)])
+            lunar_domain = [("id", "in", [row[0] for row in self.env.cr.fetchall()])]
+        self.env.cr.execute(
+            """SELECT id FROM res_partner
+                WHERE birthday_calendar = 'solar' AND EXTRACT(MONTH FROM birthday) = %s""",
+            [start.month],
+        )
+        solar_ids = [row[0] for row in self.env.cr.fetchall()]
+        domain = ["|", ("id", "in", solar_ids), *lunar_domain]
+        return domain if positive else ["!", *domain]
+
+    def _compute_member_card_count(self):
+        groups = self.env["member.card"]._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.member_card_count = counts.get(partner.id, 0)
+
+    def _compute_member_log_count(self):
+        groups = self.env["member.operation.log"]._read_group(
+            [("partner_id", "in", self._member_identity_ids())], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            ids = partner._member_identity_ids()
+            partner.member_log_count = sum(counts.get(pid, 0) for pid in ids)
+
+    def _member_identity_ids(self):
+        """This member's ids plus those of the members merged into it."""
+        merged = self.with_context(active_test=False).search(
+            [("member_merged_into_id", "in", self.ids)]
+        ) if self.ids else self.browse()
+        return self.ids + merged.ids
+
+    @api.constrains("birthday_calendar", "birthday_lunar_month", "birthday_lunar_day")
+    def _check_lunar_birthday(self):
+        for partner in self:
+            if partner.birthday_calendar != "lunar":
+                continue
+            if not (1 <= partner.birthday_lunar_month <= 12 and 1 <= partner.birthday_lunar_day <= 30):
+                raise ValidationError(
+                    self.env._("A lunar birthday needs a month from 1 to 12 and a day from 1 to 30.")
+                )
+
+    @api.constrains("birthday")
+    def _check_birthday(self):
+        today = datetime.date.today()
+        for partner in self:
+            if partner.birthday and (
+                partner.birthday > today or partner.birthday.year < today.year - 130
+            ):
+                raise ValidationError(self.env._("The birthday %s is not plausible.", partner.birthday))
+
+    @api.constrains("member_referrer_id")
+    def _check_referrer(self):
+        for partner in self:
+            if partner.member_referrer_id == partner:
+                raise ValidationError(self.env._("A member cannot refer themselves."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._prepare_member_vals(vals)
+        partners = super().create(vals_list)
+        for partner in partners.filtered("is_member"):
+            partner._check_mobile_free()
+            self.env["member.operation.log"]._record(
+                "register", partner=partner,
+                after={"member_number": partner.member_number, "source": partner.member_source},
+            )
+        return partners
+
+    def write(self, vals):
+        vals = dict(vals)
+        self._prepare_member_vals(vals, records=self)
+        new_members = self.filtered(lambda p: not p.is_member) if vals.get("is_member") else self.browse()
+        res = super().write(vals)
+        for partner in new_members.filtered(lambda p: p.is_member and not p.member_number):
+            partner.member_number = self._next_member_number()
+        for partner in new_members.filtered("is_member"):
+            partner.member_register_company_id = partner.member_register_company_id or self.env.company
+            self.env["member.operation.log"]._record(
+                "register", partner=partner,
+                after={"member_number": partner.member_number, "source": partner.member_source},
+            )
+        if {"member_mobile", "is_member", "active"} & set(vals):
+            for partner in self.filtered("is_member"):
+                partner._check_mobile_free()
+        return res
+
+    def _prepare_member_vals(self, vals, records=None):
+        """Normalise the member fields of ``vals`` and number new members."""
+        if vals.get("member_mobile"):
+            vals["member_mobile"] = self._normalize_member_mobile(vals["member_mobile"])
+        if "sms_consent" in vals:
+            now = fields.Datetime.now()
+            vals["sms_consent_date" if vals["sms_consent"] else "sms_optout_date"] = now
+        if vals.get("is_member") and records is None and self.env.context.get("import_file"):
+            vals.setdefault("member_source", "import")
+        if vals.get("is_member"):
+            vals.setdefault("member_register_date", fields.Date.context_today(self))
+            if records is None:
+                vals.setdefault("member_register_company_id", self.env.company.id)
+                if not vals.get("member_number"):
+                    vals["member_number"] = self._next_member_number()
+
+    @api.model
+    def _next_member_number(self):
+        prefix = self.env["ir.config_parameter"].sudo().get_param("member_base.member_number_prefix", "")
+        return (prefix or "") + self.env["ir.sequence"].sudo().next_by_code("member.number")
+
+    @api.model
+    def _member_country_code(self):
+        return self.env["ir.config_parameter"].sudo().get_param("member_base.phone_country_code", "86")
+
+    @api.model
+    def _normalize_member_mobile(self, raw):
+        try:
+            return phone.normalize_phone(raw, default_country_code=self._member_country_code())
+        except phone.PhoneError as error:
+            raise ValidationError(self.env._("%s is not a valid mobile number.", raw)) from error
+
+    def _check_mobile_free(self):
+        """A friendly message before the unique index would refuse it."""
+        self.ensure_one()
+        if not self.member_mobile or not self.active:
+            return
+        other = self.sudo().search(
+            [("member_mobile", "=", self.member_mobile), ("is_member", "=", True),
+             ("id", "!=", self.id)], limit=1,
+        )
+        if other:
+            raise ValidationError(
+                self.env._(
+                    "Mobile %(mobile)s already belongs to member %(number)s.",
+                    mobile=self.member_mobile, number=other.member_number or other.display_name,
+                )
+            )
+
+    @api.model
+    def get_import_templates(self):
+        if self.env.context.get("default_is_member"):
+            return [{
+                "label": self.env._("Import Template for Members and Cards"),
+                "template": "/member_base/static/xls/member_import_template.xlsx",
+            }]
+        return super().get_import_templates()
+
+    def action_view_member_cards(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("member_base.action_member_card")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_view_member_log(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "member_base.action_member_operation_log"
+        )
+        action["domain"] = [("partner_id", "in", self._member_identity_ids())]
+        action["context"] = {}
+        return action
+
+    def action_issue_card(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "member.card.issue",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }
+
+    @api.model
+    def _member_merge(self, sources, destination, reason):
+        """Merge ``sources`` into ``destination``; see member.merge."""
+        if not self.env.user.has_group("member_base.group_member_manager"):
+            raise UserError(self.env._("Only managers can merge members."))
+        if not (reason or "").strip():
+            raise UserError(self.env._("Please give a reason for the merge."))
+        if not sources or not destination:
+            raise UserError(self.env._("Choose the member to keep and at least one other member."))
+        if destination in sources:
+            raise UserError(self.env._("A member cannot be merged into itself."))
+        everyone = sources | destination
+        if not all(everyone.mapped("is_member")) or not all(everyone.mapped("active")):
+            raise UserError(self.env._("Only active members can be merged."))
+        if any(partner.member_merged_into_id for partner in everyone):
+            raise UserError(self.env._("One of these members was already merged."))
+        Log = self.env["member.operation.log"]
+        for source in sources:
+            cards = source.member_card_ids
+            before = {
+                "member_number": source.member_number,
+                "cards": cards.mapped("name"),
+                "into": destination.member_number,
+            }
+            values = {"active": False, "member_merged_into_id": destination.id}
+            mobile = source.member_mobile
+            source.sudo().write(values)
+            cards.sudo().write({"partner_id": destination.id})
+            if mobile and not destination.member_mobile:
+                destination.sudo().member_mobile = mobile
+            if source.member_level_id and (
+                not destination.member_level_id
+                or destination.member_level_id.sequence < source.member_level_id.sequence
+            ):
+                destination.sudo().member_level_id = source.member_level_id
+            Log._record(
+                "merge", partner=destination, before=before,
+                after={"member_number": destination.member_number,
+                       "cards": destination.member_card_ids.mapped("name")},
+                reason=reason,
+            )
+        return True
