@@ -465,6 +465,11 @@ class MemberCard(models.Model):
                 "not work)."
             ),
             "bad_uid": self.env._("This chip UID is not valid."),
+            "bad_track": self.env._("The card stripe holds no valid card number."),
+            "track_mismatch": self.env._(
+                "The two tracks of the card disagree: the card may be forged or damaged."
+            ),
+            "no_secret": self.env._("E-card codes cannot be checked: the database has no secret."),
         }
         return messages.get(code) or self.env._("The card data could not be read.")
 
@@ -495,27 +500,29 @@ class MemberCard(models.Model):
 
     @api.model
     def _find_card(self, read):
+        """Try each reading of the scanned data in order (best first) in the
+        field it belongs to; the first card found wins."""
         Card = self.sudo().with_context(active_test=False)
-        values = [read.value, *read.candidates]
-        if read.kind == "qr":
-            return Card.browse(int(read.value)).exists()
-        if read.kind == "phone":
-            partner = self.env["res.partner"].sudo().search(
-                [("member_mobile", "=", read.value), ("is_member", "=", True)], limit=1
-            )
-            cards = partner.member_card_ids.sorted(lambda c: (c.state != "active", -c.id))
-            return cards[:1]
-        if read.kind == "uid":
-            return Card.search([("chip_uid", "in", values)], limit=1)
-        card = Card.search([("name", "in", values)], limit=1)
-        if not card and read.kind == "number":
-            card = Card.search([("chip_uid", "in", values)], limit=1)
-            if not card:
-                partner = self.env["res.partner"].sudo().search(
-                    [("member_mobile", "in", values), ("is_member", "=", True)], limit=1
-                )
-                card = partner.member_card_ids.sorted(lambda c: (c.state != "active", -c.id))[:1]
-        return card
+        readings = read.readings or ((read.kind, read.value),)
+        for kind, value in readings:
+            if kind == "qr":
+                card = Card.browse(int(value)).exists()
+            elif kind == "phone":
+                card = Card.search([("name", "=", value)], limit=1)
+                if not card:
+                    partner = self.env["res.partner"].sudo().search(
+                        [("member_mobile", "=", value), ("is_member", "=", True)], limit=1
+                    )
+                    card = partner.member_card_ids.sorted(
+                        lambda c: (c.state != "active", -c.id)
+                    )[:1]
+            elif kind == "uid":
+                card = Card.search([("chip_uid", "=", value)], limit=1)
+            else:
+                card = Card.search([("name", "=", value)], limit=1)
+            if card:
+                return card
+        return Card.browse()
 
     def _check_usable(self, company=None):
         """Refuse a card that cannot be used now, with the reason."""

@@ -1,0 +1,27 @@
+{
+    "name": "Chain Membership Wallet",
+    "summary": "Stored value, points, counted packages and timed consumption on ledgers "
+    "that cannot be overdrawn or posted twice",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Membership",
+    "license": "LGPL-3",
+    "author": "Chain Member Suite",
+    "website": "https://example.com/chain-member",
+    "depends": ["member_base", "account", "product"],
+    "external_dependencies": {"python": ["openpyxl"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/member_wallet_rules.xml",
+        "data/ir_cron_data.xml",
+        "views/member_wallet_move_views.xml",
+        "views/member_wallet_views.xml",
+        "views/member_topup_rule_views.xml",
+        "views/member_wallet_reconciliation_views.xml",
+        "views/member_card_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizard/member_wallet_operation_views.xml",
+        "views/member_wallet_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+}

@@ -1,0 +1,108 @@
+from odoo import api, fields, models
+
+
+class MemberCard(models.Model):
+    _inherit = "member.card"
+
+    wallet_id = fields.Many2one(
+        "member.wallet", compute="_compute_wallet_id", string="Wallet",
+        help="Linked and supplementary cards use their parent card's wallet.",
+    )
+    balance = fields.Monetary(compute="_compute_balances", string="Stored Value")
+    principal = fields.Monetary(compute="_compute_balances", string="Paid-in Value")
+    bonus = fields.Monetary(compute="_compute_balances", string="Bonus Value")
+    points = fields.Integer(compute="_compute_balances", string="Points")
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_balances", string="Wallet Currency"
+    )
+
+    def _compute_wallet_id(self):
+        Wallet = self.env["member.wallet"].sudo()
+        for card in self:
+            main = card._wallet_card()
+            card.wallet_id = Wallet.search([("card_id", "=", main.id)], limit=1) if main.id else False
+
+    def _compute_balances(self):
+        for card in self:
+            wallet = card.wallet_id.sudo()
+            card.balance = wallet.balance
+            card.principal = wallet.principal
+            card.bonus = wallet.bonus
+            card.points = wallet.points
+            card.currency_id = wallet.currency_id or self.env.company.root_id.currency_id
+
+    def _wallet_card(self):
+        """The card whose wallet this card spends from."""
+        self.ensure_one()
+        if self.type_id.draws_on_parent and self.parent_id:
+            return self.parent_id
+        return self
+
+    def _get_wallet(self):
+        """The wallet this card spends from, created on first use."""
+        self.ensure_one()
+        main = self._wallet_card()
+        Wallet = self.env["member.wallet"].sudo()
+        wallet = Wallet.search([("card_id", "=", main.id)], limit=1)
+        if not wallet:
+            wallet = Wallet.create({
+                "card_id": main.id,
+                "currency_id": self.env.company.root_id.currency_id.id,
+            })
+        return wallet.with_env(self.env)
+
+    def _do_operation(self, operation, reason=None, **params):
+        result = super()._do_operation(operation, reason=reason, **params)
+        if operation == "activate" and not self.type_id.draws_on_parent:
+            self._get_wallet()
+        return result
+
+    def _move_to_replacement(self, new_card):
+        """The wallet follows the member to the new card, with a transfer
+        posting that records it (balances unchanged)."""
+        super()._move_to_replacement(new_card)
+        wallet = self.env["member.wallet"].sudo().search([("card_id", "=", self.id)], limit=1)
+        if not wallet:
+            return
+        wallet._lock()
+        wallet.with_context(member_wallet_service=True).write({"card_id": new_card.id})
+        wallet._post("transfer", [], card=new_card, note=self.env._(
+            "Card %(old)s replaced by %(new)s", old=self.name, new=new_card.name
+        ))
+
+    def action_view_wallet_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("member_wallet.action_member_wallet_move")
+        action["domain"] = [("wallet_id", "=", self.wallet_id.id)]
+        action["context"] = {}
+        return action
+
+    def _action_open_wallet_operation(self, operation):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "member.wallet.operation",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_card_id": self.id, "default_operation": operation},
+        }
+
+    def action_wallet_topup(self):
+        return self._action_open_wallet_operation("topup")
+
+    def action_wallet_consume(self):
+        return self._action_open_wallet_operation("consume")
+
+    def action_wallet_withdraw(self):
+        return self._action_open_wallet_operation("withdraw")
+
+    def action_wallet_adjust(self):
+        return self._action_open_wallet_operation("adjust")
+
+    @api.model
+    def lookup_card(self, raw):
+        result = super().lookup_card(raw)
+        wallet = self.browse(result["card_id"])._get_wallet().sudo()
+        result.update(balance=wallet.balance, principal=wallet.principal, bonus=wallet.bonus,
+                      points=wallet.points)
+        return result
