@@ -144,7 +144,7 @@ class MemberCard(models.Model):
         for card in self:
             if card.type_id.draws_on_parent and not card.parent_id:
                 raise ValidationError(
-                    self.env._("A %s card needs a parent card.", card.type_id.display_name)
+                    self.env._("Cards of type %s need a parent card.", card.type_id.display_name)
                 )
             if card.parent_id and (card.parent_id == card or card.parent_id.parent_id):
                 raise ValidationError(
@@ -265,14 +265,15 @@ class MemberCard(models.Model):
         if not self.env.su and not self.env.user.has_group(group):
             raise AccessError(
                 self.env._(
-                    "You are not allowed to %(operation)s card %(number)s: ask a store manager.",
+                    "You are not allowed to do “%(operation)s” on card %(number)s: ask a store "
+                    "manager.",
                     operation=self._operation_label(operation), number=self.name,
                 )
             )
         if self.state not in from_states:
             raise UserError(
                 self.env._(
-                    "Card %(number)s is %(state)s: it cannot be %(operation)s now.",
+                    "“%(operation)s” is not possible on card %(number)s in state “%(state)s”.",
                     number=self.name,
                     state=self._state_label(self.state),
                     operation=self._operation_label(operation),
@@ -469,7 +470,7 @@ class MemberCard(models.Model):
             "track_mismatch": self.env._(
                 "The two tracks of the card disagree: the card may be forged or damaged."
             ),
-            "no_secret": self.env._("E-card codes cannot be checked: the database has no secret."),
+            "no_secret": self.env._("E-card codes are not set up: contact your administrator."),
         }
         return messages.get(code) or self.env._("The card data could not be read.")
 

@@ -307,7 +307,7 @@ class ResPartner(models.Model):
     def _member_merge(self, sources, destination, reason):
         """Merge ``sources`` into ``destination``; see member.merge."""
         if not self.env.user.has_group("member_base.group_member_manager"):
-            raise UserError(self.env._("Only managers can merge members."))
+            raise UserError(self.env._("Only store managers can merge members."))
         if not (reason or "").strip():
             raise UserError(self.env._("Please give a reason for the merge."))
         if not sources or not destination:

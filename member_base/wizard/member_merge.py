@@ -42,8 +42,8 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         if any(partner.is_member for partner in partners):
             raise UserError(
                 self.env._(
-                    "Members are merged with Members > Merge Members, which keeps their cards "
-                    "and operation log truthful."
+                    "Members are merged with the “Merge Members” action of the member list, which "
+                    "keeps their cards and operation log consistent."
                 )
             )
         return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
