@@ -22,6 +22,7 @@
         "wizard/member_wallet_operation_views.xml",
         "views/member_wallet_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/member_wallet_demo.xml"],
+    "post_init_hook": "_create_missing_wallets",
     "installable": True,
 }
