@@ -6,7 +6,7 @@ from . import wizard
 def _create_missing_wallets(env):
     """Give every issued main card a wallet (cards issued before this addon
     was installed), in one statement."""
-    currency = env.company.root_id.currency_id
+    currency = env.company.currency_id
     env.cr.execute(
         """
         INSERT INTO member_wallet (card_id, partner_id, currency_id, principal, bonus, balance,

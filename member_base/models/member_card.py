@@ -492,7 +492,9 @@ class MemberCard(models.Model):
             )
         except card_data.CardDataError as error:
             raise UserError(self._card_data_message(error)) from error
-        card = self._find_card(read)
+        # the search runs as superuser (cards belong to the chain); what is
+        # returned is the caller's record, with the caller's rights
+        card = self._find_card(read).with_env(self.env)
         if not card:
             raise UserError(self.env._("No member card matches %s.", read.value))
         if usable:

@@ -98,7 +98,7 @@ class MemberCardType(models.Model):
         "Empty: every store of the chain.",
     )
     currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.root_id.currency_id, required=True
+        "res.currency", default=lambda self: self.env.company.currency_id, required=True
     )
     card_count = fields.Integer(compute="_compute_card_count", string="Cards")
 

@@ -29,7 +29,7 @@ class MemberCard(models.Model):
             card.principal = wallet.principal
             card.bonus = wallet.bonus
             card.points = wallet.points
-            card.currency_id = wallet.currency_id or self.env.company.root_id.currency_id
+            card.currency_id = wallet.currency_id or self.env.company.currency_id
 
     def _wallet_card(self):
         """The card whose wallet this card spends from."""
@@ -47,7 +47,7 @@ class MemberCard(models.Model):
         if not wallet:
             wallet = Wallet.create({
                 "card_id": main.id,
-                "currency_id": self.env.company.root_id.currency_id.id,
+                "currency_id": self.env.company.currency_id.id,
             })
         return wallet.with_env(self.env)
 

@@ -17,7 +17,7 @@ class MemberTopupRule(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.root_id.currency_id, required=True
+        "res.currency", default=lambda self: self.env.company.currency_id, required=True
     )
     min_amount = fields.Monetary(string="Top-up From", required=True, help="Pay at least this much…")
     bonus_amount = fields.Monetary(string="Bonus", help="…and get this much more.")

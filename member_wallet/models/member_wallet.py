@@ -36,7 +36,7 @@ class MemberWallet(models.Model):
     )
     currency_id = fields.Many2one(
         "res.currency", required=True, readonly=True,
-        default=lambda self: self.env.company.root_id.currency_id,
+        default=lambda self: self.env.company.currency_id,
     )
     principal = fields.Monetary(string="Principal", readonly=True, default=0.0)
     bonus = fields.Monetary(string="Bonus", readonly=True, default=0.0)
@@ -91,7 +91,7 @@ class MemberWallet(models.Model):
     def _parse_amount(self, value, maximum=None, allow_zero=False):
         """``value`` as a positive Decimal in the currency's precision, or a
         translated error (zero, negative, NaN, text, too many decimals, absurd)."""
-        currency = self.env.company.root_id.currency_id
+        currency = self.env.company.currency_id
         maximum = maximum if maximum is not None else float(self._param("max_amount", 100000))
         try:
             return amount_tools.parse_amount(

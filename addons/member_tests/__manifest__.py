@@ -1,0 +1,12 @@
+{
+    "name": "Chain Membership: cross-addon tests",
+    "summary": "Test-only addon: tests that span several addons of the suite (never install in production)",
+    "version": "19.0.1.0.0",
+    "category": "Hidden/Tests",
+    "license": "LGPL-3",
+    "author": "Chain Member Suite",
+    "website": "https://example.com/chain-member",
+    "depends": ["member_base", "member_wallet"],
+    "data": [],
+    "installable": True,
+}
