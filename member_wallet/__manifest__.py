@@ -18,6 +18,7 @@
         "views/member_topup_rule_views.xml",
         "views/member_wallet_reconciliation_views.xml",
         "views/member_card_views.xml",
+        "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/member_wallet_operation_views.xml",
         "views/member_wallet_menus.xml",

@@ -1,0 +1,31 @@
+from odoo import fields, models
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    member_wallet_ids = fields.One2many("member.wallet", "partner_id", string="Wallets")
+    member_balance = fields.Monetary(
+        compute="_compute_member_balance", string="Stored Value",
+        currency_field="member_currency_id",
+    )
+    member_points = fields.Integer(compute="_compute_member_balance", string="Points")
+    member_currency_id = fields.Many2one("res.currency", compute="_compute_member_balance")
+
+    def _compute_member_balance(self):
+        groups = self.env["member.wallet"].sudo()._read_group(
+            [("partner_id", "in", self.ids)], ["partner_id"], ["balance:sum", "points:sum"]
+        )
+        totals = {partner.id: (balance, points) for partner, balance, points in groups}
+        for partner in self:
+            balance, points = totals.get(partner.id, (0.0, 0))
+            partner.member_balance = balance
+            partner.member_points = points
+            partner.member_currency_id = self.env.company.currency_id
+
+    def action_view_member_wallets(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("member_wallet.action_member_wallet")
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {}
+        return action
