@@ -714,6 +714,13 @@ class LogScan:
                 self.warnings_ours.append(rec)
 
 
+def failing_test_id(msg: str) -> str:
+    """'FAIL: Subtest TestX.test_y (a=1)' -> 'TestX.test_y'; 'ERROR: setUpClass (...)' as is."""
+    desc = re.sub(r"^(FAIL|ERROR): ", "", msg).strip()
+    match = re.match(r"^(?:Subtest )?(\w+\.\w+)(?: \(.*\))?$", desc)
+    return match[1] if match else desc
+
+
 def unique(records: list[Record], skip: list[Record] = ()) -> list[Record]:
     """Records in order, each once, without those already reported in `skip`."""
     seen = {id(rec) for rec in skip}
@@ -1013,15 +1020,35 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         failed = errors = total = 0
     else:
         failed, errors, total = scan.report
-    skipped = min(scan.skipped, total)
-    phase.failed = failed + errors
-    phase.skipped = skipped
-    phase.passed = max(total - failed - errors - skipped, 0)
-    phase.detail = (
-        f"{total} tests: {phase.passed} passed, {failed} failed, {errors} errors, {skipped} skipped"
-    )
+    # Odoo counts each failing subtest, and errors of setUpClass that ran no test at all:
+    # count failing tests (methods) instead, so that passed + failed + skipped = total.
+    by_test: dict[tuple[str, str], list[Record]] = {}
     for rec in scan.failing_tests:
-        problems.append(rec.short())
+        by_test.setdefault((rec.logger, failing_test_id(rec.msg)), []).append(rec)
+    failing = set(by_test)
+    failing_methods = {f for f in failing if re.fullmatch(r"\w+\.\w+", f[1])}
+    if not failing and failed + errors:
+        failing = {f"unnamed failure {i}" for i in range(failed + errors)}
+    skipped = min(scan.skipped, total)
+    phase.failed = len(failing)
+    phase.skipped = skipped
+    phase.passed = max(total - len(failing_methods) - skipped, 0)
+    phase.detail = (
+        f"{total} tests: {phase.passed} passed, {phase.failed} failed, {skipped} skipped"
+        + (f" (Odoo: {failed} failures, {errors} errors)" if failed + errors else "")
+    )
+    test_lines = set()
+    for (logger, test_id), recs in by_test.items():
+        module = logger.removeprefix("odoo.addons.").split(".")[0]
+        subtests = sum(1 for r in recs if " Subtest " in f" {r.msg}")
+        line = f"{recs[0].msg.split(':')[0]}: {module} {test_id}" + (
+            f" ({subtests} failing subtests)" if subtests else ""
+        )
+        tail = [x.strip() for x in recs[0].lines[1:] if x.strip()]
+        line += f" | {tail[-1]}" if tail else ""
+        line = line if len(line) <= 200 else line[:199] + "…"
+        test_lines.add(line)
+        problems.append(line)
     for rec in unique(
         scan.errors_ours + scan.errors_tests + scan.criticals, skip=scan.install_failures
     ):
@@ -1035,7 +1062,6 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
     elif total == 0:
         phase.notes.append(f"Odoo ran 0 tests (test tags: {tags})")
     # One harness check fails when anything other than failing tests went wrong.
-    test_lines = {rec.short() for rec in scan.failing_tests}
     phase.checks_failed = int(any(p not in test_lines for p in problems))
     phase.scan = scan
     return phase
