@@ -34,9 +34,10 @@ class MemberCard(models.Model):
     def _wallet_card(self):
         """The card whose wallet this card spends from."""
         self.ensure_one()
-        if self.type_id.draws_on_parent and self.parent_id:
-            return self.parent_id
-        return self
+        card = self.parent_id if self.type_id.draws_on_parent and self.parent_id else self
+        while card.replaced_by_id:  # the wallet moved to the replacement card
+            card = card.replaced_by_id
+        return card
 
     def _get_wallet(self):
         """The wallet this card spends from, created on first use."""

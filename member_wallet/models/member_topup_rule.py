@@ -50,7 +50,8 @@ class MemberTopupRule(models.Model):
             return False
         if self.level_ids and card.partner_id.member_level_id not in self.level_ids:
             return False
-        if self.company_ids and not set(company.parent_ids.ids) & set(self.company_ids.ids):
+        # store staff may not read their head office or region: compare ids as superuser
+        if self.company_ids and not set(company.sudo().parent_ids.ids) & set(self.company_ids.ids):
             return False
         if self.date_from and day < self.date_from:
             return False

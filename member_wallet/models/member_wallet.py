@@ -171,7 +171,7 @@ class MemberWallet(models.Model):
         if key:
             existing = Move.search([("idempotency_key", "=", key)], limit=1)
             if existing:
-                existing._check_replay(self, kind, deltas)
+                existing._check_replay(self, kind, deltas, reverses=reverses)
                 return existing, existing._answer()
         after = dict(before)
         for delta in deltas:
@@ -181,7 +181,7 @@ class MemberWallet(models.Model):
                 after[asset] += step
         self._check_funds(before, after, kind)
         company = company or self.env.company
-        move = Move.create({
+        move = Move.with_context(member_wallet_post=True).create({
             "wallet_id": self.id,
             "card_id": (card or self.card_id).id,
             "kind": kind,
@@ -197,7 +197,7 @@ class MemberWallet(models.Model):
             )),
             "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
             **(move_vals or {}),
-        })
+        }).with_env(Move.env)
         running = dict(before)
         line_vals = []
         for delta in deltas:
@@ -217,7 +217,8 @@ class MemberWallet(models.Model):
                 "company_id": company.id,
                 **vals,
             })
-        lines = self.env["member.wallet.line"].sudo().create(line_vals)
+        Line = self.env["member.wallet.line"].sudo()
+        lines = Line.with_context(member_wallet_post=True).create(line_vals).with_env(Line.env)
         self._apply_other_assets(lines)
         self.env.cr.execute(
             """UPDATE member_wallet
@@ -309,8 +310,7 @@ class MemberWallet(models.Model):
         company = company or self.env.company
         card = card or self.card_id
         amount = self._parse_amount(amount)
-        if card.state != "active":
-            card._check_usable(company)
+        card._check_usable(company)
         if bonus is None:
             bonus = self.env["member.topup.rule"]._bonus_for(amount, card, company)
         deltas = [{"asset": "principal", "amount": amount, "kind": "topup"}]
@@ -330,6 +330,7 @@ class MemberWallet(models.Model):
         amount = self._parse_amount(amount)
         move = self._replay(key)
         if move:
+            move._check_replay(self, "consumption", [{"asset": "principal", "amount": -amount}])
             return move, move._answer()
         state = self._lock()
         policy = self._param("bonus_policy", "last")
@@ -355,6 +356,7 @@ class MemberWallet(models.Model):
         amount = self._parse_amount(amount)
         move = self._replay(key)
         if move:
+            move._check_replay(self, "withdrawal", [{"asset": "principal", "amount": -amount}])
             return move, move._answer()
         state = self._lock()
         if amount > state["principal"]:
@@ -381,8 +383,9 @@ class MemberWallet(models.Model):
             raise UserError(self.env._("Please give a reason for the adjustment."))
         if asset not in WALLET_ASSETS:
             raise UserError(self.env._("Unknown balance: %s", asset))
-        sign = -1 if str(amount).strip().startswith("-") else 1
-        magnitude = str(amount).strip().lstrip("+-")
+        text = str(amount).strip()
+        sign = -1 if text.startswith("-") else 1
+        magnitude = text[1:] if text[:1] in ("+", "-") else text
         if asset == "points":
             value = sign * self._parse_points(magnitude)
         else:

@@ -71,7 +71,7 @@ class MemberWalletMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su:
+        if not (self.env.su and self.env.context.get("member_wallet_post")):
             raise UserError(self.env._("Postings are made by the wallet service only."))
         return super().create(vals_list)
 
@@ -87,12 +87,23 @@ class MemberWalletMove(models.Model):
         self.ensure_one()
         return json.loads(self.result) if self.result else {}
 
-    def _check_replay(self, wallet, kind, deltas):
-        """A key reused for another operation is an error, not a replay."""
+    def _check_replay(self, wallet, kind, deltas, reverses=None):
+        """A key reused for another operation is an error, not a replay: the
+        same wallet, kind, reversed posting and amounts asked for (the paid-in
+        part of a top-up or refund, whose bonus follows the rules and the
+        balances; the net stored value of other postings; the points)."""
         self.ensure_one()
-        money = float(sum(Decimal(str(d["amount"])) for d in deltas if d["asset"] in ("principal", "bonus")))
+        assets = ("principal",) if kind in ("topup", "withdrawal") else ("principal", "bonus")
+
+        def total(items, wanted):
+            return float(sum(Decimal(str(amount)) for asset, amount in items if asset in wanted))
+
+        asked = [(d["asset"], d["amount"]) for d in deltas]
+        done = [(line.asset, line.amount) for line in self.sudo().line_ids]
         if self.wallet_id != wallet or self.kind != kind or (
-            kind != "consumption" and self.currency_id.compare_amounts(self.amount, money)
+            kind == "reversal" and self.reversed_move_id != (reverses or self.browse())
+        ) or self.currency_id.compare_amounts(total(done, assets), total(asked, assets)) or (
+            total(done, ("points",)) != total(asked, ("points",))
         ):
             raise UserError(
                 self.env._(
@@ -109,11 +120,12 @@ class MemberWalletMove(models.Model):
             raise UserError(self.env._("Please give a reason for the reversal."))
         if self.kind in ("reversal", "transfer"):
             raise UserError(self.env._("This posting cannot be reversed."))
+        deltas = [line._reversal_delta() for line in self.sudo().line_ids]
         replay = wallet._replay(key)
         if replay:
+            replay._check_replay(wallet, "reversal", deltas, reverses=self)
             return replay, replay._answer()
         if self.sudo().reversal_move_ids:
             raise UserError(self.env._("This posting has already been reversed."))
-        deltas = [line._reversal_delta() for line in self.sudo().line_ids]
         return wallet._post("reversal", deltas, key=key, card=self.card_id, note=reason,
                             reverses=self)

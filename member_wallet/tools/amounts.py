@@ -39,11 +39,15 @@ def parse_amount(value, decimals=2, maximum=None, allow_zero=False):
     if amount < 0 or (amount == 0 and not allow_zero):
         raise AmountError("not_positive")
     quantum = Decimal(1).scaleb(-decimals)
-    if amount != amount.quantize(quantum):
+    try:
+        rounded = amount.quantize(quantum)
+    except InvalidOperation as error:  # more digits than a Decimal holds: absurd
+        raise AmountError("too_large") from error
+    if amount != rounded:
         raise AmountError("too_many_decimals")
     if maximum is not None and amount > Decimal(str(maximum)):
         raise AmountError("too_large")
-    return amount.quantize(quantum)
+    return rounded
 
 
 def split_spend(amount, principal, bonus, policy, decimals=2):
