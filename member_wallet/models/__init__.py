@@ -6,3 +6,15 @@ from . import member_wallet_reconciliation
 from . import member_card
 from . import res_config_settings
 from . import res_partner
+from . import product_template
+from . import member_package
+from . import member_wallet_line_package
+from . import member_wallet_move_package
+from . import member_wallet_package
+from . import member_card_package
+from . import member_timed_tariff
+from . import member_timed_tariff_band
+from . import member_timed_resource
+from . import member_timed_session
+from . import member_timed_session_pause
+from . import member_wallet_reconciliation_package

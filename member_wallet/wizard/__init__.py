@@ -1,1 +1,3 @@
 from . import member_wallet_operation
+from . import member_package_sell
+from . import member_package_operation
