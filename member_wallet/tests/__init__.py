@@ -4,3 +4,6 @@ from . import test_wallet_ledger
 from . import test_wallet_access
 from . import test_wallet_bad_input
 from . import test_topup_rules
+from . import test_packages
+from . import test_timed
+from . import test_package_concurrency
