@@ -2,8 +2,12 @@ import json
 import logging
 from decimal import Decimal
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 
 from ..tools import amounts as amount_tools
 
@@ -64,6 +68,15 @@ class MemberWallet(models.Model):
     _balance_is_sum = models.Constraint(
         "CHECK(balance = principal + bonus)", "The stored value is principal plus bonus."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if any(vals.get(fname) for fname in ("principal", "bonus", "balance", "points")):
+                raise UserError(
+                    self.env._("A wallet starts empty: balances come from postings only.")
+                )
+        return super().create(vals_list)
 
     def write(self, vals):
         guarded = {"principal", "bonus", "balance", "points", "card_id", "last_move_id"} & set(vals)
@@ -135,22 +148,47 @@ class MemberWallet(models.Model):
 
         At REPEATABLE READ a row changed by a transaction that committed
         after ours began raises a serialization failure here: the whole
-        transaction must be retried (Odoo does it for HTTP requests;
-        ``_run_with_retry`` does it elsewhere)."""
+        transaction must be retried. Odoo does it for RPC requests (up to
+        ``MAX_TRIES_ON_CONCURRENCY_FAILURE`` times); crons, threads and
+        scripts wrap their work in ``odoo.service.model.retrying``. On the
+        last try of a request the failure becomes a clear "try again"
+        message instead of an internal error.
+        """
         self.ensure_one()
         self.env.flush_all()
-        self.env.cr.execute(
-            """SELECT principal, bonus, points, credit_limit
-                 FROM member_wallet WHERE id = %s FOR NO KEY UPDATE""",
-            [self.id],
-        )
-        principal, bonus, points, credit_limit = self.env.cr.fetchone()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """SELECT principal, bonus, points, credit_limit
+                         FROM member_wallet WHERE id = %s FOR NO KEY UPDATE""",
+                    [self.id],
+                )
+                principal, bonus, points, credit_limit = self.env.cr.fetchone()
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable,
+                psycopg2.errors.DeadlockDetected):
+            if self._last_try_of_request():
+                raise UserError(
+                    self.env._(
+                        "Card %s is being used at another till right now: please try again.",
+                        self.card_id.name,
+                    )
+                ) from None
+            raise
         return {
             "principal": Decimal(str(principal or 0)),
             "bonus": Decimal(str(bonus or 0)),
             "points": int(points or 0),
             "credit_limit": Decimal(str(credit_limit or 0)),
         }
+
+    @api.model
+    def _last_try_of_request(self):
+        """Count this request's concurrency failures; True on its last try."""
+        if not request:
+            return False
+        failures = getattr(request, "_member_wallet_conflicts", 0) + 1
+        request._member_wallet_conflicts = failures
+        return failures >= MAX_TRIES_ON_CONCURRENCY_FAILURE
 
     def _post(self, kind, deltas, key=None, card=None, company=None, source=None, note=None,
               reverses=None, result=None, move_vals=None):
@@ -420,8 +458,10 @@ class MemberWallet(models.Model):
 
     @api.model
     def api_balance(self, card_ref):
-        """Balances of a card: stored value, principal, bonus, points."""
-        self._check_group("member_base.group_member_cashier", self.env._("read balances"))
+        """Balances of a card: stored value, principal, bonus, points (staff
+        and auditors)."""
+        if not self.env.user.has_group("member_base.group_member_auditor"):
+            self._check_group("member_base.group_member_cashier", self.env._("read balances"))
         card, wallet = self._wallet_for(card_ref)
         wallet = wallet.sudo()
         return {
