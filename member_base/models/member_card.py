@@ -161,12 +161,22 @@ class MemberCard(models.Model):
                 vals["name"] = card_type._next_number()
             if vals.get("chip_uid") and card_type:
                 vals["chip_uid"] = self._canonical_uid(vals["chip_uid"], card_type)
+            if not self.env.su and not self.env.context.get("member_card_operation") and (
+                vals.get("state", "draft") != "draft"
+                or {"pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
+            ):
+                # a card is created in draft and issued by the issue operation (logged)
+                raise UserError(self.env._(
+                    "Card state changes go through the card operations (issue, freeze, …)."
+                ))
         cards = super().create(vals_list)
         if self.env.context.get("import_file"):
             # Cards imported with their members (a chain switching to us) are in use.
             for card in cards.filtered(lambda c: c.state == "draft"):
                 if not card.expiry_date:
-                    card.expiry_date = card._default_expiry()
+                    card.with_context(member_card_operation=True).expiry_date = (
+                        card._default_expiry()
+                    )
                 card.with_context(member_card_operation=True).write({"state": "active"})
                 self.env["member.operation.log"]._record(
                     "import", card=card, after={"state": "active"}, reason="Import"
@@ -174,7 +184,12 @@ class MemberCard(models.Model):
         return cards
 
     def write(self, vals):
-        protected = {"state", "pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
+        protected = {
+            "state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"
+        } & set(vals)
+        if any(card.state != "draft" for card in self):
+            # an issued card changes type or holder only by upgrade, replacement or merge
+            protected |= {"type_id", "partner_id"} & set(vals)
         if protected and not self.env.context.get("member_card_operation") and not self.env.su:
             raise UserError(
                 self.env._("Card state changes go through the card operations (issue, freeze, …).")

@@ -168,9 +168,11 @@ class MemberCardType(models.Model):
     def _is_valid_in(self, company):
         """Whether cards of this type work in ``company`` (a store)."""
         self.ensure_one()
-        if not self.company_ids:
+        # store staff may not read their head office or region: compare ids as superuser
+        card_type = self.sudo()
+        if not card_type.company_ids:
             return True
-        return bool(set(company.parent_ids.ids) & set(self.company_ids.ids))
+        return bool(set(company.sudo().parent_ids.ids) & set(card_type.company_ids.ids))
 
     def _normalize_number(self, number):
         return re.sub(r"[\s\-]", "", number or "").upper()

@@ -120,6 +120,10 @@ class ResPartner(models.Model):
         # Solar: same month; a 29 February birthday counts in February.
         # Lunar: the (month, day, leap) combinations celebrated this month.
         combos = lunar.lunar_combos_in_range(start, end)
+        self.env["res.partner"].flush_model([
+            "birthday", "birthday_calendar", "birthday_lunar_month", "birthday_lunar_day",
+            "birthday_lunar_leap",
+        ])  # the queries below read the table
         lunar_domain = [("id", "=", 0)]
         if combos:
             query = """
@@ -191,6 +195,9 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            if "is_member" not in vals and self.env.context.get("default_is_member"):
+                # the Members menu and the import pass it as a default: number them too
+                vals["is_member"] = True
             self._prepare_member_vals(vals)
         partners = super().create(vals_list)
         for partner in partners.filtered("is_member"):
