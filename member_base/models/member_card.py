@@ -161,6 +161,7 @@ class MemberCard(models.Model):
                 vals["name"] = card_type._next_number()
             if vals.get("chip_uid") and card_type:
                 vals["chip_uid"] = self._canonical_uid(vals["chip_uid"], card_type)
+            self._check_number_unused(vals.get("name"), vals.get("chip_uid"))
             if not self.env.su and not self.env.context.get("member_card_operation") and (
                 vals.get("state", "draft") != "draft"
                 or {"pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
@@ -202,6 +203,20 @@ class MemberCard(models.Model):
             card_type = self.env["member.card.type"].browse(vals.get("type_id")) or self.type_id[:1]
             vals["chip_uid"] = self._canonical_uid(vals["chip_uid"], card_type)
         return super().write(vals)
+
+    @api.model
+    def _check_number_unused(self, number, chip_uid=None):
+        """A clear message before the unique constraints would refuse a
+        duplicate (the database still guards concurrent inserts)."""
+        Card = self.sudo().with_context(active_test=False)
+        if number and Card.search_count([("name", "=", number)], limit=1):
+            raise ValidationError(
+                self.env._("Card number %s is already used by another card of the chain.", number)
+            )
+        if chip_uid and Card.search_count([("chip_uid", "=", chip_uid)], limit=1):
+            raise ValidationError(
+                self.env._("Chip UID %s is already registered on another card.", chip_uid)
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):

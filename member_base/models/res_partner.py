@@ -199,6 +199,8 @@ class ResPartner(models.Model):
                 # the Members menu and the import pass it as a default: number them too
                 vals["is_member"] = True
             self._prepare_member_vals(vals)
+            if vals.get("is_member") and vals.get("member_mobile") and vals.get("active", True):
+                self._check_mobile_unused(vals["member_mobile"])
         partners = super().create(vals_list)
         for partner in partners.filtered("is_member"):
             partner._check_mobile_free()
@@ -263,15 +265,19 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.member_mobile or not self.active:
             return
+        self._check_mobile_unused(self.member_mobile, exclude=self)
+
+    @api.model
+    def _check_mobile_unused(self, mobile, exclude=None):
         other = self.sudo().search(
-            [("member_mobile", "=", self.member_mobile), ("is_member", "=", True),
-             ("id", "!=", self.id)], limit=1,
+            [("member_mobile", "=", mobile), ("is_member", "=", True),
+             ("id", "not in", exclude.ids if exclude else [])], limit=1,
         )
         if other:
             raise ValidationError(
                 self.env._(
                     "Mobile %(mobile)s already belongs to member %(number)s.",
-                    mobile=self.member_mobile, number=other.member_number or other.display_name,
+                    mobile=mobile, number=other.member_number or other.display_name,
                 )
             )
 
