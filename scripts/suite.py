@@ -40,6 +40,10 @@ RUN_DIR = REPO / ".run"
 LOG_ROOT = REPO / ".test-logs"
 REQUIREMENTS = REPO / "requirements.txt"
 KEEP_LOG_RUNS = 10
+# Seconds before an Odoo run is stopped (ODOO_TIMEOUT overrides both): a hung test must not
+# take the whole suite past its 30 minutes.
+TEST_TIMEOUT = 1200
+DEMO_DATA_TIMEOUT = 480
 
 INSTALL_HINT = """\
 Odoo 19 was not found.
@@ -663,6 +667,7 @@ class LogScan:
         self.install_failures: list[Record] = []
         self.warnings_ours: list[Record] = []
         self.seconds: dict[str, float] = {}  # test time per addon (odoo.tests.stats)
+        self.last_started = ""  # the test that Odoo started last
 
     def ours(self, logger: str) -> bool:
         return logger.startswith("odoo.addons.member_") or any(
@@ -692,6 +697,8 @@ class LogScan:
             self.seconds[m["module"]] = float(m["secs"])
         if INSTALL_FAILURE.search(msg):
             self.install_failures.append(rec)
+        if ours and level == "INFO" and (m := re.match(r"Starting (\S+) \.\.\.", msg)):
+            self.last_started = f"{m[1]} ({logger.removeprefix('odoo.addons.').split('.')[0]})"
         if ours and level == "INFO" and msg.startswith("skipped "):
             self.skipped += 1
         if level in ("ERROR", "CRITICAL"):
@@ -719,6 +726,14 @@ def failing_test_id(msg: str) -> str:
     desc = re.sub(r"^(FAIL|ERROR): ", "", msg).strip()
     match = re.match(r"^(?:Subtest )?(\w+\.\w+)(?: \(.*\))?$", desc)
     return match[1] if match else desc
+
+
+def counted(lines) -> list[str]:
+    """The lines in order, each once, with "(×N)" when it came N times."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return [line + (f" (×{n})" if n > 1 else "") for line, n in counts.items()]
 
 
 def unique(records: list[Record], skip: list[Record] = ()) -> list[Record]:
@@ -853,6 +868,10 @@ def prepare(need_browser: bool, conf_path: Path | None = None) -> Context:
     return Context(odoo, settings, pg, addons, conf, our_identifiers(addons))
 
 
+def odoo_timeout(default: float) -> float:
+    return float(os.environ.get("ODOO_TIMEOUT") or default)
+
+
 def common_args() -> list[str]:
     return ["--max-cron-threads=0", *shlex.split(os.environ.get("ODOO_ARGS", ""))]
 
@@ -910,7 +929,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         ["-d", db, *install, "--stop-after-init", f"--http-port={s.demo_port}", *common_args()],
         log,
         scan,
-        timeout=float(os.environ.get("ODOO_TIMEOUT", 1500)),
+        timeout=odoo_timeout(1500),
     )
     states = ctx.pg.module_states(db, names) or {}
     not_installed = [n for n in names if states.get(n, ("missing",))[0] != "installed"]
@@ -1001,22 +1020,22 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         ],
         logdir / "odoo-tests.log",
         scan,
-        timeout=float(os.environ.get("ODOO_TIMEOUT", 1500)),
+        timeout=odoo_timeout(TEST_TIMEOUT),
     )
     phase.seconds = run.seconds
     states = ctx.pg.module_states(db, names) if ctx.pg.exists(db) else None
     not_installed = [n for n in names if (states or {}).get(n, ("missing",))[0] != "installed"]
     problems = phase.problems
     if run.timed_out:
-        problems.append(
-            f"Odoo was stopped after ODOO_TIMEOUT={os.environ.get('ODOO_TIMEOUT', 1500)}s"
-        )
+        running = f"; the test running then: {scan.last_started}" if scan.last_started else ""
+        problems.append(f"Odoo was stopped after {odoo_timeout(TEST_TIMEOUT):.0f}s{running}")
     for rec in scan.install_failures:
         problems.append(f"install failed: {rec.short()}")
     if not_installed:
         problems.append(f"addons not installed: {', '.join(not_installed)}")
     if scan.report is None:
-        problems.append("Odoo did not report test results (the install or the registry failed)")
+        if not run.timed_out:
+            problems.append("Odoo reported no test results (the install or registry failed)")
         failed = errors = total = 0
     else:
         failed, errors, total = scan.report
@@ -1049,16 +1068,20 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         line = line if len(line) <= 200 else line[:199] + "…"
         test_lines.add(line)
         problems.append(line)
-    for rec in unique(
-        scan.errors_ours + scan.errors_tests + scan.criticals, skip=scan.install_failures
-    ):
-        problems.append(f"error log line: {rec.short()}")
+    problems += counted(
+        f"error log line: {rec.short()}"
+        for rec in unique(
+            scan.errors_ours + scan.errors_tests + scan.criticals, skip=scan.install_failures
+        )
+    )
     if run.rc != 0 and not phase.failed:
         problems.append(f"Odoo exited with code {run.rc}")
     for rec in unique(scan.errors_other)[:10]:
         phase.notes.append(f"ERROR line of Odoo, not about our addons (not fatal): {rec.short()}")
     if scan.report is None:
-        phase.detail = "no test results: the addons did not install"
+        phase.detail = "no test results: " + (
+            "stopped by the timeout" if run.timed_out else "the addons did not install"
+        )
     elif total == 0:
         phase.notes.append(f"Odoo ran 0 tests (test tags: {tags})")
     # One harness check fails when anything other than failing tests went wrong.
@@ -1091,14 +1114,14 @@ def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         ],
         logdir / "demo-data.log",
         scan,
-        timeout=float(os.environ.get("ODOO_TIMEOUT", 1500)),
+        timeout=odoo_timeout(DEMO_DATA_TIMEOUT),
     )
     phase.seconds = run.seconds
     states = ctx.pg.module_states(db, names) if ctx.pg.exists(db) else None
     states = states or {}
     problems = phase.problems
     if run.timed_out:
-        problems.append("Odoo was stopped after ODOO_TIMEOUT")
+        problems.append(f"Odoo was stopped after {odoo_timeout(DEMO_DATA_TIMEOUT):.0f}s")
     if run.rc != 0:
         problems.append(f"Odoo exited with code {run.rc}")
     for rec in scan.install_failures:
@@ -1110,10 +1133,10 @@ def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
     if no_demo:
         problems.append(f"demo data not loaded for: {', '.join(no_demo)}")
     every_error = scan.criticals + scan.errors_ours + scan.errors_tests + scan.errors_other
-    for rec in unique(every_error, skip=scan.install_failures):
-        problems.append(f"error log line: {rec.short()}")
-    for rec in scan.warnings_ours:
-        problems.append(f"warning of ours: {rec.short()}")
+    problems += counted(
+        f"error log line: {rec.short()}" for rec in unique(every_error, skip=scan.install_failures)
+    )
+    problems += counted(f"warning of ours: {rec.short()}" for rec in scan.warnings_ours)
     phase.checks_failed = int(bool(problems))
     phase.detail = ("clean" if not problems else "NOT clean") + (
         f": {len(names)} addons with demo data"
