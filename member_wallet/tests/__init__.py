@@ -7,3 +7,6 @@ from . import test_topup_rules
 from . import test_packages
 from . import test_timed
 from . import test_package_concurrency
+from . import test_accounting
+from . import test_settlement
+from . import test_opening_import

@@ -1,3 +1,5 @@
 from . import member_wallet_operation
 from . import member_package_sell
 from . import member_package_operation
+from . import member_opening_import
+from . import member_opening_import_line

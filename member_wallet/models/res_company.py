@@ -1,0 +1,413 @@
+import logging
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+_logger = logging.getLogger(__name__)
+
+# Accounts of the chart templates of l10n_cn, best first: the large-enterprise
+# chart (企业会计准则) books advances from members as contract liabilities
+# (2204 合同负债); the small-business chart (小企业会计准则) only has 2203 预收账款.
+CN_DEFAULT_ACCOUNTS = {
+    "member_liability_account_id": [
+        "l10n_cn_large_bis_account_2204",
+        "l10n_cn_common_account_2203",
+    ],
+    "member_bonus_account_id": [
+        "l10n_cn_large_bis_account_660102",  # 6601.02 销售费用-广告费和业务宣传费
+        "l10n_cn_account_560102",  # 5601.02 广告费和业务宣传费
+    ],
+    "member_adjustment_account_id": [
+        "l10n_cn_large_bis_account_6711",  # 营业外支出
+        "l10n_cn_account_5711",
+    ],
+    "member_due_from_account_id": ["l10n_cn_common_account_1221"],  # 其他应收款
+    "member_due_to_account_id": ["l10n_cn_common_account_2241"],  # 其他应付款
+}
+
+# Accounts the suite creates when the chart has nothing suitable:
+# field -> (name, account type, reconcile, preferred codes).
+CREATED_ACCOUNTS = {
+    "member_liability_account_id": (
+        _lt("Member Stored Value"),
+        "liability_current",
+        False,
+        ["2203", "220300", "2203.01", "2209", "220900"],
+    ),
+    "member_due_from_account_id": (
+        _lt("Due from Other Stores"),
+        "asset_current",
+        True,
+        ["1223", "122300", "1229", "122900"],
+    ),
+    "member_due_to_account_id": (
+        _lt("Due to Other Stores"),
+        "liability_current",
+        True,
+        ["2243", "224300", "2249", "224900"],
+    ),
+}
+
+MEMBER_ACCOUNT_FIELDS = (
+    "member_liability_account_id",
+    "member_bonus_account_id",
+    "member_income_account_id",
+    "member_adjustment_account_id",
+    "member_opening_account_id",
+    "member_due_from_account_id",
+    "member_due_to_account_id",
+)
+MEMBER_JOURNAL_FIELDS = (
+    "member_journal_id",
+    "member_settlement_journal_id",
+    "member_cash_journal_id",
+)
+
+
+class ResCompany(models.Model):
+    """Accounts of stored value, per company.
+
+    Stored value is a liability until it is consumed. Branches share their
+    root company's accounts and may leave these fields empty: an empty field
+    takes the value of the nearest parent that has one (see
+    ``_member_account``). A company without a chart of accounts books
+    nothing; the settings say so.
+    """
+
+    _inherit = "res.company"
+
+    member_liability_account_id = fields.Many2one(
+        "account.account",
+        string="Stored Value Liability",
+        help="Credited by top-ups and bonuses, debited by consumption and refunds: "
+        "what the stores owe their members (预收账款 / 合同负债).",
+    )
+    member_bonus_account_id = fields.Many2one(
+        "account.account",
+        string="Bonus Expense",
+        help="Debited by the bonus given with a top-up (marketing expense), credited "
+        "when a refund takes the bonus back.",
+    )
+    member_income_account_id = fields.Many2one(
+        "account.account",
+        string="Consumption Income",
+        help="Credited by consumption from stored value made in the back office "
+        "(gross amount; taxes belong to the sale documents). Empty: the company's "
+        "default income account.",
+    )
+    member_adjustment_account_id = fields.Many2one(
+        "account.account",
+        string="Adjustment Account",
+        help="Counterpart of manual adjustments and expiry of stored value.",
+    )
+    member_opening_account_id = fields.Many2one(
+        "account.account",
+        string="Opening Balance Counterpart",
+        help="Debited by the opening entry of stored value imported from a previous "
+        "system (an equity or suspense account).",
+    )
+    member_due_from_account_id = fields.Many2one(
+        "account.account",
+        string="Due from Other Stores",
+        help="Inter-store receivable: what other stores owe this one for stored value "
+        "they received and this store delivered.",
+    )
+    member_due_to_account_id = fields.Many2one(
+        "account.account",
+        string="Due to Other Stores",
+        help="Inter-store payable: what this store owes others for stored value it "
+        "received and they delivered.",
+    )
+    member_journal_id = fields.Many2one(
+        "account.journal",
+        string="Stored Value Journal",
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the stored-value entries.",
+    )
+    member_settlement_journal_id = fields.Many2one(
+        "account.journal",
+        string="Settlement Journal",
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the inter-store settlement entries.",
+    )
+    member_cash_journal_id = fields.Many2one(
+        "account.journal",
+        string="Default Payment Journal",
+        domain="[('type', 'in', ('cash', 'bank'))]",
+        help="Cash or bank journal of top-ups and refunds made without one.",
+    )
+    member_accounting_warning = fields.Char(
+        compute="_compute_member_accounting_warning", string="Stored Value Accounting"
+    )
+
+    @api.depends_context("uid")
+    @api.depends(*MEMBER_ACCOUNT_FIELDS, *MEMBER_JOURNAL_FIELDS, "chart_template", "parent_id")
+    def _compute_member_accounting_warning(self):
+        for company in self:
+            company.member_accounting_warning = company._member_accounting_problem() or False
+
+    # ------------------------------------------------------------------
+    # Resolution (branches fall back on their parents)
+    # ------------------------------------------------------------------
+
+    def _member_has_chart(self):
+        """Whether this company keeps books: it (or the company whose books a
+        branch shares) has a chart of accounts installed."""
+        self.ensure_one()
+        return any(company.chart_template for company in self.sudo().parent_ids)
+
+    def _member_setting(self, fname):
+        """The value of ``fname`` on this company or, when empty, on its
+        nearest parent (parent_ids runs from the root to the company)."""
+        self.ensure_one()
+        for company in reversed(self.sudo().parent_ids):
+            if company[fname]:
+                return company[fname]
+        return self.env[self._fields[fname].comodel_name].sudo()
+
+    def _member_account(self, fname):
+        account = self._member_setting(fname)
+        if not account and fname == "member_income_account_id":
+            account = self._member_setting("income_account_id")
+        if not account and fname == "member_opening_account_id":
+            account = self.sudo().root_id.get_unaffected_earnings_account()
+        if not account:
+            label = self._fields[fname]._description_string(self.env)
+            raise UserError(
+                self.env._(
+                    "Set the %(account)s account of %(company)s in the membership settings: "
+                    "stored value cannot be booked without it.",
+                    account=label,
+                    company=self.display_name,
+                )
+            )
+        return account
+
+    def _member_journal(self, fname="member_journal_id"):
+        journal = self._member_setting(fname)
+        if not journal:
+            journal = self._member_default_journal(
+                ("cash", "bank") if fname == "member_cash_journal_id" else ("general",)
+            )
+        if not journal:
+            label = self._fields[fname]._description_string(self.env)
+            raise UserError(
+                self.env._(
+                    "%(company)s has no %(journal)s: set one in the membership settings.",
+                    company=self.display_name,
+                    journal=label,
+                )
+            )
+        return journal
+
+    def _member_accounting_problem(self):
+        """Why stored value of this company cannot be booked, or ''."""
+        self.ensure_one()
+        if not self._member_has_chart():
+            return self.env._(
+                "%s has no chart of accounts: stored value operations are recorded on "
+                "the cards but no journal entries are made.",
+                self.display_name,
+            )
+        missing = [
+            self._fields[fname]._description_string(self.env)
+            for fname in (
+                "member_liability_account_id",
+                "member_bonus_account_id",
+                "member_adjustment_account_id",
+                "member_due_from_account_id",
+                "member_due_to_account_id",
+            )
+            if not self._member_setting(fname)
+        ]
+        if missing:
+            return self.env._("Accounts to set: %s.", ", ".join(missing))
+        return ""
+
+    # ------------------------------------------------------------------
+    # Defaults (on install, and when a chart of accounts is loaded)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _member_wallet_install_accounting(self):
+        """Data function: fill the stored-value accounts of every company
+        that keeps books (only fields still empty). Postings made before
+        are not booked afterwards (see ``_cron_book_entries``)."""
+        Param = self.env["ir.config_parameter"].sudo()
+        if not Param.get_param("member_wallet.accounting_booked_up_to"):
+            self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM member_wallet_move")
+            Param.set_param("member_wallet.accounting_booked_up_to", str(self.env.cr.fetchone()[0]))
+        for company in self.sudo().search([], order="parent_path"):
+            if company._member_has_chart():
+                company._member_wallet_setup_accounting()
+
+    def _member_wallet_setup_accounting(self):
+        """Fill this company's empty stored-value accounts and journals with
+        the chart's accounts (l10n_cn: 2204 合同负债 or 2203 预收账款, …), or
+        accounts created for the purpose. A branch takes its parent's."""
+        for company in self.sudo():
+            if not company._member_has_chart():
+                continue
+            if company.parent_id:
+                parent = company.parent_id
+                values = {
+                    fname: parent[fname].id
+                    for fname in MEMBER_ACCOUNT_FIELDS + MEMBER_JOURNAL_FIELDS
+                    if not company[fname] and parent[fname]
+                }
+                # a branch may have journals of its own
+                for fname, types in (
+                    ("member_cash_journal_id", ("cash", "bank")),
+                    ("member_journal_id", ("general",)),
+                ):
+                    own = company._member_default_journal(types, own_only=True)
+                    if own and not company[fname]:
+                        values[fname] = own.id
+                if values:
+                    company.write(values)
+                continue
+            values = {}
+            for fname in MEMBER_ACCOUNT_FIELDS:
+                if not company[fname]:
+                    account = company._member_default_account(fname)
+                    if account:
+                        values[fname] = account.id
+            general = company._member_default_journal(("general",))
+            cash = company._member_default_journal(("cash", "bank"))
+            for fname, journal in (
+                ("member_journal_id", general),
+                ("member_settlement_journal_id", general),
+                ("member_cash_journal_id", cash),
+            ):
+                if not company[fname] and journal:
+                    values[fname] = journal.id
+            if values:
+                company.write(values)
+
+    def _member_chart_ref(self, xmlids):
+        Template = self.env["account.chart.template"].with_company(self)
+        for xmlid in xmlids:
+            record = Template.ref(xmlid, raise_if_not_found=False)
+            if record:
+                return record
+        return self.env["account.account"]
+
+    def _member_default_account(self, fname):
+        self.ensure_one()
+        Account = self.env["account.account"].sudo().with_company(self)
+        account = self._member_chart_ref(CN_DEFAULT_ACCOUNTS.get(fname, []))
+        if account:
+            return account
+        if fname == "member_income_account_id":
+            return self.income_account_id
+        if fname in ("member_bonus_account_id", "member_adjustment_account_id"):
+            return self.expense_account_id or Account.search(
+                [*Account._check_company_domain(self), ("account_type", "=", "expense")],
+                limit=1,
+            )
+        if fname == "member_opening_account_id":
+            return self.get_unaffected_earnings_account()
+        if fname in CREATED_ACCOUNTS:
+            name, account_type, reconcile, codes = CREATED_ACCOUNTS[fname]
+            domain = Account._check_company_domain(self)
+            # created before (by code and type) for a previous install?
+            existing = Account.search(
+                [*domain, ("account_type", "=", account_type), ("code", "in", codes)], limit=1
+            )
+            if existing:
+                return existing
+            used = set(Account.with_context(active_test=False).search(domain).mapped("code"))
+            code = next((code for code in codes if code not in used), None)
+            if not code:
+                code = Account._search_new_account_code(codes[0])
+            return Account.create(
+                {
+                    "name": str(name),
+                    "code": code,
+                    "account_type": account_type,
+                    "reconcile": reconcile,
+                    "company_ids": [Command.link(self.id)],
+                }
+            )
+        return Account
+
+    def _member_default_journal(self, types, own_only=False):
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo()
+        domain = [("type", "in", list(types))]
+        if own_only:
+            domain.append(("company_id", "=", self.id))
+        else:
+            domain += Journal._check_company_domain(self)
+        journals = Journal.search(domain)
+        if not journals:
+            return Journal
+        # the company's own first, then the nearest parent's; MISC / cash first
+        depth = {company.id: index for index, company in enumerate(self.parent_ids)}
+        return journals.sorted(
+            lambda j: (
+                -depth.get(j.company_id.id, -1),
+                types.index(j.type),
+                j.code not in ("MISC", "CSH1"),
+                j.sequence,
+                j.id,
+            )
+        )[:1]
+
+    # ------------------------------------------------------------------
+    # Booking
+    # ------------------------------------------------------------------
+
+    def _member_post_entry(self, journal, lines, ref, date=None, currency=None, **move_vals):
+        """Create and post one miscellaneous entry in this company's books.
+
+        :param lines: list of ``(account, balance, partner, label)``, balance
+            positive for a debit; lines of zero are left out
+        :param currency: currency of the amounts (the cards' currency); it
+            must be the company's: stores keep their books in the chain's
+            currency
+        :return: the posted ``account.move`` (empty when nothing to book)
+        """
+        self.ensure_one()
+        currency = currency or self.currency_id
+        if currency != self.currency_id:
+            raise UserError(
+                self.env._(
+                    "%(company)s keeps its books in %(books)s but member cards hold %(cards)s: "
+                    "stored value cannot be booked there.",
+                    company=self.display_name,
+                    books=self.currency_id.name,
+                    cards=currency.name,
+                )
+            )
+        line_commands = [
+            Command.create(
+                {
+                    "account_id": account.id,
+                    "balance": currency.round(balance),
+                    "partner_id": partner.id if partner else False,
+                    "name": label,
+                    "tax_ids": [Command.clear()],
+                }
+            )
+            for account, balance, partner, label in lines
+            if not currency.is_zero(balance)
+        ]
+        if not line_commands:
+            return self.env["account.move"]
+        Move = self.env["account.move"].sudo().with_company(self)
+        move = Move.create(
+            {
+                "move_type": "entry",
+                "company_id": self.id,
+                "journal_id": journal.id,
+                "date": date or self._member_local_today(),
+                "ref": ref,
+                "line_ids": line_commands,
+                **move_vals,
+            }
+        )
+        move.action_post()
+        return move
