@@ -26,3 +26,12 @@ from . import member_wallet_accounting
 from . import member_wallet_account_hook
 from . import member_settlement
 from . import member_settlement_line
+from . import member_points_rule
+from . import member_points_lot
+from . import member_points_lot_usage
+from . import member_wallet_line_points
+from . import member_wallet_move_points
+from . import member_wallet_points
+from . import member_card_points
+from . import product_template_points
+from . import res_config_settings_points

@@ -10,3 +10,4 @@ from . import test_package_concurrency
 from . import test_accounting
 from . import test_settlement
 from . import test_opening_import
+from . import test_points
