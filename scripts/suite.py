@@ -992,6 +992,30 @@ class Phase:
     scan: LogScan | None = None
 
 
+def install_fresh(
+    ctx: Context, db: str, names: list[str], args: list[str], log: Path, timeout: float
+) -> tuple[OdooRun, list[str]]:
+    """Install NAMES on a new database DB; the run and what went wrong with the install."""
+    ctx.pg.drop(db)
+    scan = LogScan(ctx.addons, ctx.about_ours)
+    cmd = ["-d", db, "-i", ",".join(names), "--stop-after-init", *args, *common_args()]
+    run = run_odoo(ctx.odoo, ctx.conf, cmd, log, scan, timeout)
+    states = (ctx.pg.module_states(db, names) if ctx.pg.exists(db) else None) or {}
+    problems = []
+    if run.timed_out:
+        running = f"; the test running then: {scan.last_started}" if scan.last_started else ""
+        problems.append(f"Odoo was stopped after {timeout:.0f}s{running}")
+    problems += [f"install failed: {rec.short()}" for rec in scan.install_failures]
+    not_installed = [n for n in names if states.get(n, ("missing",))[0] != "installed"]
+    if not_installed:
+        problems.append(f"addons not installed: {', '.join(not_installed)}")
+    elif "--with-demo" in args:
+        no_demo = [n for n in names if not states[n][1]]
+        if no_demo:
+            problems.append(f"demo data not loaded for: {', '.join(no_demo)}")
+    return run, problems
+
+
 def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Path) -> Phase:
     phase = Phase("odoo tests")
     names = [a.name for a in ctx.addons]
@@ -999,40 +1023,18 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         phase.ran, phase.detail = False, "no addons yet: nothing to install"
         return phase
     tags = os.environ.get("TEST_TAGS") or ",".join(f"/{n}" for n in names)
-    scan = LogScan(ctx.addons, ctx.about_ours)
-    ctx.pg.drop(db)
-    run = run_odoo(
-        ctx.odoo,
-        ctx.conf,
-        [
-            "-d",
-            db,
-            "-i",
-            ",".join(names),
-            "--test-enable",
-            f"--test-tags={tags}",
-            "--stop-after-init",
-            f"--http-port={port}",
-            "--http-interface=127.0.0.1",
-            f"--data-dir={data_dir}",
-            f"--screenshots={logdir / 'screenshots'}",
-            *common_args(),
-        ],
-        logdir / "odoo-tests.log",
-        scan,
-        timeout=odoo_timeout(TEST_TIMEOUT),
-    )
-    phase.seconds = run.seconds
-    states = ctx.pg.module_states(db, names) if ctx.pg.exists(db) else None
-    not_installed = [n for n in names if (states or {}).get(n, ("missing",))[0] != "installed"]
-    problems = phase.problems
-    if run.timed_out:
-        running = f"; the test running then: {scan.last_started}" if scan.last_started else ""
-        problems.append(f"Odoo was stopped after {odoo_timeout(TEST_TIMEOUT):.0f}s{running}")
-    for rec in scan.install_failures:
-        problems.append(f"install failed: {rec.short()}")
-    if not_installed:
-        problems.append(f"addons not installed: {', '.join(not_installed)}")
+    args = [
+        "--test-enable",
+        f"--test-tags={tags}",
+        f"--http-port={port}",
+        "--http-interface=127.0.0.1",
+        f"--data-dir={data_dir}",
+        f"--screenshots={logdir / 'screenshots'}",
+    ]
+    log = logdir / "odoo-tests.log"
+    run, problems = install_fresh(ctx, db, names, args, log, odoo_timeout(TEST_TIMEOUT))
+    phase.seconds, phase.problems, phase.scan = run.seconds, problems, run.scan
+    scan = run.scan
     if scan.report is None:
         if not run.timed_out:
             problems.append("Odoo reported no test results (the install or registry failed)")
@@ -1076,7 +1078,7 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
     )
     if run.rc != 0 and not phase.failed:
         problems.append(f"Odoo exited with code {run.rc}")
-    for rec in unique(scan.errors_other)[:10]:
+    for rec in unique(scan.errors_other, skip=scan.install_failures)[:10]:
         phase.notes.append(f"ERROR line of Odoo, not about our addons (not fatal): {rec.short()}")
     if scan.report is None:
         phase.detail = "no test results: " + (
@@ -1086,7 +1088,6 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         phase.notes.append(f"Odoo ran 0 tests (test tags: {tags})")
     # One harness check fails when anything other than failing tests went wrong.
     phase.checks_failed = int(any(p not in test_lines for p in problems))
-    phase.scan = scan
     return phase
 
 
@@ -1096,42 +1097,12 @@ def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
     if not names:
         phase.ran, phase.detail = False, "no addons with demo data yet"
         return phase
-    scan = LogScan(ctx.addons, ctx.about_ours)
-    ctx.pg.drop(db)
-    run = run_odoo(
-        ctx.odoo,
-        ctx.conf,
-        [
-            "-d",
-            db,
-            "-i",
-            ",".join(names),
-            "--with-demo",
-            "--stop-after-init",
-            f"--http-port={port}",
-            f"--data-dir={data_dir}",
-            *common_args(),
-        ],
-        logdir / "demo-data.log",
-        scan,
-        timeout=odoo_timeout(DEMO_DATA_TIMEOUT),
-    )
-    phase.seconds = run.seconds
-    states = ctx.pg.module_states(db, names) if ctx.pg.exists(db) else None
-    states = states or {}
-    problems = phase.problems
-    if run.timed_out:
-        problems.append(f"Odoo was stopped after {odoo_timeout(DEMO_DATA_TIMEOUT):.0f}s")
+    args = ["--with-demo", f"--http-port={port}", f"--data-dir={data_dir}"]
+    log = logdir / "demo-data.log"
+    run, problems = install_fresh(ctx, db, names, args, log, odoo_timeout(DEMO_DATA_TIMEOUT))
+    phase.seconds, phase.problems, scan = run.seconds, problems, run.scan
     if run.rc != 0:
         problems.append(f"Odoo exited with code {run.rc}")
-    for rec in scan.install_failures:
-        problems.append(f"install failed: {rec.short()}")
-    not_installed = [n for n in names if states.get(n, ("missing",))[0] != "installed"]
-    if not_installed:
-        problems.append(f"addons not installed: {', '.join(not_installed)}")
-    no_demo = [n for n in names if n not in not_installed and not states[n][1]]
-    if no_demo:
-        problems.append(f"demo data not loaded for: {', '.join(no_demo)}")
     every_error = scan.criticals + scan.errors_ours + scan.errors_tests + scan.errors_other
     problems += counted(
         f"error log line: {rec.short()}" for rec in unique(every_error, skip=scan.install_failures)
