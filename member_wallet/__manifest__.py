@@ -38,7 +38,7 @@
         "wizard/member_opening_import_views.xml",
         "views/member_wallet_menus.xml",
     ],
-    "demo": ["demo/member_wallet_demo.xml"],
+    "demo": ["demo/member_wallet_demo.xml", "demo/member_package_timed_demo.xml"],
     "post_init_hook": "_create_missing_wallets",
     "installable": True,
 }

@@ -17,7 +17,6 @@ from . import member_timed_tariff_band
 from . import member_timed_resource
 from . import member_timed_session
 from . import member_timed_session_pause
-from . import member_wallet_reconciliation_package
 from . import res_company
 from . import res_config_settings_accounting
 from . import account_chart_template
@@ -26,6 +25,7 @@ from . import member_wallet_accounting
 from . import member_wallet_account_hook
 from . import member_settlement
 from . import member_settlement_line
+from . import member_wallet_reconciliation_package
 from . import member_points_rule
 from . import member_points_lot
 from . import member_points_lot_usage

@@ -4,10 +4,10 @@ from . import test_wallet_ledger
 from . import test_wallet_access
 from . import test_wallet_bad_input
 from . import test_topup_rules
-from . import test_packages
-from . import test_timed
-from . import test_package_concurrency
 from . import test_accounting
 from . import test_settlement
 from . import test_opening_import
+from . import test_packages
+from . import test_timed
+from . import test_package_concurrency
 from . import test_points
