@@ -83,6 +83,7 @@ def test_is_birthday_period(points):
         def next_from(start):
             celebrated = D(start.year, month, day)
             return celebrated if celebrated >= start else D(start.year + 1, month, day)
+
         return next_from
 
     wednesday = D(2025, 6, 18)
@@ -148,7 +149,10 @@ def test_expiry_dates(points):
     assert points.expiry_date(D(2024, 6, 1), "year_end", years=0) == D(2024, 12, 31)
     assert points.expiry_date(D(2024, 6, 1), "never") is None
     assert points.expiry_date(D(2024, 6, 1), False) is None
-    for policy, kwargs in (("rolling", {"months": 0}), ("year_end", {"years": -1}),
-                           ("monthly", {})):
+    for policy, kwargs in (
+        ("rolling", {"months": 0}),
+        ("year_end", {"years": -1}),
+        ("monthly", {}),
+    ):
         with pytest.raises(points.PointsError):
             points.expiry_date(D(2024, 6, 1), policy, **kwargs)

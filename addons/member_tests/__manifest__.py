@@ -1,6 +1,7 @@
 {
     "name": "Chain Membership: cross-addon tests",
-    "summary": "Test-only addon: tests that span several addons of the suite (never install in production)",
+    "summary": "Test-only addon: tests that span several addons of the suite "
+    "(never install in production)",
     "version": "19.0.1.0.0",
     "category": "Hidden/Tests",
     "license": "LGPL-3",

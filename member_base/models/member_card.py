@@ -30,12 +30,21 @@ CARD_TRANSITIONS = {
     "unfreeze": (("frozen",), "active", "member_base.group_member_manager"),
     "extend": (("active", "expired"), "active", "member_base.group_member_manager"),
     "upgrade": (("active",), None, "member_base.group_member_manager"),
-    "replace": (("active", "lost", "frozen", "expired"), "replaced",
-                "member_base.group_member_cashier"),
-    "close": (("draft", "active", "lost", "frozen", "expired"), "closed",
-              "member_base.group_member_manager"),
-    "reset_pin": (("active", "frozen", "lost", "expired"), None,
-                  "member_base.group_member_manager"),
+    "replace": (
+        ("active", "lost", "frozen", "expired"),
+        "replaced",
+        "member_base.group_member_cashier",
+    ),
+    "close": (
+        ("draft", "active", "lost", "frozen", "expired"),
+        "closed",
+        "member_base.group_member_manager",
+    ),
+    "reset_pin": (
+        ("active", "frozen", "lost", "expired"),
+        None,
+        "member_base.group_member_manager",
+    ),
 }
 
 
@@ -55,7 +64,11 @@ class MemberCard(models.Model):
 
     name = fields.Char(string="Card Number", required=True, copy=False, index=True, tracking=True)
     partner_id = fields.Many2one(
-        "res.partner", string="Holder", index=True, tracking=True, ondelete="restrict",
+        "res.partner",
+        string="Holder",
+        index=True,
+        tracking=True,
+        ondelete="restrict",
         domain=[("is_member", "=", True)],
     )
     type_id = fields.Many2one(
@@ -64,13 +77,20 @@ class MemberCard(models.Model):
     kind = fields.Selection(related="type_id.kind")
     medium = fields.Selection(related="type_id.medium")
     parent_id = fields.Many2one(
-        "member.card", string="Parent Card", index=True, ondelete="restrict",
+        "member.card",
+        string="Parent Card",
+        index=True,
+        ondelete="restrict",
         help="Linked and supplementary cards draw on the parent card's wallet.",
     )
     child_ids = fields.One2many("member.card", "parent_id", string="Linked Cards")
     issue_company_id = fields.Many2one(
-        "res.company", string="Issued In", required=True, readonly=True,
-        default=lambda self: self.env.company, ondelete="restrict",
+        "res.company",
+        string="Issued In",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+        ondelete="restrict",
     )
     issue_date = fields.Date(default=fields.Date.context_today, required=True, readonly=True)
     expiry_date = fields.Date(tracking=True, readonly=True)
@@ -78,7 +98,9 @@ class MemberCard(models.Model):
         CARD_STATES, default="draft", required=True, readonly=True, tracking=True, index=True
     )
     chip_uid = fields.Char(
-        string="Chip UID", copy=False, index=True,
+        string="Chip UID",
+        copy=False,
+        index=True,
         help="UID of an RFID/IC card, stored in its card type's canonical form.",
     )
     pin_hash = fields.Char(copy=False, groups="base.group_system")
@@ -130,13 +152,16 @@ class MemberCard(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Card %(number)s: cards of type %(type)s need a registered holder.",
-                        number=card.name, type=card.type_id.display_name,
+                        number=card.name,
+                        type=card.type_id.display_name,
                     )
                 )
             if card.partner_id and not card.partner_id.is_member:
                 raise ValidationError(
-                    self.env._("%s is not a member: register the contact as a member first.",
-                               card.partner_id.display_name)
+                    self.env._(
+                        "%s is not a member: register the contact as a member first.",
+                        card.partner_id.display_name,
+                    )
                 )
 
     @api.constrains("parent_id", "type_id")
@@ -162,22 +187,28 @@ class MemberCard(models.Model):
             if vals.get("chip_uid") and card_type:
                 vals["chip_uid"] = self._canonical_uid(vals["chip_uid"], card_type)
             self._check_number_unused(vals.get("name"), vals.get("chip_uid"))
-            if not self.env.su and not self.env.context.get("member_card_operation") and (
-                vals.get("state", "draft") != "draft"
-                or {"pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
+            if (
+                not self.env.su
+                and not self.env.context.get("member_card_operation")
+                and (
+                    vals.get("state", "draft") != "draft"
+                    or {"pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
+                )
             ):
                 # a card is created in draft and issued by the issue operation (logged)
-                raise UserError(self.env._(
-                    "Card state changes go through the card operations (issue, freeze, …)."
-                ))
+                raise UserError(
+                    self.env._(
+                        "Card state changes go through the card operations (issue, freeze, …)."
+                    )
+                )
         cards = super().create(vals_list)
         if self.env.context.get("import_file"):
             # Cards imported with their members (a chain switching to us) are in use.
             for card in cards.filtered(lambda c: c.state == "draft"):
                 if not card.expiry_date:
-                    card.with_context(member_card_operation=True).expiry_date = (
-                        card._default_expiry()
-                    )
+                    card.with_context(
+                        member_card_operation=True
+                    ).expiry_date = card._default_expiry()
                 card.with_context(member_card_operation=True).write({"state": "active"})
                 self.env["member.operation.log"]._record(
                     "import", card=card, after={"state": "active"}, reason="Import"
@@ -185,9 +216,9 @@ class MemberCard(models.Model):
         return cards
 
     def write(self, vals):
-        protected = {
-            "state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"
-        } & set(vals)
+        protected = {"state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"} & set(
+            vals
+        )
         if any(card.state != "draft" for card in self):
             # an issued card changes type or holder only by upgrade, replacement or merge
             protected |= {"type_id", "partner_id"} & set(vals)
@@ -297,7 +328,8 @@ class MemberCard(models.Model):
                 self.env._(
                     "You are not allowed to do “%(operation)s” on card %(number)s: ask a store "
                     "manager.",
-                    operation=self._operation_label(operation), number=self.name,
+                    operation=self._operation_label(operation),
+                    number=self.name,
                 )
             )
         if self.state not in from_states:
@@ -316,7 +348,9 @@ class MemberCard(models.Model):
             raise UserError(
                 self.env._(
                     "Card %(number)s (%(type)s) cannot be used in %(store)s.",
-                    number=self.name, type=self.type_id.display_name, store=company.name,
+                    number=self.name,
+                    type=self.type_id.display_name,
+                    store=company.name,
                 )
             )
 
@@ -365,7 +399,9 @@ class MemberCard(models.Model):
     def _apply_extend(self, expiry_date=None, months=None):
         if not expiry_date:
             if not months or months <= 0:
-                raise UserError(self.env._("Give a new expiry date or a positive number of months."))
+                raise UserError(
+                    self.env._("Give a new expiry date or a positive number of months.")
+                )
             base = max(self.expiry_date or fields.Date.today(), self._local_today())
             expiry_date = base + relativedelta(months=months)
         expiry_date = fields.Date.to_date(expiry_date)
@@ -383,7 +419,9 @@ class MemberCard(models.Model):
             raise UserError(self.env._("Choose a card type different from the current one."))
         if new_type.kind != self.type_id.kind and "anonymous" in (new_type.kind, self.type_id.kind):
             raise UserError(
-                self.env._("An anonymous card cannot be upgraded to a registered one: issue a new card.")
+                self.env._(
+                    "An anonymous card cannot be upgraded to a registered one: issue a new card."
+                )
             )
         new_type._check_number_format(self.name)
         self.write({"type_id": new_type.id})
@@ -393,23 +431,27 @@ class MemberCard(models.Model):
         """Give the holder the type's level when it is higher than theirs."""
         partner = self.partner_id
         level = card_type.level_id
-        if partner and level and (
-            not partner.member_level_id or partner.member_level_id.sequence < level.sequence
+        if (
+            partner
+            and level
+            and (not partner.member_level_id or partner.member_level_id.sequence < level.sequence)
         ):
             partner.sudo().member_level_id = level
 
     def _apply_replace(self, new_number=None, chip_uid=None, reason=None):
-        new_card = self.with_context(member_card_operation=True).create({
-            "name": new_number or False,
-            "chip_uid": chip_uid or False,
-            "partner_id": self.partner_id.id,
-            "type_id": self.type_id.id,
-            "parent_id": self.parent_id.id,
-            "expiry_date": self.expiry_date if self.state != "expired" else False,
-            "issue_company_id": self.env.company.id,
-            "replaces_id": self.id,
-            "note": self.note,
-        })
+        new_card = self.with_context(member_card_operation=True).create(
+            {
+                "name": new_number or False,
+                "chip_uid": chip_uid or False,
+                "partner_id": self.partner_id.id,
+                "type_id": self.type_id.id,
+                "parent_id": self.parent_id.id,
+                "expiry_date": self.expiry_date if self.state != "expired" else False,
+                "issue_company_id": self.env.company.id,
+                "replaces_id": self.id,
+                "note": self.note,
+            }
+        )
         if new_card.type_id.validity_months and not new_card.expiry_date:
             new_card.expiry_date = new_card._default_expiry()
         new_card.write({"state": "active"})
@@ -477,9 +519,7 @@ class MemberCard(models.Model):
         self.ensure_one()
         if self.state != "active":
             raise UserError(self.env._("Only an active card has an e-card code."))
-        ttl = ttl or int(
-            self.env["ir.config_parameter"].sudo().get_param("member_base.qr_ttl", 60)
-        )
+        ttl = ttl or int(self.env["ir.config_parameter"].sudo().get_param("member_base.qr_ttl", 60))
         return card_data.make_qr_token(self.id, self._qr_secret(), time.time(), ttl=ttl)
 
     @api.model
@@ -517,7 +557,9 @@ class MemberCard(models.Model):
         company = company or self.env.company
         try:
             read = card_data.normalize(
-                raw, qr_secret=self._qr_secret(), now=time.time(),
+                raw,
+                qr_secret=self._qr_secret(),
+                now=time.time(),
                 default_country_code=self.env["res.partner"]._member_country_code(),
             )
         except card_data.CardDataError as error:
@@ -543,12 +585,14 @@ class MemberCard(models.Model):
             elif kind == "phone":
                 card = Card.search([("name", "=", value)], limit=1)
                 if not card:
-                    partner = self.env["res.partner"].sudo().search(
-                        [("member_mobile", "=", value), ("is_member", "=", True)], limit=1
+                    partner = (
+                        self.env["res.partner"]
+                        .sudo()
+                        .search([("member_mobile", "=", value), ("is_member", "=", True)], limit=1)
                     )
-                    card = partner.member_card_ids.sorted(
-                        lambda c: (c.state != "active", -c.id)
-                    )[:1]
+                    card = partner.member_card_ids.sorted(lambda c: (c.state != "active", -c.id))[
+                        :1
+                    ]
             elif kind == "uid":
                 card = Card.search([("chip_uid", "=", value)], limit=1)
             else:
@@ -612,8 +656,10 @@ class MemberCard(models.Model):
 
     def _demo_expire(self):
         self.with_context(member_card_operation=True).write(
-            {"issue_date": fields.Date.subtract(fields.Date.today(), years=2),
-             "expiry_date": fields.Date.subtract(fields.Date.today(), days=3)}
+            {
+                "issue_date": fields.Date.subtract(fields.Date.today(), years=2),
+                "expiry_date": fields.Date.subtract(fields.Date.today(), days=3),
+            }
         )
         self._cron_expire_cards()
 
@@ -637,7 +683,8 @@ class MemberCard(models.Model):
                   FROM res_company co
                  WHERE co.id = c.issue_company_id
                    AND c.state = 'active'
-                   AND c.expiry_date < (now() AT TIME ZONE COALESCE(co.member_tz, 'Asia/Shanghai'))::date
+                   AND c.expiry_date
+                       < (now() AT TIME ZONE COALESCE(co.member_tz, 'Asia/Shanghai'))::date
              RETURNING c.id, c.name, c.partner_id, c.issue_company_id
             )
             INSERT INTO member_operation_log

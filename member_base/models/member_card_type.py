@@ -159,7 +159,9 @@ class MemberCardType(models.Model):
             if self.kind == "anonymous"
             else "member_base.registered_ceiling"
         )
-        default = DEFAULT_ANONYMOUS_CEILING if self.kind == "anonymous" else DEFAULT_REGISTERED_CEILING
+        default = (
+            DEFAULT_ANONYMOUS_CEILING if self.kind == "anonymous" else DEFAULT_REGISTERED_CEILING
+        )
         value = self.env["ir.config_parameter"].sudo().get_param(ceiling_param)
         self.balance_ceiling = float(value) if value else default
         if self.kind == "anonymous" and self.validity_months < ANONYMOUS_MIN_VALIDITY_MONTHS:

@@ -30,7 +30,8 @@ class MemberLevel(models.Model):
 
     _name_unique = models.Constraint("UNIQUE(name)", "A level with this name already exists.")
     _discount_range = models.Constraint(
-        "CHECK(discount >= 0 AND discount < 100)", "A level's discount must be at least 0% and below 100%."
+        "CHECK(discount >= 0 AND discount < 100)",
+        "A level's discount must be at least 0% and below 100%.",
     )
     _multiplier_positive = models.Constraint(
         "CHECK(points_multiplier >= 0)", "The points multiplier cannot be negative."

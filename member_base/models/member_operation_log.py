@@ -40,7 +40,11 @@ class MemberOperationLog(models.Model):
         "res.users", string="Operator", required=True, readonly=True, ondelete="restrict"
     )
     company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, index=True,
+        "res.company",
+        string="Store",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     operation = fields.Selection(OPERATIONS, required=True, readonly=True, index=True)
@@ -56,7 +60,9 @@ class MemberOperationLog(models.Model):
     new_values = fields.Text(string="After", readonly=True)
     reason = fields.Text(readonly=True)
     res_model = fields.Char(string="Source Model", readonly=True)
-    res_id = fields.Many2oneReference(string="Source Record", model_field="res_model", readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Source Record", model_field="res_model", readonly=True
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -71,8 +77,9 @@ class MemberOperationLog(models.Model):
         raise UserError(self.env._("The operation log cannot be deleted."))
 
     @api.model
-    def _record(self, operation, card=None, partner=None, before=None, after=None, reason=None,
-                source=None):
+    def _record(
+        self, operation, card=None, partner=None, before=None, after=None, reason=None, source=None
+    ):
         """Append one log line for an operation done by the current user in
         the current company (the store where it happened)."""
         partner = partner or (card.partner_id if card else None)

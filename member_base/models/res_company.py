@@ -3,6 +3,7 @@ import datetime
 import pytz
 
 from odoo import api, fields, models
+
 from odoo.addons.base.models.res_partner import _tz_get
 
 DEFAULT_STORE_TZ = "Asia/Shanghai"

@@ -2,8 +2,17 @@ from odoo import fields, models
 
 # Operations a member may be told about by SMS; sending comes with member_marketing.
 SMS_OPERATIONS = [
-    "issue", "replace", "report_lost", "freeze", "extend", "upgrade", "close",
-    "topup", "consume", "withdraw", "points",
+    "issue",
+    "replace",
+    "report_lost",
+    "freeze",
+    "extend",
+    "upgrade",
+    "close",
+    "topup",
+    "consume",
+    "withdraw",
+    "points",
 ]
 
 
@@ -14,25 +23,31 @@ class ResConfigSettings(models.TransientModel):
         string="Member Number Prefix", config_parameter="member_base.member_number_prefix"
     )
     member_default_card_type_id = fields.Many2one(
-        "member.card.type", string="Default Card Type",
+        "member.card.type",
+        string="Default Card Type",
         config_parameter="member_base.default_card_type_id",
     )
     member_phone_country_code = fields.Char(
-        string="Default Phone Country Code", default="86",
+        string="Default Phone Country Code",
+        default="86",
         config_parameter="member_base.phone_country_code",
     )
     member_qr_ttl = fields.Integer(
         string="E-card Code Lifetime (s)", default=60, config_parameter="member_base.qr_ttl"
     )
     member_registered_ceiling = fields.Float(
-        string="Registered Card Ceiling", default=5000.0,
+        string="Registered Card Ceiling",
+        default=5000.0,
         config_parameter="member_base.registered_ceiling",
     )
     member_anonymous_ceiling = fields.Float(
-        string="Anonymous Card Ceiling", default=1000.0,
+        string="Anonymous Card Ceiling",
+        default=1000.0,
         config_parameter="member_base.anonymous_ceiling",
     )
-    member_sms_issue = fields.Boolean(string="SMS on Card Issue", config_parameter="member_base.sms_issue")
+    member_sms_issue = fields.Boolean(
+        string="SMS on Card Issue", config_parameter="member_base.sms_issue"
+    )
     member_sms_replace = fields.Boolean(
         string="SMS on Card Replacement", config_parameter="member_base.sms_replace"
     )
@@ -45,9 +60,15 @@ class ResConfigSettings(models.TransientModel):
     member_sms_extend = fields.Boolean(
         string="SMS on Validity Extension", config_parameter="member_base.sms_extend"
     )
-    member_sms_upgrade = fields.Boolean(string="SMS on Upgrade", config_parameter="member_base.sms_upgrade")
-    member_sms_close = fields.Boolean(string="SMS on Card Close", config_parameter="member_base.sms_close")
-    member_sms_topup = fields.Boolean(string="SMS on Top-up", config_parameter="member_base.sms_topup")
+    member_sms_upgrade = fields.Boolean(
+        string="SMS on Upgrade", config_parameter="member_base.sms_upgrade"
+    )
+    member_sms_close = fields.Boolean(
+        string="SMS on Card Close", config_parameter="member_base.sms_close"
+    )
+    member_sms_topup = fields.Boolean(
+        string="SMS on Top-up", config_parameter="member_base.sms_topup"
+    )
     member_sms_consume = fields.Boolean(
         string="SMS on Consumption", config_parameter="member_base.sms_consume"
     )

@@ -17,7 +17,10 @@ class ResPartner(models.Model):
     is_member = fields.Boolean(string="Member", index=True, tracking=True)
     member_number = fields.Char(copy=False, index=True, tracking=True, readonly=True)
     member_mobile = fields.Char(
-        string="Member Mobile", copy=False, index=True, tracking=True,
+        string="Member Mobile",
+        copy=False,
+        index=True,
+        tracking=True,
         help="Normalised to international form (+86…); unique among active members.",
     )
     member_gender = fields.Selection(
@@ -25,7 +28,9 @@ class ResPartner(models.Model):
     )
     birthday_calendar = fields.Selection(
         [("solar", "Solar (Gregorian)"), ("lunar", "Lunar (农历)")],
-        string="Birthday Calendar", default="solar", required=True,
+        string="Birthday Calendar",
+        default="solar",
+        required=True,
     )
     birthday = fields.Date(
         help="Solar birthday. A 29 February birthday is celebrated on 28 February in common years."
@@ -39,16 +44,23 @@ class ResPartner(models.Model):
     )
     next_birthday = fields.Date(compute="_compute_next_birthday", string="Next Birthday")
     birthday_this_month = fields.Boolean(
-        compute="_compute_birthday_this_month", search="_search_birthday_this_month",
+        compute="_compute_birthday_this_month",
+        search="_search_birthday_this_month",
         string="Birthday This Month",
     )
     member_register_company_id = fields.Many2one(
         "res.company", string="Registering Store", tracking=True, ondelete="restrict"
     )
     member_source = fields.Selection(
-        [("counter", "Counter"), ("call_centre", "Call Centre"), ("portal", "Portal"),
-         ("import", "Import"), ("api", "API")],
-        string="Registration Source", default="counter",
+        [
+            ("counter", "Counter"),
+            ("call_centre", "Call Centre"),
+            ("portal", "Portal"),
+            ("import", "Import"),
+            ("api", "API"),
+        ],
+        string="Registration Source",
+        default="counter",
     )
     member_register_date = fields.Date(string="Registration Date")
     member_referrer_id = fields.Many2one(
@@ -61,7 +73,8 @@ class ResPartner(models.Model):
     member_card_count = fields.Integer(compute="_compute_member_card_count", string="Cards")
     member_log_count = fields.Integer(compute="_compute_member_log_count", string="Operations")
     sms_consent = fields.Boolean(
-        string="Marketing SMS Consent", tracking=True,
+        string="Marketing SMS Consent",
+        tracking=True,
         help="Separate consent to marketing SMS (PIPL). Service messages do not need it.",
     )
     sms_consent_date = fields.Datetime(string="Consent Date", readonly=True)
@@ -79,8 +92,13 @@ class ResPartner(models.Model):
         "This mobile number already belongs to another active member.",
     )
 
-    @api.depends("birthday", "birthday_calendar", "birthday_lunar_month", "birthday_lunar_day",
-                 "birthday_lunar_leap")
+    @api.depends(
+        "birthday",
+        "birthday_calendar",
+        "birthday_lunar_month",
+        "birthday_lunar_day",
+        "birthday_lunar_leap",
+    )
     @api.depends_context("company")
     def _compute_next_birthday(self):
         today = self.env.company._member_local_today()
@@ -89,9 +107,15 @@ class ResPartner(models.Model):
 
     def _next_birthday_from(self, from_date):
         self.ensure_one()
-        if self.birthday_calendar == "lunar" and self.birthday_lunar_month and self.birthday_lunar_day:
+        if (
+            self.birthday_calendar == "lunar"
+            and self.birthday_lunar_month
+            and self.birthday_lunar_day
+        ):
             return lunar.next_solar_birthday_lunar(
-                self.birthday_lunar_month, self.birthday_lunar_day, self.birthday_lunar_leap,
+                self.birthday_lunar_month,
+                self.birthday_lunar_day,
+                self.birthday_lunar_leap,
                 from_date,
             )
         if self.birthday_calendar == "solar" and self.birthday:
@@ -120,16 +144,22 @@ class ResPartner(models.Model):
         # Solar: same month; a 29 February birthday counts in February.
         # Lunar: the (month, day, leap) combinations celebrated this month.
         combos = lunar.lunar_combos_in_range(start, end)
-        self.env["res.partner"].flush_model([
-            "birthday", "birthday_calendar", "birthday_lunar_month", "birthday_lunar_day",
-            "birthday_lunar_leap",
-        ])  # the queries below read the table
+        self.env["res.partner"].flush_model(
+            [
+                "birthday",
+                "birthday_calendar",
+                "birthday_lunar_month",
+                "birthday_lunar_day",
+                "birthday_lunar_leap",
+            ]
+        )  # the queries below read the table
         lunar_domain = [("id", "=", 0)]
         if combos:
             query = """
                 SELECT id FROM res_partner
                  WHERE birthday_calendar = 'lunar'
-                   AND (birthday_lunar_month, birthday_lunar_day, COALESCE(birthday_lunar_leap, FALSE))
+                   AND (birthday_lunar_month, birthday_lunar_day,
+                        COALESCE(birthday_lunar_leap, FALSE))
                        IN %s
             """
             self.env.cr.execute(query, [tuple(combos)])
@@ -162,9 +192,11 @@ class ResPartner(models.Model):
 
     def _member_identity_ids(self):
         """This member's ids plus those of the members merged into it."""
-        merged = self.with_context(active_test=False).search(
-            [("member_merged_into_id", "in", self.ids)]
-        ) if self.ids else self.browse()
+        merged = (
+            self.with_context(active_test=False).search([("member_merged_into_id", "in", self.ids)])
+            if self.ids
+            else self.browse()
+        )
         return self.ids + merged.ids
 
     @api.constrains("birthday_calendar", "birthday_lunar_month", "birthday_lunar_day")
@@ -172,9 +204,13 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.birthday_calendar != "lunar":
                 continue
-            if not (1 <= partner.birthday_lunar_month <= 12 and 1 <= partner.birthday_lunar_day <= 30):
+            if not (
+                1 <= partner.birthday_lunar_month <= 12 and 1 <= partner.birthday_lunar_day <= 30
+            ):
                 raise ValidationError(
-                    self.env._("A lunar birthday needs a month from 1 to 12 and a day from 1 to 30.")
+                    self.env._(
+                        "A lunar birthday needs a month from 1 to 12 and a day from 1 to 30."
+                    )
                 )
 
     @api.constrains("birthday")
@@ -184,7 +220,9 @@ class ResPartner(models.Model):
             if partner.birthday and (
                 partner.birthday > today or partner.birthday.year < today.year - 130
             ):
-                raise ValidationError(self.env._("The birthday %s is not plausible.", partner.birthday))
+                raise ValidationError(
+                    self.env._("The birthday %s is not plausible.", partner.birthday)
+                )
 
     @api.constrains("member_referrer_id")
     def _check_referrer(self):
@@ -205,7 +243,8 @@ class ResPartner(models.Model):
         for partner in partners.filtered("is_member"):
             partner._check_mobile_free()
             self.env["member.operation.log"]._record(
-                "register", partner=partner,
+                "register",
+                partner=partner,
                 after={"member_number": partner.member_number, "source": partner.member_source},
             )
         return partners
@@ -213,14 +252,19 @@ class ResPartner(models.Model):
     def write(self, vals):
         vals = dict(vals)
         self._prepare_member_vals(vals, records=self)
-        new_members = self.filtered(lambda p: not p.is_member) if vals.get("is_member") else self.browse()
+        new_members = (
+            self.filtered(lambda p: not p.is_member) if vals.get("is_member") else self.browse()
+        )
         res = super().write(vals)
         for partner in new_members.filtered(lambda p: p.is_member and not p.member_number):
             partner.member_number = self._next_member_number()
         for partner in new_members.filtered("is_member"):
-            partner.member_register_company_id = partner.member_register_company_id or self.env.company
+            partner.member_register_company_id = (
+                partner.member_register_company_id or self.env.company
+            )
             self.env["member.operation.log"]._record(
-                "register", partner=partner,
+                "register",
+                partner=partner,
                 after={"member_number": partner.member_number, "source": partner.member_source},
             )
         if {"member_mobile", "is_member", "active"} & set(vals):
@@ -246,12 +290,16 @@ class ResPartner(models.Model):
 
     @api.model
     def _next_member_number(self):
-        prefix = self.env["ir.config_parameter"].sudo().get_param("member_base.member_number_prefix", "")
+        prefix = (
+            self.env["ir.config_parameter"].sudo().get_param("member_base.member_number_prefix", "")
+        )
         return (prefix or "") + self.env["ir.sequence"].sudo().next_by_code("member.number")
 
     @api.model
     def _member_country_code(self):
-        return self.env["ir.config_parameter"].sudo().get_param("member_base.phone_country_code", "86")
+        return (
+            self.env["ir.config_parameter"].sudo().get_param("member_base.phone_country_code", "86")
+        )
 
     @api.model
     def _normalize_member_mobile(self, raw):
@@ -270,24 +318,31 @@ class ResPartner(models.Model):
     @api.model
     def _check_mobile_unused(self, mobile, exclude=None):
         other = self.sudo().search(
-            [("member_mobile", "=", mobile), ("is_member", "=", True),
-             ("id", "not in", exclude.ids if exclude else [])], limit=1,
+            [
+                ("member_mobile", "=", mobile),
+                ("is_member", "=", True),
+                ("id", "not in", exclude.ids if exclude else []),
+            ],
+            limit=1,
         )
         if other:
             raise ValidationError(
                 self.env._(
                     "Mobile %(mobile)s already belongs to member %(number)s.",
-                    mobile=mobile, number=other.member_number or other.display_name,
+                    mobile=mobile,
+                    number=other.member_number or other.display_name,
                 )
             )
 
     @api.model
     def get_import_templates(self):
         if self.env.context.get("default_is_member"):
-            return [{
-                "label": self.env._("Import Template for Members and Cards"),
-                "template": "/member_base/static/xls/member_import_template.xlsx",
-            }]
+            return [
+                {
+                    "label": self.env._("Import Template for Members and Cards"),
+                    "template": "/member_base/static/xls/member_import_template.xlsx",
+                }
+            ]
         return super().get_import_templates()
 
     def action_view_member_cards(self):
@@ -352,9 +407,13 @@ class ResPartner(models.Model):
             ):
                 destination.sudo().member_level_id = source.member_level_id
             Log._record(
-                "merge", partner=destination, before=before,
-                after={"member_number": destination.member_number,
-                       "cards": destination.member_card_ids.mapped("name")},
+                "merge",
+                partner=destination,
+                before=before,
+                after={
+                    "member_number": destination.member_number,
+                    "cards": destination.member_card_ids.mapped("name"),
+                },
                 reason=reason,
             )
         return True

@@ -171,8 +171,9 @@ class TestCardLifecycle(MemberChainCase):
                 Card._lookup(card.name, company=store)
             self.assertEqual(Card._lookup("8800-0000-0001", company=store), new)
         # the old number cannot be given to another card either
-        with mute_logger("odoo.sql_db"), self.assertRefused(
-            (IntegrityError, ValidationError), strict=False
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRefused((IntegrityError, ValidationError), strict=False),
         ):
             self.make_card("draft", name=card.name)
 

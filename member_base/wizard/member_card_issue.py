@@ -10,7 +10,9 @@ class MemberCardIssue(models.TransientModel):
 
     partner_id = fields.Many2one("res.partner", string="Member", domain=[("is_member", "=", True)])
     type_id = fields.Many2one(
-        "member.card.type", string="Card Type", required=True,
+        "member.card.type",
+        string="Card Type",
+        required=True,
         default=lambda self: self._default_type_id(),
     )
     kind = fields.Selection(related="type_id.kind")
@@ -19,14 +21,18 @@ class MemberCardIssue(models.TransientModel):
         string="Card Number", help="Pre-printed number of the physical card; empty: generated."
     )
     chip_uid = fields.Char(string="Chip UID")
-    parent_id = fields.Many2one("member.card", string="Parent Card", domain=[("state", "=", "active")])
+    parent_id = fields.Many2one(
+        "member.card", string="Parent Card", domain=[("state", "=", "active")]
+    )
     expiry_date = fields.Date(compute="_compute_expiry_date", store=True, readonly=False)
     pin = fields.Char(string="PIN", help="4 to 8 digits; asked for balance payments.")
     note = fields.Text()
 
     @api.model
     def _default_type_id(self):
-        type_id = self.env["ir.config_parameter"].sudo().get_param("member_base.default_card_type_id")
+        type_id = (
+            self.env["ir.config_parameter"].sudo().get_param("member_base.default_card_type_id")
+        )
         card_type = self.env["member.card.type"].browse(int(type_id or 0)).exists()
         return card_type or self.env["member.card.type"].search([], limit=1)
 
@@ -47,17 +53,24 @@ class MemberCardIssue(models.TransientModel):
             )
         if self.type_id.pin_required and not self.pin:
             raise UserError(self.env._("Cards of type %s need a PIN.", self.type_id.display_name))
-        card = self.env["member.card"].sudo().create({
-            "name": self.number or False,
-            "chip_uid": self.chip_uid or False,
-            "partner_id": self.partner_id.id,
-            "type_id": self.type_id.id,
-            "parent_id": self.parent_id.id,
-            "issue_company_id": self.env.company.id,
-            "issue_date": self.env.company._member_local_today(),
-            "expiry_date": self.expiry_date,
-            "note": self.note,
-        }).with_env(self.env)
+        card = (
+            self.env["member.card"]
+            .sudo()
+            .create(
+                {
+                    "name": self.number or False,
+                    "chip_uid": self.chip_uid or False,
+                    "partner_id": self.partner_id.id,
+                    "type_id": self.type_id.id,
+                    "parent_id": self.parent_id.id,
+                    "issue_company_id": self.env.company.id,
+                    "issue_date": self.env.company._member_local_today(),
+                    "expiry_date": self.expiry_date,
+                    "note": self.note,
+                }
+            )
+            .with_env(self.env)
+        )
         if self.pin:
             card._set_pin(self.pin)
         card._do_operation("activate")

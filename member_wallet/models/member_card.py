@@ -5,7 +5,9 @@ class MemberCard(models.Model):
     _inherit = "member.card"
 
     wallet_id = fields.Many2one(
-        "member.wallet", compute="_compute_wallet_id", string="Wallet",
+        "member.wallet",
+        compute="_compute_wallet_id",
+        string="Wallet",
         help="Linked and supplementary cards use their parent card's wallet.",
     )
     balance = fields.Monetary(compute="_compute_balances", string="Stored Value")
@@ -20,7 +22,9 @@ class MemberCard(models.Model):
         Wallet = self.env["member.wallet"].sudo()
         for card in self:
             main = card._wallet_card()
-            card.wallet_id = Wallet.search([("card_id", "=", main.id)], limit=1) if main.id else False
+            card.wallet_id = (
+                Wallet.search([("card_id", "=", main.id)], limit=1) if main.id else False
+            )
 
     def _compute_balances(self):
         for card in self:
@@ -46,10 +50,12 @@ class MemberCard(models.Model):
         Wallet = self.env["member.wallet"].sudo()
         wallet = Wallet.search([("card_id", "=", main.id)], limit=1)
         if not wallet:
-            wallet = Wallet.create({
-                "card_id": main.id,
-                "currency_id": self.env.company.currency_id.id,
-            })
+            wallet = Wallet.create(
+                {
+                    "card_id": main.id,
+                    "currency_id": self.env.company.currency_id.id,
+                }
+            )
         return wallet.with_env(self.env)
 
     def _do_operation(self, operation, reason=None, **params):
@@ -67,13 +73,18 @@ class MemberCard(models.Model):
             return
         wallet._lock()
         wallet.with_context(member_wallet_service=True).write({"card_id": new_card.id})
-        wallet._post("transfer", [], card=new_card, note=self.env._(
-            "Card %(old)s replaced by %(new)s", old=self.name, new=new_card.name
-        ))
+        wallet._post(
+            "transfer",
+            [],
+            card=new_card,
+            note=self.env._("Card %(old)s replaced by %(new)s", old=self.name, new=new_card.name),
+        )
 
     def action_view_wallet_moves(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("member_wallet.action_member_wallet_move")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "member_wallet.action_member_wallet_move"
+        )
         action["domain"] = [("wallet_id", "=", self.wallet_id.id)]
         action["context"] = {}
         return action
@@ -104,6 +115,10 @@ class MemberCard(models.Model):
     def lookup_card(self, raw):
         result = super().lookup_card(raw)
         wallet = self.browse(result["card_id"])._get_wallet().sudo()
-        result.update(balance=wallet.balance, principal=wallet.principal, bonus=wallet.bonus,
-                      points=wallet.points)
+        result.update(
+            balance=wallet.balance,
+            principal=wallet.principal,
+            bonus=wallet.bonus,
+            points=wallet.points,
+        )
         return result

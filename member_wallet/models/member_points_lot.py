@@ -18,35 +18,52 @@ class MemberPointsLot(models.Model):
     _order = "date_earned, id"
 
     wallet_id = fields.Many2one(
-        "member.wallet", string="Wallet", required=True, readonly=True, index=True,
+        "member.wallet",
+        string="Wallet",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     card_id = fields.Many2one(related="wallet_id.card_id", string="Card")
     partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
     company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, ondelete="restrict",
+        "res.company",
+        string="Store",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
         help="Store where the points were earned; its local date decides when they expire.",
     )
     date_earned = fields.Date(string="Earned On", required=True, readonly=True)
     date_expiry = fields.Date(
-        string="Valid Until", readonly=True,
+        string="Valid Until",
+        readonly=True,
         help="Last day the points can be used (store's local date). Empty: they never expire.",
     )
     points = fields.Integer(string="Points Earned", required=True, readonly=True)
     points_remaining = fields.Integer(string="Points Left", required=True, readonly=True)
     points_expired = fields.Integer(string="Points Expired", readonly=True, default=0)
     move_id = fields.Many2one(
-        "member.wallet.move", string="Source Posting", required=True, readonly=True,
+        "member.wallet.move",
+        string="Source Posting",
+        required=True,
+        readonly=True,
         ondelete="restrict",
     )
     line_id = fields.Many2one(
-        "member.wallet.line", string="Source Line", required=True, readonly=True,
-        index=True, ondelete="restrict",
+        "member.wallet.line",
+        string="Source Line",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
     )
     usage_ids = fields.One2many("member.points.lot.usage", "lot_id", string="Uses", readonly=True)
     state = fields.Selection(
         [("open", "Open"), ("used", "Used"), ("expired", "Expired")],
-        compute="_compute_state", string="Status",
+        compute="_compute_state",
+        string="Status",
     )
 
     _points_positive = models.Constraint("CHECK(points > 0)", "A lot holds at least one point.")

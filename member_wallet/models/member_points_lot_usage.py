@@ -12,23 +12,36 @@ class MemberPointsLotUsage(models.Model):
     _order = "id desc"
 
     lot_id = fields.Many2one(
-        "member.points.lot", string="Lot", required=True, readonly=True, index=True,
+        "member.points.lot",
+        string="Lot",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     line_id = fields.Many2one(
-        "member.wallet.line", string="Ledger Line", required=True, readonly=True, index=True,
+        "member.wallet.line",
+        string="Ledger Line",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     move_id = fields.Many2one(related="line_id.move_id", string="Posting")
     kind = fields.Selection(related="line_id.kind", string="Kind")
     date = fields.Datetime(related="line_id.date", string="Date")
     company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, index=True,
+        "res.company",
+        string="Store",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     wallet_id = fields.Many2one(related="lot_id.wallet_id", string="Wallet")
     points = fields.Integer(
-        required=True, readonly=True,
+        required=True,
+        readonly=True,
         help="Points taken from the lot; negative when given back to it.",
     )
 

@@ -31,7 +31,9 @@ class MemberPointsRule(models.Model):
     active = fields.Boolean(default=True)
     base = fields.Selection(
         [("amount", "Amount Spent"), ("product", "Products or Categories")],
-        string="Earn On", required=True, default="amount",
+        string="Earn On",
+        required=True,
+        default="amount",
     )
     product_ids = fields.Many2many("product.product", string="Products")
     categ_ids = fields.Many2many(
@@ -39,28 +41,36 @@ class MemberPointsRule(models.Model):
     )
     compute = fields.Selection(
         [("rate", "Points per Amount Spent"), ("fixed", "Fixed Points per Unit")],
-        string="Points", required=True, default="rate",
+        string="Points",
+        required=True,
+        default="rate",
     )
     currency_id = fields.Many2one(
         "res.currency", default=lambda self: self.env.company.currency_id, required=True
     )
     amount_step = fields.Monetary(
-        string="For Every", default=1.0, required=True,
+        string="For Every",
+        default=1.0,
+        required=True,
         help="Points are given for every full step of this amount (rounded down).",
     )
     points_per_step = fields.Integer(string="Points per Step", default=1, required=True)
     points_per_unit = fields.Integer(string="Points per Unit")
     apply_level_multiplier = fields.Boolean(
-        string="Level Multiplier", default=True,
+        string="Level Multiplier",
+        default=True,
         help="Multiply by the points multiplier of the member's level.",
     )
     birthday_multiplier = fields.Float(
-        digits=(5, 2), default=1.0, required=True,
+        digits=(5, 2),
+        default=1.0,
+        required=True,
         help="Multiplier in the member's birthday period (1: no birthday bonus).",
     )
     birthday_period = fields.Selection(
         [("day", "Birthday"), ("week", "Birthday Week"), ("month", "Birthday Month")],
-        default="day", required=True,
+        default="day",
+        required=True,
         help="Solar or lunar birthday, in the store's local date; weeks run Monday to Sunday.",
     )
     exclude_stored_value = fields.Boolean(
@@ -70,7 +80,8 @@ class MemberPointsRule(models.Model):
     card_type_ids = fields.Many2many("member.card.type", string="Card Types", help="Empty: all.")
     level_ids = fields.Many2many("member.level", string="Levels", help="Empty: all.")
     company_ids = fields.Many2many(
-        "res.company", string="Stores",
+        "res.company",
+        string="Stores",
         help="Stores or regions (covering their stores). Empty: all.",
     )
     date_from = fields.Date()
@@ -203,8 +214,13 @@ class MemberPointsRule(models.Model):
                     multipliers.append(rule.birthday_multiplier)
             points = points_tools.apply_multipliers(base, *multipliers)
             total += points
-            detail.append({
-                "rule_id": rule.id, "rule": rule.name, "amount": float(rule_amount),
-                "base": base, "points": points,
-            })
+            detail.append(
+                {
+                    "rule_id": rule.id,
+                    "rule": rule.name,
+                    "amount": float(rule_amount),
+                    "base": base,
+                    "points": points,
+                }
+            )
         return {"points": total, "detail": detail}

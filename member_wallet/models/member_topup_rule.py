@@ -19,13 +19,19 @@ class MemberTopupRule(models.Model):
     currency_id = fields.Many2one(
         "res.currency", default=lambda self: self.env.company.currency_id, required=True
     )
-    min_amount = fields.Monetary(string="Top-up From", required=True, help="Pay at least this much…")
+    min_amount = fields.Monetary(
+        string="Top-up From", required=True, help="Pay at least this much…"
+    )
     bonus_amount = fields.Monetary(string="Bonus", help="…and get this much more.")
-    bonus_percent = fields.Float(string="Bonus (%)", digits=(5, 2), help="…or this share of the top-up.")
+    bonus_percent = fields.Float(
+        string="Bonus (%)", digits=(5, 2), help="…or this share of the top-up."
+    )
     card_type_ids = fields.Many2many("member.card.type", string="Card Types", help="Empty: all.")
     level_ids = fields.Many2many("member.level", string="Levels", help="Empty: all.")
     company_ids = fields.Many2many(
-        "res.company", string="Stores", help="Stores or regions (covering their stores). Empty: all."
+        "res.company",
+        string="Stores",
+        help="Stores or regions (covering their stores). Empty: all.",
     )
     date_from = fields.Date()
     date_to = fields.Date()
@@ -70,8 +76,12 @@ class MemberTopupRule(models.Model):
         """Bonus for topping up ``amount`` on ``card`` in ``company`` today."""
         day = company._member_local_today()
         amount = Decimal(str(amount))
-        rules = self.sudo().search([]).filtered(
-            lambda r: Decimal(str(r.min_amount)) <= amount and r._applies(card, company, day)
+        rules = (
+            self.sudo()
+            .search([])
+            .filtered(
+                lambda r: Decimal(str(r.min_amount)) <= amount and r._applies(card, company, day)
+            )
         )
         if not rules:
             return Decimal(0)

@@ -39,7 +39,9 @@ class MemberWallet(models.Model):
         related="card_id.partner_id", store=True, string="Member", index=True
     )
     currency_id = fields.Many2one(
-        "res.currency", required=True, readonly=True,
+        "res.currency",
+        required=True,
+        readonly=True,
         default=lambda self: self.env.company.currency_id,
     )
     principal = fields.Monetary(string="Principal", readonly=True, default=0.0)
@@ -47,7 +49,9 @@ class MemberWallet(models.Model):
     balance = fields.Monetary(string="Stored Value", readonly=True, default=0.0)
     points = fields.Integer(string="Points", readonly=True, default=0)
     credit_limit = fields.Monetary(
-        readonly=True, default=0.0, help="How far the principal may go below zero (default: not at all)."
+        readonly=True,
+        default=0.0,
+        help="How far the principal may go below zero (default: not at all).",
     )
     last_move_id = fields.Many2one("member.wallet.move", readonly=True)
     move_ids = fields.One2many("member.wallet.move", "wallet_id", string="Postings")
@@ -84,7 +88,9 @@ class MemberWallet(models.Model):
             raise UserError(
                 self.env._("Balances change only through postings (top-up, consumption, …).")
             )
-        if "credit_limit" in vals and not self.env.user.has_group("member_base.group_member_head_office"):
+        if "credit_limit" in vals and not self.env.user.has_group(
+            "member_base.group_member_head_office"
+        ):
             raise AccessError(self.env._("Only head office sets credit limits."))
         return super().write(vals)
 
@@ -116,11 +122,13 @@ class MemberWallet(models.Model):
                 "not_positive": self.env._("The amount must be greater than zero."),
                 "too_many_decimals": self.env._(
                     "%(value)s has more decimals than %(currency)s allows.",
-                    value=value, currency=currency.name,
+                    value=value,
+                    currency=currency.name,
                 ),
                 "too_large": self.env._(
                     "%(value)s is above the largest amount allowed for one operation (%(max)s).",
-                    value=value, max=maximum,
+                    value=value,
+                    max=maximum,
                 ),
             }
             raise ValidationError(messages[error.code]) from error
@@ -132,11 +140,15 @@ class MemberWallet(models.Model):
         try:
             points = int(str(value).strip())
         except ValueError as error:
-            raise ValidationError(self.env._("%s is not a whole number of points.", value)) from error
+            raise ValidationError(
+                self.env._("%s is not a whole number of points.", value)
+            ) from error
         if points <= 0:
             raise ValidationError(self.env._("The number of points must be greater than zero."))
         if points > int(self._param("max_points", 10_000_000)):
-            raise ValidationError(self.env._("%s points is more than one operation allows.", points))
+            raise ValidationError(
+                self.env._("%s points is more than one operation allows.", points)
+            )
         return points
 
     # ------------------------------------------------------------------
@@ -164,8 +176,11 @@ class MemberWallet(models.Model):
                     [self.id],
                 )
                 principal, bonus, points, credit_limit = self.env.cr.fetchone()
-        except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable,
-                psycopg2.errors.DeadlockDetected):
+        except (
+            psycopg2.errors.SerializationFailure,
+            psycopg2.errors.LockNotAvailable,
+            psycopg2.errors.DeadlockDetected,
+        ):
             if self._last_try_of_request():
                 raise UserError(
                     self.env._(
@@ -190,8 +205,19 @@ class MemberWallet(models.Model):
         request._member_wallet_conflicts = failures
         return failures >= MAX_TRIES_ON_CONCURRENCY_FAILURE
 
-    def _post(self, kind, deltas, key=None, card=None, company=None, source=None, note=None,
-              reverses=None, result=None, move_vals=None):
+    def _post(
+        self,
+        kind,
+        deltas,
+        key=None,
+        card=None,
+        company=None,
+        source=None,
+        note=None,
+        reverses=None,
+        result=None,
+        move_vals=None,
+    ):
         """Append one posting and its ledger lines, and move the balances.
 
         :param kind: the posting's kind (see member.wallet.move)
@@ -219,23 +245,33 @@ class MemberWallet(models.Model):
                 after[asset] += step
         self._check_funds(before, after, kind)
         company = company or self.env.company
-        move = Move.with_context(member_wallet_post=True).create({
-            "wallet_id": self.id,
-            "card_id": (card or self.card_id).id,
-            "kind": kind,
-            "idempotency_key": key or False,
-            "company_id": company.id,
-            "user_id": self.env.uid,
-            "note": note or False,
-            "reversed_move_id": reverses.id if reverses else False,
-            "res_model": source._name if source else False,
-            "res_id": source.id if source else False,
-            "amount": float(sum(
-                Decimal(str(d["amount"])) for d in deltas if d["asset"] in ("principal", "bonus")
-            )),
-            "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
-            **(move_vals or {}),
-        }).with_env(Move.env)
+        move = (
+            Move.with_context(member_wallet_post=True)
+            .create(
+                {
+                    "wallet_id": self.id,
+                    "card_id": (card or self.card_id).id,
+                    "kind": kind,
+                    "idempotency_key": key or False,
+                    "company_id": company.id,
+                    "user_id": self.env.uid,
+                    "note": note or False,
+                    "reversed_move_id": reverses.id if reverses else False,
+                    "res_model": source._name if source else False,
+                    "res_id": source.id if source else False,
+                    "amount": float(
+                        sum(
+                            Decimal(str(d["amount"]))
+                            for d in deltas
+                            if d["asset"] in ("principal", "bonus")
+                        )
+                    ),
+                    "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
+                    **(move_vals or {}),
+                }
+            )
+            .with_env(Move.env)
+        )
         running = dict(before)
         line_vals = []
         for delta in deltas:
@@ -246,15 +282,17 @@ class MemberWallet(models.Model):
                     Decimal(str(delta["amount"])) if asset != "points" else int(delta["amount"])
                 )
                 vals["balance_after"] = float(running[asset])
-            line_vals.append({
-                "move_id": move.id,
-                "wallet_id": self.id,
-                "asset": asset,
-                "kind": delta.get("kind") or kind,
-                "amount": float(delta["amount"]),
-                "company_id": company.id,
-                **vals,
-            })
+            line_vals.append(
+                {
+                    "move_id": move.id,
+                    "wallet_id": self.id,
+                    "asset": asset,
+                    "kind": delta.get("kind") or kind,
+                    "amount": float(delta["amount"]),
+                    "company_id": company.id,
+                    **vals,
+                }
+            )
         Line = self.env["member.wallet.line"].sudo()
         lines = Line.with_context(member_wallet_post=True).create(line_vals).with_env(Line.env)
         self._apply_other_assets(lines)
@@ -263,8 +301,15 @@ class MemberWallet(models.Model):
                   SET principal = %s, bonus = %s, balance = %s, points = %s,
                       last_move_id = %s, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
                 WHERE id = %s""",
-            [after["principal"], after["bonus"], after["principal"] + after["bonus"],
-             after["points"], move.id, self.env.uid, self.id],
+            [
+                after["principal"],
+                after["bonus"],
+                after["principal"] + after["bonus"],
+                after["points"],
+                move.id,
+                self.env.uid,
+                self.id,
+            ],
         )
         self.invalidate_recordset(["principal", "bonus", "balance", "points", "last_move_id"])
         self.env["member.card"].invalidate_model(
@@ -296,7 +341,8 @@ class MemberWallet(models.Model):
             raise UserError(
                 self.env._(
                     "Not enough points on card %(card)s: %(points)s available.",
-                    card=self.card_id.name, points=before["points"],
+                    card=self.card_id.name,
+                    points=before["points"],
                 )
             )
         ceiling = self.card_id.type_id.balance_ceiling
@@ -304,7 +350,8 @@ class MemberWallet(models.Model):
         if grew and ceiling and after["principal"] + after["bonus"] > Decimal(str(ceiling)):
             raise UserError(
                 self.env._(
-                    "This would bring card %(card)s to %(balance)s, above the ceiling of %(ceiling)s "
+                    "This would bring card %(card)s to %(balance)s, above the ceiling of "
+                    "%(ceiling)s "
                     "for %(type)s cards.",
                     card=self.card_id.name,
                     balance=currency.format(float(after["principal"] + after["bonus"])),
@@ -340,8 +387,17 @@ class MemberWallet(models.Model):
         card._check_usable(company)
         return card
 
-    def _topup(self, amount, key=None, card=None, company=None, note=None, source=None,
-               journal=None, bonus=None):
+    def _topup(
+        self,
+        amount,
+        key=None,
+        card=None,
+        company=None,
+        note=None,
+        source=None,
+        journal=None,
+        bonus=None,
+    ):
         """Stored-value top-up (充值) with the bonus of the best rule."""
         self.ensure_one()
         self._check_group("member_base.group_member_cashier", self.env._("top up cards"))
@@ -354,9 +410,16 @@ class MemberWallet(models.Model):
         deltas = [{"asset": "principal", "amount": amount, "kind": "topup"}]
         if bonus:
             deltas.append({"asset": "bonus", "amount": Decimal(str(bonus)), "kind": "bonus"})
-        move, answer = self._post("topup", deltas, key=key, card=card, company=company,
-                                  note=note, source=source,
-                                  move_vals={"journal_id": journal.id if journal else False})
+        move, answer = self._post(
+            "topup",
+            deltas,
+            key=key,
+            card=card,
+            company=company,
+            note=note,
+            source=source,
+            move_vals={"journal_id": journal.id if journal else False},
+        )
         return move, answer
 
     def _consume(self, amount, key=None, card=None, company=None, note=None, source=None):
@@ -373,14 +436,18 @@ class MemberWallet(models.Model):
         state = self._lock()
         policy = self._param("bonus_policy", "last")
         from_principal, from_bonus = amount_tools.split_spend(
-            amount, state["principal"], state["bonus"], policy,
+            amount,
+            state["principal"],
+            state["bonus"],
+            policy,
             decimals=self.currency_id.decimal_places,
         )
         deltas = [{"asset": "principal", "amount": -from_principal}]
         if from_bonus:
             deltas.append({"asset": "bonus", "amount": -from_bonus})
-        return self._post("consumption", deltas, key=key, card=card, company=company, note=note,
-                          source=source)
+        return self._post(
+            "consumption", deltas, key=key, card=card, company=company, note=note, source=source
+        )
 
     def _withdraw(self, amount, key=None, company=None, note=None, source=None):
         """Refund principal to the member (取款/退款); the bonus that came with
@@ -428,16 +495,17 @@ class MemberWallet(models.Model):
             value = sign * self._parse_points(magnitude)
         else:
             value = sign * self._parse_amount(magnitude)
-        return self._post("adjustment", [{"asset": asset, "amount": value}], key=key,
-                          company=company, note=reason)
+        return self._post(
+            "adjustment", [{"asset": asset, "amount": value}], key=key, company=company, note=reason
+        )
 
     def _replay(self, key):
         """The posting already made with ``key``, if any (read before
         locking, so a replay does not queue on the wallet)."""
         if not key:
             return self.env["member.wallet.move"]
-        return self.env["member.wallet.move"].sudo().search(
-            [("idempotency_key", "=", key)], limit=1
+        return (
+            self.env["member.wallet.move"].sudo().search([("idempotency_key", "=", key)], limit=1)
         )
 
     # ------------------------------------------------------------------

@@ -30,7 +30,11 @@ class MemberWalletLine(models.Model):
     _order = "id desc"
 
     move_id = fields.Many2one(
-        "member.wallet.move", string="Posting", required=True, readonly=True, index=True,
+        "member.wallet.move",
+        string="Posting",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     wallet_id = fields.Many2one(
@@ -41,7 +45,11 @@ class MemberWalletLine(models.Model):
     date = fields.Datetime(related="move_id.date", store=True, index=True)
     user_id = fields.Many2one(related="move_id.user_id", string="Operator")
     company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, index=True,
+        "res.company",
+        string="Store",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     asset = fields.Selection(ASSETS, required=True, readonly=True, index=True)

@@ -13,11 +13,15 @@ class MemberWalletLine(models.Model):
         selection_add=POINTS_KINDS, ondelete={value: "cascade" for value, _label in POINTS_KINDS}
     )
     points_lot_id = fields.Many2one(
-        "member.points.lot", string="Target Lot", readonly=True, index="btree_not_null",
+        "member.points.lot",
+        string="Target Lot",
+        readonly=True,
+        index="btree_not_null",
         help="For an expiry: the lot whose remainder expires.",
     )
     points_earned_date = fields.Date(
-        string="Points Earned On", readonly=True,
+        string="Points Earned On",
+        readonly=True,
         help="For points brought in from another system: when they were earned (their expiry "
         "follows from it). Empty: the posting's date.",
     )

@@ -35,21 +35,31 @@ class MemberWalletMove(models.Model):
     kind = fields.Selection(MOVE_KINDS, required=True, readonly=True, index=True)
     idempotency_key = fields.Char(readonly=True, copy=False)
     company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, index=True,
+        "res.company",
+        string="Store",
+        required=True,
+        readonly=True,
+        index=True,
         ondelete="restrict",
     )
     user_id = fields.Many2one("res.users", string="Operator", required=True, readonly=True)
     currency_id = fields.Many2one(related="wallet_id.currency_id")
-    amount = fields.Monetary(string="Stored Value", readonly=True, help="Net change of the stored value.")
+    amount = fields.Monetary(
+        string="Stored Value", readonly=True, help="Net change of the stored value."
+    )
     points = fields.Integer(readonly=True, help="Net change of the points.")
     note = fields.Text(readonly=True)
     journal_id = fields.Many2one("account.journal", string="Payment Journal", readonly=True)
     reversed_move_id = fields.Many2one(
         "member.wallet.move", string="Reverses", readonly=True, index="btree_not_null"
     )
-    reversal_move_ids = fields.One2many("member.wallet.move", "reversed_move_id", string="Reversed By")
+    reversal_move_ids = fields.One2many(
+        "member.wallet.move", "reversed_move_id", string="Reversed By"
+    )
     res_model = fields.Char(string="Source Model", readonly=True)
-    res_id = fields.Many2oneReference(string="Source Record", model_field="res_model", readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Source Record", model_field="res_model", readonly=True
+    )
     result = fields.Text(string="Answer", readonly=True)
     line_ids = fields.One2many("member.wallet.line", "move_id", string="Lines", readonly=True)
     display_ref = fields.Char(compute="_compute_display_ref", string="Reference")
@@ -67,7 +77,9 @@ class MemberWalletMove(models.Model):
     def _compute_display_ref(self):
         labels = dict(self._fields["kind"]._description_selection(self.env))
         for move in self:
-            move.display_ref = f"{labels.get(move.kind, move.kind)} #{move.id or ''} {move.card_id.name or ''}"
+            move.display_ref = (
+                f"{labels.get(move.kind, move.kind)} #{move.id or ''} {move.card_id.name or ''}"
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -100,10 +112,12 @@ class MemberWalletMove(models.Model):
 
         asked = [(d["asset"], d["amount"]) for d in deltas]
         done = [(line.asset, line.amount) for line in self.sudo().line_ids]
-        if self.wallet_id != wallet or self.kind != kind or (
-            kind == "reversal" and self.reversed_move_id != (reverses or self.browse())
-        ) or self.currency_id.compare_amounts(total(done, assets), total(asked, assets)) or (
-            total(done, ("points",)) != total(asked, ("points",))
+        if (
+            self.wallet_id != wallet
+            or self.kind != kind
+            or (kind == "reversal" and self.reversed_move_id != (reverses or self.browse()))
+            or self.currency_id.compare_amounts(total(done, assets), total(asked, assets))
+            or (total(done, ("points",)) != total(asked, ("points",)))
         ):
             raise UserError(
                 self.env._(
@@ -127,5 +141,6 @@ class MemberWalletMove(models.Model):
             return replay, replay._answer()
         if self.sudo().reversal_move_ids:
             raise UserError(self.env._("This posting has already been reversed."))
-        return wallet._post("reversal", deltas, key=key, card=self.card_id, note=reason,
-                            reverses=self)
+        return wallet._post(
+            "reversal", deltas, key=key, card=self.card_id, note=reason, reverses=self
+        )

@@ -20,6 +20,7 @@ class MemberWalletMove(models.Model):
     )
     points_product_qty = fields.Integer(string="Gift Quantity", readonly=True)
     points_cash_amount = fields.Monetary(
-        string="Cash Value", readonly=True,
+        string="Cash Value",
+        readonly=True,
         help="For points redeemed as a cash deduction: the amount deducted from the sale.",
     )

@@ -65,7 +65,9 @@ class MemberWallet(models.Model):
         currency = self.env.company.currency_id
         try:
             return points_tools.points_to_cash(
-                int(points), settings["rate_points"], settings["rate_amount"],
+                int(points),
+                settings["rate_points"],
+                settings["rate_amount"],
                 decimals=currency.decimal_places,
             )
         except points_tools.PointsError as error:
@@ -144,13 +146,15 @@ class MemberWallet(models.Model):
                 try:
                     taken = points_tools.allocate_fifo(
                         [(lot_id, day, left) for lot_id, (day, left) in open_lots.items()],
-                        need, first=first,
+                        need,
+                        first=first,
                     )
                 except points_tools.PointsError as error:
                     raise UserError(
                         self.env._(
                             "The points lots of card %s are out of step with its balance; "
-                            "ask head office to check its ledger.", self.card_id.name,
+                            "ask head office to check its ledger.",
+                            self.card_id.name,
                         )
                     ) from error
             for lot_id, take in taken:
@@ -168,30 +172,45 @@ class MemberWallet(models.Model):
                      FROM (SELECT * FROM unnest(%s::int[], %s::int[], %s::int[]))
                           AS delta(id, remaining, expired)
                     WHERE lot.id = delta.id""",
-                [self.env.uid, list(remaining_delta),
-                 [remaining_delta[k] for k in remaining_delta],
-                 [expired_delta.get(k, 0) for k in remaining_delta]],
+                [
+                    self.env.uid,
+                    list(remaining_delta),
+                    [remaining_delta[k] for k in remaining_delta],
+                    [expired_delta.get(k, 0) for k in remaining_delta],
+                ],
             )
             Lot.invalidate_model(["points_remaining", "points_expired", "state"])
         if usages:
-            self.env["member.points.lot.usage"].sudo().create([
-                {"lot_id": lot_id, "line_id": line.id, "company_id": line.company_id.id,
-                 "points": points}
-                for lot_id, line, points in usages
-            ])
+            self.env["member.points.lot.usage"].sudo().create(
+                [
+                    {
+                        "lot_id": lot_id,
+                        "line_id": line.id,
+                        "company_id": line.company_id.id,
+                        "points": points,
+                    }
+                    for lot_id, line, points in usages
+                ]
+            )
 
     def _points_new_lot(self, line, points):
         day = line.points_earned_date or line.company_id._member_local_today()
-        return self.env["member.points.lot"].sudo().create({
-            "wallet_id": self.id,
-            "company_id": line.company_id.id,
-            "date_earned": day,
-            "date_expiry": self._points_expiry_date(day),
-            "points": points,
-            "points_remaining": points,
-            "move_id": line.move_id.id,
-            "line_id": line.id,
-        })
+        return (
+            self.env["member.points.lot"]
+            .sudo()
+            .create(
+                {
+                    "wallet_id": self.id,
+                    "company_id": line.company_id.id,
+                    "date_earned": day,
+                    "date_expiry": self._points_expiry_date(day),
+                    "points": points,
+                    "points_remaining": points,
+                    "move_id": line.move_id.id,
+                    "line_id": line.id,
+                }
+            )
+        )
 
     def _points_restore(self, reversed_line, points):
         """``[(lot_id, points)]`` to give back to the lots ``reversed_line``
@@ -247,8 +266,17 @@ class MemberWallet(models.Model):
             )
         return parsed
 
-    def _earn_points(self, amount, key=None, card=None, company=None, lines=None,
-                     paid_from_balance=0, source=None, note=None):
+    def _earn_points(
+        self,
+        amount,
+        key=None,
+        card=None,
+        company=None,
+        lines=None,
+        paid_from_balance=0,
+        source=None,
+        note=None,
+    ):
         """Award the points a sale earns (积分) under the earning rules.
 
         :param amount: what the member paid for the sale
@@ -281,13 +309,23 @@ class MemberWallet(models.Model):
         points = earning["points"]
         if points <= 0:
             return self.env["member.wallet.move"], {
-                "move_id": False, "idempotency_key": key or "", "kind": "earn",
-                "card_number": card.name, "points_delta": 0, "points_earned": 0,
-                "points": self.sudo().points, "detail": earning["detail"],
+                "move_id": False,
+                "idempotency_key": key or "",
+                "kind": "earn",
+                "card_number": card.name,
+                "points_delta": 0,
+                "points_earned": 0,
+                "points": self.sudo().points,
+                "detail": earning["detail"],
             }
         return self._post(
-            "earn", [{"asset": "points", "amount": points, "kind": "earn"}], key=key, card=card,
-            company=company, source=source, note=note,
+            "earn",
+            [{"asset": "points", "amount": points, "kind": "earn"}],
+            key=key,
+            card=card,
+            company=company,
+            source=source,
+            note=note,
             move_vals={"points_sale_amount": float(amount)},
             result=lambda move: {"points_earned": points, "detail": earning["detail"]},
         )
@@ -296,8 +334,18 @@ class MemberWallet(models.Model):
     # Redemption and adjustment
     # ------------------------------------------------------------------
 
-    def _redeem_points(self, points=None, key=None, card=None, company=None, product=None,
-                       quantity=1, cash=False, note=None, source=None):
+    def _redeem_points(
+        self,
+        points=None,
+        key=None,
+        card=None,
+        company=None,
+        product=None,
+        quantity=1,
+        cash=False,
+        note=None,
+        source=None,
+    ):
         """Spend points (积分兑换): for a gift product (``points`` defaults to
         its points price × ``quantity``) or, with ``cash``, as a deduction
         from a sale at the configured rate (``answer["cash_amount"]``).
@@ -328,7 +376,9 @@ class MemberWallet(models.Model):
                 raise UserError(
                     self.env._(
                         "%(qty)s × %(gift)s costs %(points)s points.",
-                        qty=quantity, gift=product.display_name, points=expected,
+                        qty=quantity,
+                        gift=product.display_name,
+                        points=expected,
                     )
                 )
             move_vals.update(points_product_id=product.id, points_product_qty=quantity)
@@ -353,16 +403,24 @@ class MemberWallet(models.Model):
             raise UserError(
                 self.env._(
                     "Not enough points on card %(card)s: %(points)s available.",
-                    card=card.name, points=max(available, 0),
+                    card=card.name,
+                    points=max(available, 0),
                 )
             )
         if due:
             self._post_points_expiry(due, self.sudo().last_move_id.id)
         return self._post(
-            "redemption", [{"asset": "points", "amount": -points, "kind": "redemption"}],
-            key=key, card=card, company=company, source=source, note=note, move_vals=move_vals,
+            "redemption",
+            [{"asset": "points", "amount": -points, "kind": "redemption"}],
+            key=key,
+            card=card,
+            company=company,
+            source=source,
+            note=note,
+            move_vals=move_vals,
             result=lambda move: {
-                "points_redeemed": points, "cash_amount": float(cash_amount),
+                "points_redeemed": points,
+                "cash_amount": float(cash_amount),
                 "product_id": move.points_product_id.id or False,
             },
         )
@@ -374,27 +432,44 @@ class MemberWallet(models.Model):
         self._check_group("member_base.group_member_manager", self.env._("adjust points"))
         if isinstance(points, bool) or not isinstance(points, int | str):
             raise ValidationError(self.env._("%s is not a number of points.", points))
-        return self._adjust("points", str(points), reason, key=key,
-                            company=self._points_company(company))
+        return self._adjust(
+            "points", str(points), reason, key=key, company=self._points_company(company)
+        )
 
     # ------------------------------------------------------------------
     # Front-end API (POS, portal, JSON-RPC)
     # ------------------------------------------------------------------
 
     @api.model
-    def api_earn_points(self, card_ref, amount, idempotency_key, lines=None,
-                        paid_from_balance=0, note=None):
+    def api_earn_points(
+        self, card_ref, amount, idempotency_key, lines=None, paid_from_balance=0, note=None
+    ):
         """Award the points of a sale of ``amount`` in the current store
         (see ``_earn_points``); the same key always gets the same answer."""
         if not idempotency_key:
             raise UserError(self.env._("Earning points needs an idempotency key."))
         card, wallet = self._wallet_for(card_ref)
-        return wallet._earn_points(amount, key=idempotency_key, card=card, lines=lines,
-                                   paid_from_balance=paid_from_balance, note=note)[1]
+        return wallet._earn_points(
+            amount,
+            key=idempotency_key,
+            card=card,
+            lines=lines,
+            paid_from_balance=paid_from_balance,
+            note=note,
+        )[1]
 
     @api.model
-    def api_redeem_points(self, card_ref, points, idempotency_key, product_id=None, quantity=1,
-                          cash=False, pin=None, note=None):
+    def api_redeem_points(
+        self,
+        card_ref,
+        points,
+        idempotency_key,
+        product_id=None,
+        quantity=1,
+        cash=False,
+        pin=None,
+        note=None,
+    ):
         """Redeem points in the current store, for a gift (``product_id``) or
         as a cash deduction (``cash``: the answer's ``cash_amount``)."""
         if not idempotency_key:
@@ -403,8 +478,15 @@ class MemberWallet(models.Model):
         if card.type_id.pin_required and not card._check_pin(pin):
             raise UserError(self.env._("Wrong PIN for card %s.", card.name))
         product = self.env["product.product"].browse(int(product_id)) if product_id else None
-        return wallet._redeem_points(points, key=idempotency_key, card=card, product=product,
-                                     quantity=quantity, cash=cash, note=note)[1]
+        return wallet._redeem_points(
+            points,
+            key=idempotency_key,
+            card=card,
+            product=product,
+            quantity=quantity,
+            cash=cash,
+            note=note,
+        )[1]
 
     @api.model
     def api_points_value(self, points=None, amount=None):
@@ -412,8 +494,10 @@ class MemberWallet(models.Model):
         deduction of ``amount``, at the configured rate."""
         self._check_group("member_base.group_member_cashier", self.env._("redeem points"))
         if amount is not None:
-            return {"amount": float(self._parse_amount(amount)),
-                    "points": self._points_for_cash(amount)}
+            return {
+                "amount": float(self._parse_amount(amount)),
+                "points": self._points_for_cash(amount),
+            }
         points = self._parse_points(points)
         return {"points": points, "amount": float(self._points_to_cash(points))}
 
@@ -460,8 +544,12 @@ class MemberWallet(models.Model):
              GROUP BY due.wallet_id, wallet.last_move_id
              ORDER BY due.wallet_id
             """,
-            {"now": now, "tz": DEFAULT_STORE_TZ, "limit": limit,
-             "wallet_ids": list(wallet_ids) if wallet_ids else None},
+            {
+                "now": now,
+                "tz": DEFAULT_STORE_TZ,
+                "limit": limit,
+                "wallet_ids": list(wallet_ids) if wallet_ids else None,
+            },
         )
         due, last_moves, total = {}, {}, 0
         for wallet_id, last_move_id, lot_ids, lefts, company_ids, count in self.env.cr.fetchall():
@@ -481,14 +569,22 @@ class MemberWallet(models.Model):
         day = root._member_local_today()
         key = f"points-expiry-{self.id}-{day.isoformat()}-{last_move_id or 0}"
         deltas = [
-            {"asset": "points", "amount": -left, "kind": "expiry", "points_lot_id": lot_id,
-             "company_id": company_id}
+            {
+                "asset": "points",
+                "amount": -left,
+                "kind": "expiry",
+                "points_lot_id": lot_id,
+                "company_id": company_id,
+            }
             for lot_id, left, company_id in lots
         ]
         wallet = self.sudo()
         company = wallet.card_id.issue_company_id or root
         return wallet._post(
-            "expiry", deltas, key=key, company=company,
+            "expiry",
+            deltas,
+            key=key,
+            company=company,
             note=self.env._("Points past their validity date"),
         )
 
@@ -506,12 +602,16 @@ class MemberWallet(models.Model):
                 with self.env.cr.savepoint():
                     wallet._post_points_expiry(lots, last_moves[wallet_id])
                 posted += 1
-            except (psycopg2.errors.SerializationFailure, psycopg2.errors.LockNotAvailable,
-                    UserError) as error:
+            except (
+                psycopg2.errors.SerializationFailure,
+                psycopg2.errors.LockNotAvailable,
+                UserError,
+            ) as error:
                 self.env.invalidate_all()
                 skipped += 1
-                _logger.info("Points expiry of wallet %s left for the next run: %s",
-                             wallet_id, error)
+                _logger.info(
+                    "Points expiry of wallet %s left for the next run: %s", wallet_id, error
+                )
         return posted, max(total - posted - skipped, 0)
 
     @api.model

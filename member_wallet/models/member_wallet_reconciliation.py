@@ -13,8 +13,13 @@ class MemberWalletReconciliation(models.Model):
     wallet_id = fields.Many2one("member.wallet", required=True, readonly=True, ondelete="cascade")
     card_id = fields.Many2one(related="wallet_id.card_id")
     asset = fields.Selection(
-        [("principal", "Stored Value (paid)"), ("bonus", "Stored Value (bonus)"), ("points", "Points")],
-        required=True, readonly=True,
+        [
+            ("principal", "Stored Value (paid)"),
+            ("bonus", "Stored Value (bonus)"),
+            ("points", "Points"),
+        ],
+        required=True,
+        readonly=True,
     )
     stored = fields.Float(digits=(16, 2), readonly=True)
     ledger = fields.Float(string="Ledger Sum", digits=(16, 2), readonly=True)

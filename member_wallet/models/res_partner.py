@@ -6,15 +6,20 @@ class ResPartner(models.Model):
 
     member_wallet_ids = fields.One2many("member.wallet", "partner_id", string="Wallets")
     member_balance = fields.Monetary(
-        compute="_compute_member_balance", string="Stored Value",
+        compute="_compute_member_balance",
+        string="Stored Value",
         currency_field="member_currency_id",
     )
     member_points = fields.Integer(compute="_compute_member_balance", string="Points")
     member_currency_id = fields.Many2one("res.currency", compute="_compute_member_balance")
 
     def _compute_member_balance(self):
-        groups = self.env["member.wallet"].sudo()._read_group(
-            [("partner_id", "in", self.ids)], ["partner_id"], ["balance:sum", "points:sum"]
+        groups = (
+            self.env["member.wallet"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["balance:sum", "points:sum"]
+            )
         )
         totals = {partner.id: (balance, points) for partner, balance, points in groups}
         for partner in self:

@@ -27,7 +27,6 @@ def at(day, time=NOON):
 
 @tagged("post_install", "-at_install")
 class TestPoints(WalletCase):
-
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -36,18 +35,26 @@ class TestPoints(WalletCase):
         cls.set_param("points_expiry_policy", "never")
         cls.set_param("points_cash_points", "100")
         cls.set_param("points_cash_amount", "1.0")
-        cls.level_silver = cls.env["member.level"].create({
-            "name": "MWT Points Silver", "sequence": 220, "points_multiplier": 1.5,
-        })
+        cls.level_silver = cls.env["member.level"].create(
+            {
+                "name": "MWT Points Silver",
+                "sequence": 220,
+                "points_multiplier": 1.5,
+            }
+        )
         cls.level_basic.points_multiplier = 1.0
         Category = cls.env["product.category"]
         cls.categ_drinks = Category.create({"name": "MWT Drinks"})
         cls.categ_tea = Category.create({"name": "MWT Tea", "parent_id": cls.categ_drinks.id})
         Product = cls.env["product.product"]
         cls.product_cake = Product.create({"name": "MWT Cake", "list_price": 25})
-        cls.product_tea = Product.create({
-            "name": "MWT Green Tea", "list_price": 10, "categ_id": cls.categ_tea.id,
-        })
+        cls.product_tea = Product.create(
+            {
+                "name": "MWT Green Tea",
+                "list_price": 10,
+                "categ_id": cls.categ_tea.id,
+            }
+        )
         cls.gift_mug = Product.create({"name": "MWT Mug", "member_points_price": 300})
 
     def setUp(self):
@@ -157,10 +164,20 @@ class TestPoints(WalletCase):
 
     def test_earn_by_product_and_category(self):
         self.rule(name="1 per yuan", sequence=50)
-        self.rule(name="Cake: 5 a piece", base="product", compute="fixed", points_per_unit=5,
-                  product_ids=[Command.set(self.product_cake.ids)])
-        self.rule(name="Drinks: 2 per yuan", base="product", amount_step=1, points_per_step=2,
-                  categ_ids=[Command.set(self.categ_drinks.ids)])
+        self.rule(
+            name="Cake: 5 a piece",
+            base="product",
+            compute="fixed",
+            points_per_unit=5,
+            product_ids=[Command.set(self.product_cake.ids)],
+        )
+        self.rule(
+            name="Drinks: 2 per yuan",
+            base="product",
+            amount_step=1,
+            points_per_step=2,
+            categ_ids=[Command.set(self.categ_drinks.ids)],
+        )
         # 3 cakes (50.00) → 15; tea of the Drinks sub-category (20.00) → 40;
         # the 30.00 no line covers → 30 at 1 per yuan
         lines = [
@@ -171,8 +188,14 @@ class TestPoints(WalletCase):
         self.assertEqual(answer["points_earned"], 85)
         self.assertEqual(sorted(d["points"] for d in answer["detail"]), [15, 30, 40])
         # a product rule naming the product wins over its category's rule
-        self.rule(name="Green tea: 1 a cup", base="product", compute="fixed", points_per_unit=1,
-                  sequence=90, product_ids=[Command.set(self.product_tea.ids)])
+        self.rule(
+            name="Green tea: 1 a cup",
+            base="product",
+            compute="fixed",
+            points_per_unit=1,
+            sequence=90,
+            product_ids=[Command.set(self.product_tea.ids)],
+        )
         self.assertEqual(self.earn(20, lines=lines[1:])[1]["points_earned"], 2)
         # lines above the sale are refused
         with self.assertNothingWritten(ValidationError):
@@ -213,8 +236,9 @@ class TestPoints(WalletCase):
         with at("2025-06-23"):
             self.assertEqual(self.earn(10, wallet=wallet)[1]["points_earned"], 15)
         # a lunar birthday: 五月廿三 fell on 18 June 2025
-        partner.write({"birthday_calendar": "lunar", "birthday_lunar_month": 5,
-                       "birthday_lunar_day": 23})
+        partner.write(
+            {"birthday_calendar": "lunar", "birthday_lunar_month": 5, "birthday_lunar_day": 23}
+        )
         self.env["member.points.rule"].search([]).active = False
         self.rule(name="double on birthday", birthday_multiplier=2, birthday_period="day")
         with at("2025-06-18"):
@@ -223,8 +247,12 @@ class TestPoints(WalletCase):
         self.assertPointsConsistent(wallet)
 
     def test_store_and_date_restrictions(self):
-        self.rule(name="East region only", company_ids=[Command.set(self.region.ids)],
-                  date_from=D(2025, 1, 1), date_to=D(2025, 12, 31))
+        self.rule(
+            name="East region only",
+            company_ids=[Command.set(self.region.ids)],
+            date_from=D(2025, 1, 1),
+            date_to=D(2025, 12, 31),
+        )
         with at("2025-05-01"):
             # store A is in the region
             self.assertEqual(self.earn(50)[1]["points_earned"], 50)
@@ -297,8 +325,9 @@ class TestPoints(WalletCase):
         self.assertEqual(self.wallet.points, 50)
 
     def test_redemption_reversal_restores_lots(self):
-        lots = (self.give(100, "2025-01-10") | self.give(50, "2025-02-10")
-                | self.give(80, "2025-03-10"))
+        lots = (
+            self.give(100, "2025-01-10") | self.give(50, "2025-02-10") | self.give(80, "2025-03-10")
+        )
         move, _answer = self.redeem(120)
         self.assertEqual(self.remaining(lots), [0, 30, 80])
         reversal, answer = move.with_env(self.env_as(self.manager_a, self.store_a))._reverse(
@@ -372,17 +401,25 @@ class TestPoints(WalletCase):
     def test_redeem_wizard(self):
         self.give(1000, "2025-01-10")
         env = self.env_as(self.cashier_a, self.store_a)
-        wizard = env["member.points.redeem"].create({
-            "card_id": self.card.id, "operation": "gift", "product_id": self.gift_mug.id,
-            "quantity": 3,
-        })
+        wizard = env["member.points.redeem"].create(
+            {
+                "card_id": self.card.id,
+                "operation": "gift",
+                "product_id": self.gift_mug.id,
+                "quantity": 3,
+            }
+        )
         self.assertEqual(wizard.points, 900)
         wizard.action_confirm()
         wizard.action_confirm()  # a double click posts once
         self.assertEqual(self.wallet.points, 100)
-        cash = env["member.points.redeem"].create({
-            "card_id": self.card.id, "operation": "cash", "points": 50,
-        })
+        cash = env["member.points.redeem"].create(
+            {
+                "card_id": self.card.id,
+                "operation": "cash",
+                "points": 50,
+            }
+        )
         self.assertEqual(cash.cash_amount, 0.5)
         cash.action_confirm()
         self.assertEqual(self.wallet.points, 50)
@@ -392,9 +429,12 @@ class TestPoints(WalletCase):
         env = self.env_as(self.cashier_a, self.store_a)
         Wallet = env["member.wallet"]
         key = new_key("api-earn")
-        answer = Wallet.api_earn_points(self.card.name, "120.50", key,
-                                        lines=[{"product_id": self.product_cake.id,
-                                                "quantity": 1, "amount": 25}])
+        answer = Wallet.api_earn_points(
+            self.card.name,
+            "120.50",
+            key,
+            lines=[{"product_id": self.product_cake.id, "quantity": 1, "amount": 25}],
+        )
         self.assertEqual((answer["points_earned"], answer["points"]), (120, 120))
         self.assertEqual(Wallet.api_earn_points(self.card.name, "120.50", key), answer)
         answer = Wallet.api_redeem_points(self.card.name, 100, new_key("api-redeem"), cash=True)
@@ -414,9 +454,14 @@ class TestPoints(WalletCase):
         self.give(100, "2025-01-10")
         with self.assertNothingWritten(AccessError):
             self.as_user(self.wallet, self.cashier_a)._adjust_points(50, "goodwill")
-        wizard = self.env_as(self.cashier_a)["member.points.redeem"].create({
-            "card_id": self.card.id, "operation": "add", "points": 50, "reason": "goodwill",
-        })
+        wizard = self.env_as(self.cashier_a)["member.points.redeem"].create(
+            {
+                "card_id": self.card.id,
+                "operation": "add",
+                "points": 50,
+                "reason": "goodwill",
+            }
+        )
         with self.assertNothingWritten(AccessError):
             wizard.action_confirm()
         manager = self.as_user(self.wallet, self.manager_a)
@@ -488,8 +533,9 @@ class TestPoints(WalletCase):
     def test_expiry_fixed_year_end(self):
         self.set_param("points_expiry_policy", "year_end")
         self.set_param("points_expiry_years", "1")
-        lots = (self.give(100, "2024-02-10") | self.give(40, "2024-11-30")
-                | self.give(25, "2025-01-05"))
+        lots = (
+            self.give(100, "2024-02-10") | self.give(40, "2024-11-30") | self.give(25, "2025-01-05")
+        )
         self.assertEqual(lots.mapped("date_expiry"), [D(2025, 12, 31)] * 2 + [D(2026, 12, 31)])
         other_card = self.make_card()
         other = self.wallet_of(other_card)
@@ -558,10 +604,18 @@ class TestPoints(WalletCase):
         self.set_param("points_expiry_policy", "year_end")
         self.set_param("points_expiry_years", "1")
         with at("2025-03-01"):
-            self.wallet.sudo()._post("opening", [{
-                "asset": "points", "amount": 70, "kind": "opening",
-                "points_earned_date": D(2023, 8, 1),
-            }], key=new_key("opening"))
+            self.wallet.sudo()._post(
+                "opening",
+                [
+                    {
+                        "asset": "points",
+                        "amount": 70,
+                        "kind": "opening",
+                        "points_earned_date": D(2023, 8, 1),
+                    }
+                ],
+                key=new_key("opening"),
+            )
         lot = self.lots()
         self.assertEqual((lot.date_earned, lot.date_expiry), (D(2023, 8, 1), D(2024, 12, 31)))
         self.assertEqual(self.expire("2025-03-02"), 1)

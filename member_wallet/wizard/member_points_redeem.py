@@ -15,9 +15,14 @@ class MemberPointsRedeem(models.TransientModel):
 
     card_id = fields.Many2one("member.card", string="Card", required=True, readonly=True)
     operation = fields.Selection(
-        [("gift", "Redeem for a Gift"), ("cash", "Redeem as Cash Deduction"),
-         ("add", "Add Points"), ("deduct", "Deduct Points")],
-        required=True, default="gift",
+        [
+            ("gift", "Redeem for a Gift"),
+            ("cash", "Redeem as Cash Deduction"),
+            ("add", "Add Points"),
+            ("deduct", "Deduct Points"),
+        ],
+        required=True,
+        default="gift",
     )
     current_points = fields.Integer(related="card_id.points", string="Current Points")
     product_id = fields.Many2one(
@@ -28,17 +33,18 @@ class MemberPointsRedeem(models.TransientModel):
     )
     quantity = fields.Integer(default=1)
     points = fields.Integer(
-        compute="_compute_points", store=True, readonly=False,
+        compute="_compute_points",
+        store=True,
+        readonly=False,
         help="Points to redeem, add or deduct.",
     )
-    currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.currency_id
-    )
+    currency_id = fields.Many2one("res.currency", default=lambda self: self.env.company.currency_id)
     cash_amount = fields.Monetary(compute="_compute_cash_amount", string="Cash Value")
     reason = fields.Text(string="Reason / Note")
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
-    idempotency_key = fields.Char(default=lambda self: f"points-wizard-{uuid.uuid4()}",
-                                  readonly=True)
+    idempotency_key = fields.Char(
+        default=lambda self: f"points-wizard-{uuid.uuid4()}", readonly=True
+    )
 
     @api.depends("operation", "product_id", "quantity")
     def _compute_points(self):
@@ -66,11 +72,18 @@ class MemberPointsRedeem(models.TransientModel):
         if self.operation == "gift":
             if not self.product_id:
                 raise UserError(self.env._("Choose the gift to redeem."))
-            wallet._redeem_points(self.points, key=key, card=self.card_id, product=self.product_id,
-                                  quantity=self.quantity, note=self.reason)
+            wallet._redeem_points(
+                self.points,
+                key=key,
+                card=self.card_id,
+                product=self.product_id,
+                quantity=self.quantity,
+                note=self.reason,
+            )
         elif self.operation == "cash":
-            wallet._redeem_points(self.points, key=key, card=self.card_id, cash=True,
-                                  note=self.reason)
+            wallet._redeem_points(
+                self.points, key=key, card=self.card_id, cash=True, note=self.reason
+            )
         else:
             if self.points <= 0:
                 raise UserError(self.env._("The number of points must be greater than zero."))

@@ -15,9 +15,14 @@ class MemberWalletOperation(models.TransientModel):
 
     card_id = fields.Many2one("member.card", required=True, readonly=True)
     operation = fields.Selection(
-        [("topup", "Top-up"), ("consume", "Consumption"), ("withdraw", "Refund"),
-         ("adjust", "Adjustment")],
-        required=True, readonly=True,
+        [
+            ("topup", "Top-up"),
+            ("consume", "Consumption"),
+            ("withdraw", "Refund"),
+            ("adjust", "Adjustment"),
+        ],
+        required=True,
+        readonly=True,
     )
     currency_id = fields.Many2one(related="card_id.currency_id")
     balance = fields.Monetary(related="card_id.balance", string="Current Stored Value")
@@ -26,11 +31,16 @@ class MemberWalletOperation(models.TransientModel):
         required=True, help="For an adjustment, a signed amount: -20 takes 20 away."
     )
     asset = fields.Selection(
-        [("principal", "Stored Value (paid)"), ("bonus", "Stored Value (bonus)"), ("points", "Points")],
+        [
+            ("principal", "Stored Value (paid)"),
+            ("bonus", "Stored Value (bonus)"),
+            ("points", "Points"),
+        ],
         default="principal",
     )
     journal_id = fields.Many2one(
-        "account.journal", string="Paid With",
+        "account.journal",
+        string="Paid With",
         domain="[('type', 'in', ('cash', 'bank')), ('company_id', 'parent_of', company_id)]",
     )
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company)
@@ -49,12 +59,19 @@ class MemberWalletOperation(models.TransientModel):
         self.ensure_one()
         wallet = self.card_id._get_wallet()
         if self.operation == "topup":
-            wallet._topup(self.amount, key=self.idempotency_key, card=self.card_id, note=self.note,
-                          journal=self.journal_id)
+            wallet._topup(
+                self.amount,
+                key=self.idempotency_key,
+                card=self.card_id,
+                note=self.note,
+                journal=self.journal_id,
+            )
         elif self.operation == "consume":
             if self.card_id.type_id.pin_required and not self.card_id._check_pin(self.pin):
                 raise UserError(self.env._("Wrong PIN for card %s.", self.card_id.name))
-            wallet._consume(self.amount, key=self.idempotency_key, card=self.card_id, note=self.note)
+            wallet._consume(
+                self.amount, key=self.idempotency_key, card=self.card_id, note=self.note
+            )
         elif self.operation == "withdraw":
             wallet._withdraw(self.amount, key=self.idempotency_key, note=self.note)
         else:

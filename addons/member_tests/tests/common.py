@@ -9,7 +9,11 @@ class ChainCommon(TransactionCase):
         super().setUpClass()
         cls.head_office = cls.env.company
         cls.region = cls.env["res.company"].create(
-            {"name": "Test Region", "parent_id": cls.head_office.id, "member_company_kind": "region"}
+            {
+                "name": "Test Region",
+                "parent_id": cls.head_office.id,
+                "member_company_kind": "region",
+            }
         )
         cls.store_a = cls.env["res.company"].create(
             {"name": "Test Store A", "parent_id": cls.region.id, "member_store_code": "TA"}
@@ -21,7 +25,10 @@ class ChainCommon(TransactionCase):
 
         def user(login, group, companies):
             return new_test_user(
-                cls.env, login=login, groups=group, company_id=companies[0].id,
+                cls.env,
+                login=login,
+                groups=group,
+                company_id=companies[0].id,
                 company_ids=[(6, 0, companies.ids)],
             )
 

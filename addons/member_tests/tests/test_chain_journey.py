@@ -34,13 +34,17 @@ class TestChainJourney(ChainCommon):
         self.assertAlmostEqual(answer["balance"], 179.5)
 
         # Each store sees only its own postings; the balance is the chain's.
-        self.assertEqual(env_a["member.wallet.move"].search_count([("wallet_id.card_id", "=", card.id)]), 1)
+        self.assertEqual(
+            env_a["member.wallet.move"].search_count([("wallet_id.card_id", "=", card.id)]), 1
+        )
         self.assertEqual(env_b["member.wallet.move"].search([]).mapped("kind"), ["consumption"])
         self.assertAlmostEqual(env_b["member.card"].browse(card.id).balance, 179.5)
 
         # Store B replaces the lost card: the old number stops everywhere at once.
-        new_card = env_b["member.card"].browse(card.id)._do_operation(
-            "replace", reason="Lost on the metro", new_number="71000002"
+        new_card = (
+            env_b["member.card"]
+            .browse(card.id)
+            ._do_operation("replace", reason="Lost on the metro", new_number="71000002")
         )
         for env in (env_a, env_b):
             with self.assertRaisesRegex(UserError, "replaced"):
@@ -66,6 +70,8 @@ class TestChainJourney(ChainCommon):
 
         # The auditor reads everything and posts nothing.
         env_audit = self.env(user=self.auditor)
-        self.assertEqual(env_audit["member.wallet.move"].search_count([("wallet_id", "=", wallet.id)]), 4)
+        self.assertEqual(
+            env_audit["member.wallet.move"].search_count([("wallet_id", "=", wallet.id)]), 4
+        )
         with self.assertRaises(AccessError):
             env_audit["member.wallet"].api_consume("71000002", "1", "auditor-try")

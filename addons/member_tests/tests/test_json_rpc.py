@@ -18,20 +18,28 @@ class TestJsonRpc(HttpCase):
             {"name": "RPC Other Store", "parent_id": cls.env.company.id}
         )
         cls.cashier = new_test_user(
-            cls.env, login="rpc_cashier", groups="member_base.group_member_cashier",
-            company_id=cls.store.id, company_ids=[(6, 0, cls.store.ids)],
+            cls.env,
+            login="rpc_cashier",
+            groups="member_base.group_member_cashier",
+            company_id=cls.store.id,
+            company_ids=[(6, 0, cls.store.ids)],
         )
         cls.auditor = new_test_user(
-            cls.env, login="rpc_auditor", groups="member_base.group_member_auditor",
-            company_id=cls.store.id, company_ids=[(6, 0, cls.store.ids)],
+            cls.env,
+            login="rpc_auditor",
+            groups="member_base.group_member_auditor",
+            company_id=cls.store.id,
+            company_ids=[(6, 0, cls.store.ids)],
         )
         member = cls.env["res.partner"].create({"name": "RPC Member", "is_member": True})
-        card = cls.env["member.card"].create({
-            "name": "7200000001",
-            "partner_id": member.id,
-            "type_id": cls.env.ref("member_base.card_type_personal").id,
-            "issue_company_id": cls.store.id,
-        })
+        card = cls.env["member.card"].create(
+            {
+                "name": "7200000001",
+                "partner_id": member.id,
+                "type_id": cls.env.ref("member_base.card_type_personal").id,
+                "issue_company_id": cls.store.id,
+            }
+        )
         card._do_operation("activate")
         card._get_wallet().with_company(cls.store)._topup("100", key="rpc-seed")
         cls.card = card
@@ -58,8 +66,10 @@ class TestJsonRpc(HttpCase):
         self.assertEqual(status, 200)
         self.assertEqual(again, first)
         self.assertEqual(self.card.sudo().balance, 70.0)
-        moves = self.env["member.wallet.move"].sudo().search(
-            [("idempotency_key", "=", "till-1-order-1")]
+        moves = (
+            self.env["member.wallet.move"]
+            .sudo()
+            .search([("idempotency_key", "=", "till-1-order-1")])
         )
         self.assertEqual(len(moves), 1)
         self.assertEqual(moves.company_id, self.store)
@@ -68,7 +78,10 @@ class TestJsonRpc(HttpCase):
     def test_rpc_refusals(self):
         # No overdraft over RPC either.
         status, body = self.call(
-            self.cashier_key, "api_consume", card_ref="7200000001", amount="100.01",
+            self.cashier_key,
+            "api_consume",
+            card_ref="7200000001",
+            amount="100.01",
             idempotency_key="too-much",
         )
         self.assertNotEqual(status, 200)
@@ -76,7 +89,10 @@ class TestJsonRpc(HttpCase):
         # Bad amounts are refused with a message.
         for bad in ("abc", "-5", "0", "1.234"):
             status, body = self.call(
-                self.cashier_key, "api_consume", card_ref="7200000001", amount=bad,
+                self.cashier_key,
+                "api_consume",
+                card_ref="7200000001",
+                amount=bad,
                 idempotency_key=f"bad-{bad}",
             )
             self.assertNotEqual(status, 200, bad)
@@ -85,19 +101,28 @@ class TestJsonRpc(HttpCase):
         self.assertEqual(status, 200, body)
         self.assertEqual(body["balance"], 100.0)
         status, body = self.call(
-            self.auditor_key, "api_consume", card_ref="7200000001", amount="1",
+            self.auditor_key,
+            "api_consume",
+            card_ref="7200000001",
+            amount="1",
             idempotency_key="auditor",
         )
         self.assertEqual(status, 403, body)
         # A store the user was not given cannot be used.
         status, body = self.call(
-            self.cashier_key, "api_consume", store=self.other_store, card_ref="7200000001",
-            amount="1", idempotency_key="other-store",
+            self.cashier_key,
+            "api_consume",
+            store=self.other_store,
+            card_ref="7200000001",
+            amount="1",
+            idempotency_key="other-store",
         )
         self.assertNotEqual(status, 200, body)
         # Nothing of the refused calls was written.
         self.assertEqual(self.card.sudo().balance, 100.0)
         self.assertEqual(
-            self.env["member.wallet.move"].sudo().search_count([("wallet_id.card_id", "=", self.card.id)]),
+            self.env["member.wallet.move"]
+            .sudo()
+            .search_count([("wallet_id.card_id", "=", self.card.id)]),
             1,
         )
