@@ -263,7 +263,8 @@ class TestWalletLedger(WalletCase):
                 WHERE id = %s""",
             [self.wallet.id],
         )
-        self.env["member.wallet"]._cron_reconcile()
+        with mute_logger("odoo.addons.member_wallet.models.member_wallet"):
+            self.env["member.wallet"]._cron_reconcile()
         found = Reconciliation.search(ours)
         self.assertEqual(len(found), 1)
         self.assertEqual(found.wallet_id, self.wallet)
