@@ -1092,7 +1092,7 @@ def odoo_test_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
 
 
 def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Path) -> Phase:
-    phase = Phase("demo data install")
+    phase = Phase("demo data install + upgrade")
     names = [a.name for a in ctx.addons if not a.test_only]
     if not names:
         phase.ran, phase.detail = False, "no addons with demo data yet"
@@ -1108,9 +1108,36 @@ def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         f"error log line: {rec.short()}" for rec in unique(every_error, skip=scan.install_failures)
     )
     problems += counted(f"warning of ours: {rec.short()}" for rec in scan.warnings_ours)
+    if not problems:
+        # Upgrading the addons (-u) on that database must be as clean as installing them.
+        upgrade_scan = LogScan(ctx.addons, ctx.about_ours)
+        cmd = ["-d", db, "-u", ",".join(names), "--stop-after-init", *args[1:], *common_args()]
+        upgrade = run_odoo(
+            ctx.odoo,
+            ctx.conf,
+            cmd,
+            logdir / "upgrade.log",
+            upgrade_scan,
+            odoo_timeout(DEMO_DATA_TIMEOUT),
+        )
+        phase.seconds += upgrade.seconds
+        if upgrade.rc != 0 or upgrade.timed_out:
+            problems.append(f"upgrade (-u): Odoo exited with code {upgrade.rc}")
+        upgrade_errors = (
+            upgrade_scan.criticals
+            + upgrade_scan.errors_ours
+            + upgrade_scan.errors_tests
+            + upgrade_scan.errors_other
+        )
+        problems += counted(
+            f"upgrade (-u): error log line: {rec.short()}" for rec in unique(upgrade_errors)
+        )
+        problems += counted(
+            f"upgrade (-u): warning of ours: {rec.short()}" for rec in upgrade_scan.warnings_ours
+        )
     phase.checks_failed = int(bool(problems))
     phase.detail = ("clean" if not problems else "NOT clean") + (
-        f": {len(names)} addons with demo data"
+        f": {len(names)} addons with demo data, installed then upgraded (-u)"
     )
     return phase
 
@@ -1217,7 +1244,7 @@ def cmd_test(args: argparse.Namespace) -> int:
             say("phase 1/3: install every addon of the suite with its tests")
             phases.append(odoo_test_phase(ctx, db, port, logdir, data_dir))
         if "demo" in phases_wanted:
-            say("phase 2/3: install every addon with demo data, no tests")
+            say("phase 2/3: install every addon with demo data, no tests, then upgrade it (-u)")
             phases.append(demo_data_phase(ctx, demo_db, port, logdir, data_dir))
         if "pytest" in phases_wanted:
             say("phase 3/3: pytest for what is not an Odoo addon")
