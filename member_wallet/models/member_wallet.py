@@ -449,9 +449,10 @@ class MemberWallet(models.Model):
             "consumption", deltas, key=key, card=card, company=company, note=note, source=source
         )
 
-    def _withdraw(self, amount, key=None, company=None, note=None, source=None):
-        """Refund principal to the member (取款/退款); the bonus that came with
-        it is taken back. Manager approval."""
+    def _withdraw(self, amount, key=None, company=None, note=None, source=None, journal=None):
+        """Refund principal to the member (取款/退款), paid out through
+        ``journal`` (default: the store's cash journal); the bonus that came
+        with it is taken back. Manager approval."""
         self.ensure_one()
         self._check_group("member_base.group_member_manager", self.env._("refund stored value"))
         if not (note or "").strip():
@@ -477,7 +478,10 @@ class MemberWallet(models.Model):
         deltas = [{"asset": "principal", "amount": -amount, "kind": "withdrawal"}]
         if clawback:
             deltas.append({"asset": "bonus", "amount": -clawback, "kind": "withdrawal"})
-        return self._post("withdrawal", deltas, key=key, company=company, note=note, source=source)
+        return self._post(
+            "withdrawal", deltas, key=key, company=company, note=note, source=source,
+            move_vals={"journal_id": journal.id if journal else False},
+        )
 
     def _adjust(self, asset, amount, reason, key=None, company=None):
         """Manual correction with a reason (manager): a signed amount of

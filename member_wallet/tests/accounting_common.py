@@ -144,10 +144,12 @@ class MemberAccountingCase(AccountTestInvoicingCommon):
         card, wallet = self.wallet(card, user or self.cashier_a, store)
         return wallet._consume(amount, key=new_key(), card=card, company=store, source=source)[0]
 
-    def withdraw(self, card, amount, store=None, user=None):
+    def withdraw(self, card, amount, store=None, user=None, journal=None):
         store = store or self.store_a
         _card, wallet = self.wallet(card, user or self.manager_a, store)
-        return wallet._withdraw(amount, key=new_key(), company=store, note="Member moves away")[0]
+        return wallet._withdraw(
+            amount, key=new_key(), company=store, note="Member moves away", journal=journal
+        )[0]
 
     def adjust(self, card, asset, amount, store=None, user=None):
         store = store or self.store_a

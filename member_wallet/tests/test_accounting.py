@@ -164,6 +164,19 @@ class TestWalletAccounting(MemberAccountingCase):
         self.assertEqual((money(wallet.principal), money(wallet.bonus)), (money(1050), money(80)))
         self.assertEqual(self.account_balance(self.liability), -money(1130))
 
+        # a refund paid out by bank credits the bank journal, not the cash
+        by_bank = self.withdraw(card, 105, journal=self.bank_journal)
+        self.assertEqual(by_bank.journal_id, self.bank_journal)
+        self.assertEntry(
+            self.entry_of(by_bank),
+            self.store_a,
+            {
+                self.liability: 113,
+                bank: -105,
+                self.bonus_account: -8,
+            },
+        )
+
     def test_replayed_key_books_once(self):
         card = self.make_card()
         card, wallet = self.wallet(card, self.cashier_a, self.store_a)

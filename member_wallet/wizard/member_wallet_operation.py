@@ -50,7 +50,7 @@ class MemberWalletOperation(models.TransientModel):
 
     @api.onchange("operation")
     def _onchange_operation(self):
-        if self.operation == "topup" and not self.journal_id:
+        if self.operation in ("topup", "withdraw") and not self.journal_id:
             self.journal_id = self.env["account.journal"].search(
                 [("type", "=", "cash"), ("company_id", "parent_of", self.env.company.id)], limit=1
             )
@@ -73,7 +73,9 @@ class MemberWalletOperation(models.TransientModel):
                 self.amount, key=self.idempotency_key, card=self.card_id, note=self.note
             )
         elif self.operation == "withdraw":
-            wallet._withdraw(self.amount, key=self.idempotency_key, note=self.note)
+            wallet._withdraw(
+                self.amount, key=self.idempotency_key, note=self.note, journal=self.journal_id
+            )
         else:
             wallet._adjust(self.asset, self.amount, self.note, key=self.idempotency_key)
         return {"type": "ir.actions.act_window_close"}
