@@ -35,3 +35,4 @@ from . import member_wallet_points
 from . import member_card_points
 from . import product_template_points
 from . import res_config_settings_points
+from . import member_wallet_reconciliation_points

@@ -479,7 +479,12 @@ class MemberWallet(models.Model):
         if clawback:
             deltas.append({"asset": "bonus", "amount": -clawback, "kind": "withdrawal"})
         return self._post(
-            "withdrawal", deltas, key=key, company=company, note=note, source=source,
+            "withdrawal",
+            deltas,
+            key=key,
+            company=company,
+            note=note,
+            source=source,
             move_vals={"journal_id": journal.id if journal else False},
         )
 

@@ -622,3 +622,34 @@ class MemberWallet(models.Model):
         if self.env.context.get("ir_cron_progress_id"):
             self.env["ir.cron"]._commit_progress(posted, remaining=remaining)
         return posted
+
+    @api.model
+    def _cron_reconcile(self):
+        """Also compare each wallet's points with the points left in its lots,
+        in one statement."""
+        count = super()._cron_reconcile()
+        self.env.flush_all()
+        # wallet points vs. sum of the points left in its lots
+        self.env.cr.execute(
+            """
+            WITH lots AS (
+                SELECT wallet_id, SUM(points_remaining) AS left_in_lots
+                  FROM member_points_lot
+                 GROUP BY wallet_id
+            )
+            INSERT INTO member_wallet_reconciliation
+                   (date, wallet_id, asset, stored, ledger, difference,
+                    create_uid, create_date, write_uid, write_date)
+            SELECT now() AT TIME ZONE 'UTC', w.id, 'points_lots', w.points,
+                   COALESCE(l.left_in_lots, 0), w.points - COALESCE(l.left_in_lots, 0),
+                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
+              FROM member_wallet w
+              LEFT JOIN lots l ON l.wallet_id = w.id
+             WHERE w.points <> COALESCE(l.left_in_lots, 0)
+            """,
+            {"uid": self.env.uid},
+        )
+        found = self.env.cr.rowcount
+        if found:
+            _logger.warning("Points lots reconciliation found %s differences", found)
+        return (count or 0) + found

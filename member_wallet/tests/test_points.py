@@ -12,6 +12,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
+from odoo.tools import mute_logger
 
 from .common import NOT_ENOUGH_POINTS, WalletCase, new_key
 
@@ -323,6 +324,27 @@ class TestPoints(WalletCase):
             self.redeem(60)
         self.assertEqual(self.remaining(lots), [0, 0, 50])
         self.assertEqual(self.wallet.points, 50)
+
+    def test_reconciliation_compares_points_with_lots(self):
+        lot = self.give(100, "2025-01-10")
+        Reconciliation = self.env["member.wallet.reconciliation"]
+        ours = [("wallet_id", "=", self.wallet.id), ("asset", "=", "points_lots")]
+        self.env["member.wallet"]._cron_reconcile()
+        self.assertFalse(Reconciliation.search(ours))
+        # a lot changed behind the service's back is found
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE member_points_lot SET points_remaining = 60 WHERE id = %s", [lot.id]
+        )
+        with mute_logger("odoo.addons.member_wallet.models.member_wallet_points"):
+            self.env["member.wallet"]._cron_reconcile()
+        found = Reconciliation.search(ours)
+        self.assertEqual((found.stored, found.ledger, found.difference), (100, 60, 40))
+        # put it back so the test's own consistency check holds
+        self.env.cr.execute(
+            "UPDATE member_points_lot SET points_remaining = 100 WHERE id = %s", [lot.id]
+        )
+        lot.invalidate_recordset()
 
     def test_redemption_reversal_restores_lots(self):
         lots = (
