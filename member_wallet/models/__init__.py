@@ -1,6 +1,7 @@
 from . import member_wallet
 from . import member_wallet_move
 from . import member_wallet_line
+from . import member_rule_scope_mixin
 from . import member_topup_rule
 from . import member_wallet_reconciliation
 from . import member_card

@@ -23,6 +23,7 @@ class MemberPointsRule(models.Model):
     """
 
     _name = "member.points.rule"
+    _inherit = ["member.rule.scope.mixin"]
     _description = "Points Earning Rule"
     _order = "sequence, id"
 
@@ -77,15 +78,6 @@ class MemberPointsRule(models.Model):
         string="No Points on Stored Value",
         help="The part of a sale paid from the card's stored value earns no points.",
     )
-    card_type_ids = fields.Many2many("member.card.type", string="Card Types", help="Empty: all.")
-    level_ids = fields.Many2many("member.level", string="Levels", help="Empty: all.")
-    company_ids = fields.Many2many(
-        "res.company",
-        string="Stores",
-        help="Stores or regions (covering their stores). Empty: all.",
-    )
-    date_from = fields.Date()
-    date_to = fields.Date()
 
     _amount_step_positive = models.Constraint(
         "CHECK(amount_step > 0)", "The amount per step must be greater than zero."
@@ -97,12 +89,6 @@ class MemberPointsRule(models.Model):
     _birthday_multiplier_not_negative = models.Constraint(
         "CHECK(birthday_multiplier >= 0)", "The birthday multiplier cannot be negative."
     )
-
-    @api.constrains("date_from", "date_to")
-    def _check_dates(self):
-        for rule in self:
-            if rule.date_from and rule.date_to and rule.date_to < rule.date_from:
-                raise ValidationError(self.env._("A rule cannot end before it starts."))
 
     @api.constrains("base", "compute", "product_ids", "categ_ids")
     def _check_products(self):
@@ -121,18 +107,6 @@ class MemberPointsRule(models.Model):
     # ------------------------------------------------------------------
     # Matching
     # ------------------------------------------------------------------
-
-    def _applies(self, card, company, day):
-        self.ensure_one()
-        if self.card_type_ids and card.type_id not in self.card_type_ids:
-            return False
-        if self.level_ids and card.partner_id.member_level_id not in self.level_ids:
-            return False
-        if self.company_ids and not set(company.parent_ids.ids) & set(self.company_ids.ids):
-            return False
-        if self.date_from and day < self.date_from:
-            return False
-        return not (self.date_to and day > self.date_to)
 
     def _product_match(self, product):
         """0 when the rule names the product, 1 when it covers its category,
