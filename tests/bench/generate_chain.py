@@ -53,6 +53,7 @@ FILLED_TABLES = (
     "member_wallet",
     "member_wallet_move",
     "member_wallet_line",
+    "member_points_lot",
 )
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘")
@@ -621,6 +622,33 @@ def build(args, chain, timer):
                     """bench_gen_event e
                       JOIN bench_gen_member m ON m.i = e.i
                       CROSS JOIN LATERAL generate_series(0, e.nlines - 1) p(pos)""",
+                    params,
+                )
+
+            with timer.phase("member_points_lot"):
+                # the current wallet keeps earned points in lots (FIFO, expiry):
+                # one lot per points line, nothing spent from it, no expiry date
+                counts["member_points_lot"] = insert_select(
+                    cr,
+                    "member_points_lot",
+                    {
+                        "wallet_id": "l.wallet_id",
+                        "company_id": "l.company_id",
+                        "points": "l.amount::int",
+                        "points_remaining": "l.amount::int",
+                        "points_expired": "0",
+                        "move_id": "l.move_id",
+                        "line_id": "l.id",
+                        "date_earned": "l.date::date",
+                        "create_uid": "%(uid)s",
+                        "create_date": "l.date",
+                        "write_uid": "%(uid)s",
+                        "write_date": "l.date",
+                    },
+                    """member_wallet_line l
+                     WHERE l.asset = 'points' AND l.amount > 0
+                       AND l.id BETWEEN %(lbase)s AND %(lbase)s + %(l)s
+                     ORDER BY l.id""",
                     params,
                 )
 
