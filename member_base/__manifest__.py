@@ -32,6 +32,9 @@
         "demo/member_chain_demo.xml",
         "demo/member_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["member_base/static/tests/tours/**/*"],
+    },
     "installable": True,
     "application": True,
 }

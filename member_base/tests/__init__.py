@@ -8,3 +8,4 @@ from . import test_import
 from . import test_member_profile
 from . import test_merge
 from . import test_uniqueness
+from . import test_ui
