@@ -40,5 +40,8 @@
     ],
     "demo": ["demo/member_wallet_demo.xml", "demo/member_package_timed_demo.xml"],
     "post_init_hook": "_create_missing_wallets",
+    "assets": {
+        "web.assets_tests": ["member_wallet/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

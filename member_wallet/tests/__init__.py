@@ -11,3 +11,4 @@ from . import test_packages
 from . import test_timed
 from . import test_package_concurrency
 from . import test_points
+from . import test_ui

@@ -1,2 +1,3 @@
 from . import test_chain_journey
 from . import test_json_rpc
+from . import test_views_by_role
