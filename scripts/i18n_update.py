@@ -44,11 +44,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import suite  # noqa: E402  (the harness: finds Odoo, PostgreSQL and the addons)
+# The harness (scripts/harness/): finds Odoo, PostgreSQL and the addons.
+from harness.common import REPO, RUN_DIR, HarnessError, fail, fmt_secs, report_stop  # noqa: E402
+from harness.odoo_env import Addon  # noqa: E402
+from harness.phases import install_fresh  # noqa: E402
+from harness.provision import Context, prepare  # noqa: E402
+from harness.runner import odoo_timeout  # noqa: E402
 
 DEFAULT_DB = "member_test_i18n"  # a leftover is dropped by `make clean-dbs`
-CONF = suite.RUN_DIR / "i18n.conf"
-INSTALL_LOG = suite.RUN_DIR / "i18n-install.log"
+CONF = RUN_DIR / "i18n.conf"
+INSTALL_LOG = RUN_DIR / "i18n-install.log"
 INSTALL_TIMEOUT = 1800
 EXPORT_TIMEOUT = 600
 WRAP = 78  # line width of the .po files Odoo writes
@@ -72,7 +77,7 @@ def import_polib():
     try:
         import polib  # an Odoo requirement, so present once Odoo runs
     except ImportError:
-        suite.fail(f"{sys.executable} has no polib, which Odoo needs: pip install polib")
+        fail(f"{sys.executable} has no polib, which Odoo needs: pip install polib")
     return polib
 
 
@@ -110,27 +115,27 @@ def write_if_changed(path: Path, text: str) -> bool:
 # --------------------------------------------------------------------------- database
 
 
-def install(ctx: suite.Context, db: str, names: list[str]) -> None:
+def install(ctx: Context, db: str, names: list[str]) -> None:
     say(f"installing {', '.join(names)} on a new database {db} (log: {INSTALL_LOG})")
     INSTALL_LOG.parent.mkdir(parents=True, exist_ok=True)
-    timeout = suite.odoo_timeout(INSTALL_TIMEOUT)
-    run, problems = suite.install_fresh(ctx, db, names, ["--no-http"], INSTALL_LOG, timeout)
+    timeout = odoo_timeout(INSTALL_TIMEOUT)
+    run, problems = install_fresh(ctx, db, names, ["--no-http"], INSTALL_LOG, timeout)
     if run.rc != 0 and not problems:
         problems.append(f"Odoo exited with status {run.rc}")
     if problems:
         for problem in problems:
             say(f"  {problem}")
-        suite.fail(f"the install on {db} failed; see {INSTALL_LOG}")
-    say(f"installed in {suite.fmt_secs(run.seconds)}")
+        fail(f"the install on {db} failed; see {INSTALL_LOG}")
+    say(f"installed in {fmt_secs(run.seconds)}")
 
 
-def check_installed(ctx: suite.Context, db: str, names: list[str]) -> None:
+def check_installed(ctx: Context, db: str, names: list[str]) -> None:
     if not ctx.pg.exists(db):
-        suite.fail(f"--reuse-db: there is no database {db}")
+        fail(f"--reuse-db: there is no database {db}")
     states = ctx.pg.module_states(db, names) or {}
     missing = [n for n in names if states.get(n, ("missing",))[0] != "installed"]
     if missing:
-        suite.fail(f"--reuse-db: {', '.join(missing)} not installed in {db}")
+        fail(f"--reuse-db: {', '.join(missing)} not installed in {db}")
 
 
 # --------------------------------------------------------------------------- export
@@ -160,7 +165,7 @@ def header_only_pot(polib, addon: str, version: str):
     return pot
 
 
-def export_pot(ctx: suite.Context, polib, db: str, addon: suite.Addon, result: Result) -> Path:
+def export_pot(ctx: Context, polib, db: str, addon: Addon, result: Result) -> Path:
     """Export ADDON's template into its i18n folder; the path of the .pot."""
     pot_path = addon.path / "i18n" / f"{addon.name}.pot"
     with tempfile.TemporaryDirectory(prefix="member-i18n-") as tmp:
@@ -170,18 +175,18 @@ def export_pot(ctx: suite.Context, polib, db: str, addon: suite.Addon, result: R
         try:
             done = subprocess.run(
                 cmd,
-                cwd=suite.REPO,
+                cwd=REPO,
                 capture_output=True,
                 text=True,
                 errors="replace",
-                timeout=suite.odoo_timeout(EXPORT_TIMEOUT),
+                timeout=odoo_timeout(EXPORT_TIMEOUT),
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            suite.fail(f"the export of {addon.name} took too long: {shlex.join(cmd)}")
+            fail(f"the export of {addon.name} took too long: {shlex.join(cmd)}")
         if done.returncode != 0:
             tail = "\n".join(done.stderr.strip().splitlines()[-15:])
-            suite.fail(f"the export of {addon.name} failed:\n$ {shlex.join(cmd)}\n{tail}")
+            fail(f"the export of {addon.name} failed:\n$ {shlex.join(cmd)}\n{tail}")
         if out.is_file() and out.stat().st_size:
             text = out.read_text(encoding="utf-8")
         else:  # Odoo writes an empty file when the addon has no translatable terms
@@ -305,9 +310,7 @@ def report(results: list[Result]) -> int:
     say()
     todo = 0
     for r in results:
-        where = (
-            r.po_path.relative_to(suite.REPO) if r.po_path.is_relative_to(suite.REPO) else r.po_path
-        )
+        where = r.po_path.relative_to(REPO) if r.po_path.is_relative_to(REPO) else r.po_path
         changed = []
         if r.pot_written:
             changed.append(".pot updated")
@@ -367,18 +370,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?(@\w+)?", args.lang):
-        suite.fail(f"--lang {args.lang!r} is not a locale code such as zh_CN")
+        fail(f"--lang {args.lang!r} is not a locale code such as zh_CN")
     if not args.verbose:
-        os.environ.setdefault("QUIET", "1")  # suite.run_odoo then shows warnings only
-    ctx = suite.prepare(need_browser=False, conf_path=CONF)
+        os.environ.setdefault("QUIET", "1")  # run_odoo (harness/runner.py) then shows warnings only
+    ctx = prepare(need_browser=False, conf_path=CONF)
     polib = import_polib()
     known = {a.name: a for a in ctx.addons}
     unknown = [n for n in args.addons if n not in known]
     if unknown:
-        suite.fail(f"not addons of the suite: {', '.join(unknown)} (found: {', '.join(known)})")
+        fail(f"not addons of the suite: {', '.join(unknown)} (found: {', '.join(known)})")
     addons = [known[n] for n in args.addons] if args.addons else list(ctx.addons)
     if not addons:
-        suite.fail("no addon to translate")
+        fail("no addon to translate")
     names = [a.name for a in addons]
 
     results = []
@@ -404,4 +407,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except HarnessError as error:
+        sys.exit(report_stop(error))
