@@ -85,7 +85,7 @@ def run_odoo(
     if echo:
         say("$ " + shlex.join(cmd))
     quiet = env_flag("QUIET")
-    start = time.monotonic()
+    started = time.monotonic()
     timed_out = threading.Event()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log.open("w", encoding="utf-8") as handle:
@@ -113,7 +113,7 @@ def run_odoo(
         finally:
             timer.cancel()
         scan.close()
-    return OdooRun(rc, scan, time.monotonic() - start, log, timed_out.is_set())
+    return OdooRun(rc, scan, time.monotonic() - started, log, timed_out.is_set())
 
 
 def port_free(port: int) -> bool:
