@@ -35,12 +35,10 @@ about 20x the 50,000 / 1,000,000 run reported in member_wallet/readme/BENCHMARKS
 and to need roughly 20x its disk space; see that file.
 """
 
-import argparse
 import datetime
 import json
 import math
-import sys
-import time
+import shlex
 
 import benchlib
 
@@ -63,12 +61,11 @@ GIVEN = list(
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Build a benchmark chain (stores, members, cards, wallets, ledger lines) "
+    parser = benchlib.argument_parser(
+        "Build a benchmark chain (stores, members, cards, wallets, ledger lines) "
         "with bulk SQL in a database where member_wallet is installed.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "member_bench",
     )
-    benchlib.add_db_arguments(parser, "member_bench")
     parser.add_argument("--stores", type=int, default=10, help="number of stores")
     parser.add_argument(
         "--regions", type=int, default=None, help="number of regions (default: one per 25 stores)"
@@ -744,11 +741,11 @@ def main(argv=None):
     args = parse_args(argv)
     benchlib.check_loopback(args.db_host)
     if not benchlib.db_exists(args, args.db):
+        create = benchlib.odoo_command(
+            args, ["-i", "member_wallet,loyalty", "--stop-after-init", "--http-port", "8769"]
+        )
         raise benchlib.BenchError(
-            f"database {args.db} does not exist; create it with:\n  python3 "
-            f"{args.odoo_path}/odoo-bin -d {args.db} -r {args.db_user} --db_host {args.db_host} "
-            f"--addons-path={benchlib.addons_path(args)} -i member_wallet,loyalty "
-            "--stop-after-init --http-port 8769 --http-interface 127.0.0.1\n"
+            f"database {args.db} does not exist; create it with:\n  {shlex.join(create)}\n"
             "(loyalty only for the eWallet comparison of wallet_debit.py)"
         )
     if benchlib.module_state(args, "member_wallet") != "installed":
@@ -780,12 +777,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    started = time.monotonic()
-    try:
-        sys.exit(main())
-    except benchlib.BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        print("interrupted: nothing of the bulk phase was committed", file=sys.stderr)
-        sys.exit(130)
+    benchlib.run(main, interrupted="interrupted: nothing of the bulk phase was committed")

@@ -17,7 +17,6 @@ it exists; only member_bench* names are accepted) unless ``--reuse-db``.
 Afterwards the members, their active cards and the operation log are counted.
 """
 
-import argparse
 import datetime
 import io
 import random
@@ -36,11 +35,10 @@ MOBILE_BASE = 13_700_000_000
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Time the import of members with their cards through Odoo's import.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    parser = benchlib.argument_parser(
+        "Time the import of members with their cards through Odoo's import.",
+        "member_bench_import",
     )
-    benchlib.add_db_arguments(parser, "member_bench_import")
     parser.add_argument("--rows", type=int, default=10_000, help="members (one card each)")
     parser.add_argument(
         "--batch",
@@ -317,10 +315,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except benchlib.BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    benchlib.run(main)

@@ -47,7 +47,6 @@ database stays consistent: debits are real postings (the reconciliation still
 finds 0 differences afterwards, checked at the end), pgbench's changes are undone.
 """
 
-import argparse
 import collections
 import datetime
 import json
@@ -55,7 +54,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -100,12 +98,11 @@ COMMIT;
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description="Wallet debit benchmark: member_wallet vs Odoo eWallet vs trivial RPC "
+    parser = benchlib.argument_parser(
+        "Wallet debit benchmark: member_wallet vs Odoo eWallet vs trivial RPC "
         "vs pgbench, at 1/4/8 concurrent clients.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "member_bench",
     )
-    benchlib.add_db_arguments(parser, "member_bench")
     parser.add_argument("--url", default="http://127.0.0.1:8769", help="Odoo base URL (loopback)")
     parser.add_argument(
         "--no-start",
@@ -421,10 +418,7 @@ class OdooServer:
         args = self.args
         port = re.search(r":(\d+)", args.url.split("//", 1)[1])
         port = int(port.group(1)) if port else 80
-        command = [
-            sys.executable,
-            benchlib.odoo_bin(args),
-            *benchlib.odoo_db_args(args),
+        options = [
             "--db-filter",
             f"^{re.escape(args.db)}$",
             "--workers",
@@ -441,8 +435,6 @@ class OdooServer:
             "600",
             "--limit-time-cpu",
             "300",
-            "--logfile",
-            str(self.log_path),
             "--log-level",
             "warn",
             "--log-handler",
@@ -450,10 +442,7 @@ class OdooServer:
             "--log-handler",
             "odoo.service.server:INFO",
         ]
-        print(f"   starting Odoo: {' '.join(command)}")
-        self.process = subprocess.Popen(  # noqa: S603
-            command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
+        self.process = benchlib.start_odoo(args, options, self.log_path)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -504,14 +493,7 @@ class OdooServer:
         return True
 
     def stop(self):
-        if not self.process or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
+        benchlib.stop_odoo(self.process)
 
 
 def tail(path, lines=20):
@@ -1255,10 +1237,4 @@ def report(args, ctx, results, attacks, scale, out_dir, server, log_path):
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except benchlib.BenchError as error:
-        print(f"ERROR: {error}", file=sys.stderr)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
+    benchlib.run(main)
