@@ -200,6 +200,17 @@ def columns_of(cr, table):
     return dict(cr.fetchall())
 
 
+def audit_columns(created, written=None):
+    """Odoo's create/write columns: by the operator (``%(uid)s``), at ``created``
+    (and last written at ``written``, default the same)."""
+    return {
+        "create_uid": "%(uid)s",
+        "create_date": created,
+        "write_uid": "%(uid)s",
+        "write_date": written or created,
+    }
+
+
 def insert_select(cr, table, values, source, params):
     """``INSERT INTO table (cols) SELECT exprs FROM source`` for the columns of
     ``values`` that exist; refuses when a NOT NULL column would stay empty."""
@@ -369,10 +380,7 @@ def build(args, chain, timer):
                         "sms_consent": "m.r_sms < 0.6",
                         "sms_consent_date": "CASE WHEN m.r_sms < 0.6 "
                         "THEN date_trunc('second', m.registered) END",
-                        "create_uid": "%(uid)s",
-                        "create_date": "m.registered",
-                        "write_uid": "%(uid)s",
-                        "write_date": "m.registered",
+                        **audit_columns("m.registered"),
                     },
                     "bench_gen_member m ORDER BY m.i",
                     params,
@@ -390,10 +398,7 @@ def build(args, chain, timer):
                         "issue_company_id": "m.store_id",
                         "issue_date": "m.registered::date",
                         "state": "'active'",
-                        "create_uid": "%(uid)s",
-                        "create_date": "m.registered",
-                        "write_uid": "%(uid)s",
-                        "write_date": "m.registered",
+                        **audit_columns("m.registered"),
                     },
                     "bench_gen_member m ORDER BY m.i",
                     params,
@@ -423,10 +428,7 @@ def build(args, chain, timer):
                             '|| m.member_number || \'", "source": "counter"}\' '
                             'ELSE \'{"expiry_date": null, "state": "active", "type": \' '
                             "|| %(type_name)s || '}' END",
-                            "create_uid": "%(uid)s",
-                            "create_date": "m.registered",
-                            "write_uid": "%(uid)s",
-                            "write_date": "m.registered",
+                            **audit_columns("m.registered"),
                         },
                         "bench_gen_member m CROSS JOIN (VALUES (0), (1)) k(k) ORDER BY m.i, k.k",
                         params,
@@ -539,10 +541,7 @@ def build(args, chain, timer):
                         "points": "coalesce(a.pts, 0)",
                         "credit_limit": "0",
                         "last_move_id": "%(mbase)s + a.last_seq - 1",
-                        "create_uid": "%(uid)s",
-                        "create_date": "m.registered",
-                        "write_uid": "%(uid)s",
-                        "write_date": "coalesce(a.last_date, m.registered)",
+                        **audit_columns("m.registered", "coalesce(a.last_date, m.registered)"),
                     },
                     """bench_gen_member m
                       LEFT JOIN (SELECT i, sum(dp) AS p, sum(db) AS b, sum(dpts) AS pts,
@@ -582,10 +581,7 @@ def build(args, chain, timer):
                         'amount', {amount}, 'points_delta', e.dpts,
                         'principal', e.run_p * 0.01, 'bonus', e.run_b * 0.01,
                         'balance', (e.run_p + e.run_b) * 0.01, 'points', e.run_pts)::text""",
-                        "create_uid": "%(uid)s",
-                        "create_date": "e.date",
-                        "write_uid": "%(uid)s",
-                        "write_date": "e.date",
+                        **audit_columns("e.date"),
                     },
                     "bench_gen_event e JOIN bench_gen_member m ON m.i = e.i",
                     params,
@@ -611,10 +607,7 @@ def build(args, chain, timer):
                         "balance_after": f"CASE WHEN {bonus_line} THEN e.run_b * 0.01 "
                         "WHEN e.t = 'P' THEN e.run_pts ELSE e.run_p * 0.01 END",
                         "date": "e.date",
-                        "create_uid": "%(uid)s",
-                        "create_date": "e.date",
-                        "write_uid": "%(uid)s",
-                        "write_date": "e.date",
+                        **audit_columns("e.date"),
                     },
                     """bench_gen_event e
                       JOIN bench_gen_member m ON m.i = e.i
@@ -637,10 +630,7 @@ def build(args, chain, timer):
                         "move_id": "l.move_id",
                         "line_id": "l.id",
                         "date_earned": "l.date::date",
-                        "create_uid": "%(uid)s",
-                        "create_date": "l.date",
-                        "write_uid": "%(uid)s",
-                        "write_date": "l.date",
+                        **audit_columns("l.date"),
                     },
                     """member_wallet_line l
                      WHERE l.asset = 'points' AND l.amount > 0
