@@ -1,5 +1,6 @@
 # Member suite for Odoo 19: `make demo` to try it, `make test` to test it.
-# Everything is done by scripts/suite.py; `python3 scripts/suite.py --help` lists its commands.
+# Everything is done by scripts/suite.py and its modules in scripts/harness/;
+# `python3 scripts/suite.py --help` lists its commands.
 # Settings (environment or make variables, e.g. `make test KEEP_DB=1`): see README.md, "Harness".
 
 PYTHON ?= python3
