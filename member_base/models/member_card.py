@@ -265,6 +265,11 @@ class MemberCard(models.Model):
         self._check_operation(operation)
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._(
+                "%(operation)s: card %(number)s",
+                operation=self._operation_label(operation),
+                number=self.name,
+            ),
             "res_model": "member.card.operation",
             "view_mode": "form",
             "target": "new",

@@ -365,6 +365,7 @@ class ResPartner(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
+            "name": self.env._("Issue Card to %s", self.display_name),
             "res_model": "member.card.issue",
             "view_mode": "form",
             "target": "new",

@@ -9,3 +9,5 @@ from . import test_member_profile
 from . import test_merge
 from . import test_uniqueness
 from . import test_ui
+from . import test_member_desk
+from . import test_ui_desk

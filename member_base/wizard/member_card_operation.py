@@ -23,7 +23,7 @@ class MemberCardOperation(models.TransientModel):
     card_id = fields.Many2one("member.card", required=True, readonly=True)
     card_state = fields.Selection(related="card_id.state", string="Current State")
     operation = fields.Selection(OPERATION_CHOICES, required=True, readonly=True)
-    reason = fields.Text(required=True)
+    reason = fields.Text(required=True, help="Kept in the operation log with the operation.")
     new_number = fields.Char(string="New Card Number", help="Empty: generated from the card type.")
     chip_uid = fields.Char(string="New Chip UID")
     type_id = fields.Many2one("member.card.type", string="New Card Type")

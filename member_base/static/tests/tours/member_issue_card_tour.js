@@ -1,7 +1,7 @@
 import { registry } from "@web/core/registry";
 
 // A cashier finds a member in the Members list, issues a card from the
-// member's Membership tab and lands on the active card.
+// member form and lands on the active card.
 registry.category("web_tour.tours").add("member_base_issue_card", {
     url: "/odoo/action-member_base.action_member_partner",
     steps: () => [
@@ -11,8 +11,8 @@ registry.category("web_tour.tours").add("member_base_issue_card", {
             run: "click",
         },
         {
-            content: "The form opens on the membership page",
-            trigger: ".o_notebook .nav-link.active:contains('Membership')",
+            content: "The member form of the Membership app opens, with the member's mobile",
+            trigger: ".o_form_view div[name='member_mobile']",
         },
         {
             content: "Issue a card",
