@@ -4,8 +4,8 @@
 For the given addons (default: every addon of the suite, i.e. each folder with a
 ``__manifest__.py`` at the repository root and under ``addons/``), this script
 
-1. installs them on a scratch database (dropped first, and again at the end unless
-   --keep-db);
+1. installs them with their demo data on a scratch database (dropped first, and again
+   at the end unless --keep-db), so that the demo's translatable records are exported too;
 2. exports each addon's template <addon>/i18n/<addon>.pot with ``odoo-bin i18n export``
    (an addon without translatable terms gets a header-only template);
 3. merges the template into <addon>/i18n/<lang>.po (default zh_CN) with polib: existing
@@ -119,7 +119,10 @@ def install(ctx: Context, db: str, names: list[str]) -> None:
     say(f"installing {', '.join(names)} on a new database {db} (log: {INSTALL_LOG})")
     INSTALL_LOG.parent.mkdir(parents=True, exist_ok=True)
     timeout = odoo_timeout(INSTALL_TIMEOUT)
-    run, problems = install_fresh(ctx, db, names, ["--no-http"], INSTALL_LOG, timeout)
+    # with the demo data: its translatable records (tags, rule names, products) are
+    # exported too and get their Chinese names from the .po
+    args = ["--no-http", "--with-demo"]
+    run, problems = install_fresh(ctx, db, names, args, INSTALL_LOG, timeout)
     if run.rc != 0 and not problems:
         problems.append(f"Odoo exited with status {run.rc}")
     if problems:

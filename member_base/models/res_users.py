@@ -33,3 +33,11 @@ class ResUsers(models.Model):
         )
         if staff:
             staff.sudo().action_id = home.id
+
+    def _member_demo_chinese(self):
+        """Demo data: these users and their stores work in Chinese when the
+        database has it loaded (make demo with DEMO_LANG=zh_CN)."""
+        if "zh_CN" not in dict(self.env["res.lang"].get_installed()):
+            return
+        self.sudo().write({"lang": "zh_CN"})
+        self.sudo().company_ids.partner_id.write({"lang": "zh_CN"})
