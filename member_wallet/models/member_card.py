@@ -2,6 +2,9 @@ from odoo import api, fields, models
 
 
 class MemberCard(models.Model):
+    """The wallet a card draws on, its balances, packages and points on the
+    card form, and the wallet's buttons."""
+
     _inherit = "member.card"
 
     wallet_id = fields.Many2one(
@@ -16,6 +19,16 @@ class MemberCard(models.Model):
     points = fields.Integer(compute="_compute_balances", string="Points")
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_balances", string="Wallet Currency"
+    )
+    package_ids = fields.One2many(
+        "member.package", compute="_compute_package_ids", string="Packages"
+    )
+    package_count = fields.Integer(compute="_compute_package_ids", string="Active Packages")
+    points_lot_ids = fields.Many2many(
+        "member.points.lot", compute="_compute_points_history", string="Points Lots"
+    )
+    points_line_ids = fields.Many2many(
+        "member.wallet.line", compute="_compute_points_history", string="Points History"
     )
 
     def _compute_wallet_id(self):
@@ -34,6 +47,30 @@ class MemberCard(models.Model):
             card.bonus = wallet.bonus
             card.points = wallet.points
             card.currency_id = wallet.currency_id or self.env.company.currency_id
+
+    def _compute_package_ids(self):
+        Package = self.env["member.package"]
+        for card in self:
+            wallet = card.wallet_id
+            packages = Package.search([("wallet_id", "=", wallet.id)]) if wallet else Package
+            card.package_ids = packages
+            card.package_count = len(packages.filtered(lambda p: p.state == "active"))
+
+    def _compute_points_history(self):
+        Lot = self.env["member.points.lot"]
+        Line = self.env["member.wallet.line"]
+        for card in self:
+            wallet = card.wallet_id
+            if not wallet:
+                card.points_lot_ids = Lot
+                card.points_line_ids = Line
+                continue
+            card.points_lot_ids = Lot.search(
+                [("wallet_id", "=", wallet.id)], order="date_earned desc, id desc", limit=200
+            )
+            card.points_line_ids = Line.search(
+                [("wallet_id", "=", wallet.id), ("asset", "=", "points")], limit=200
+            )
 
     def _wallet_card(self):
         """The card whose wallet this card spends from."""
@@ -68,16 +105,18 @@ class MemberCard(models.Model):
         """The wallet follows the member to the new card, with a transfer
         posting that records it (balances unchanged)."""
         super()._move_to_replacement(new_card)
-        wallet = self.env["member.wallet"].sudo().search([("card_id", "=", self.id)], limit=1)
+        Wallet = self.env["member.wallet"]._as_service()
+        wallet = Wallet.search([("card_id", "=", self.id)], limit=1)
         if not wallet:
             return
         wallet._lock()
-        wallet.with_context(member_wallet_service=True).write({"card_id": new_card.id})
+        wallet.write({"card_id": new_card.id})
         wallet._post(
             "transfer",
             [],
             card=new_card,
             note=self.env._("Card %(old)s replaced by %(new)s", old=self.name, new=new_card.name),
+            card_check=None,
         )
 
     def action_view_wallet_moves(self):
@@ -122,3 +161,40 @@ class MemberCard(models.Model):
             points=wallet.points,
         )
         return result
+
+    def action_sell_package(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Sell a Package"),
+            "res_model": "member.package.sell",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_card_id": self.id},
+        }
+
+    def action_view_packages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "member_wallet.action_member_package"
+        )
+        action["domain"] = [("wallet_id", "=", self.wallet_id.id)]
+        action["context"] = {}
+        return action
+
+    def _action_open_points(self, operation):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Points"),
+            "res_model": "member.points.redeem",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_card_id": self.id, "default_operation": operation},
+        }
+
+    def action_points_redeem(self):
+        return self._action_open_points("gift")
+
+    def action_points_adjust(self):
+        return self._action_open_points("add")

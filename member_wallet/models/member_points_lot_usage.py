@@ -1,5 +1,4 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 
 class MemberPointsLotUsage(models.Model):
@@ -8,6 +7,7 @@ class MemberPointsLotUsage(models.Model):
     (the reversal of a redemption). Append-only, like the ledger."""
 
     _name = "member.points.lot.usage"
+    _inherit = ["member.append.only.mixin"]
     _description = "Points Lot Use"
     _order = "id desc"
 
@@ -49,14 +49,7 @@ class MemberPointsLotUsage(models.Model):
         "CHECK(points <> 0)", "A lot use moves at least one point."
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            raise UserError(self.env._("Points lots are written by the wallet service only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        raise UserError(self.env._("A lot use cannot be changed: reverse its posting instead."))
-
-    def unlink(self):
-        raise UserError(self.env._("A lot use cannot be deleted: reverse its posting instead."))
+    def _append_only_message(self, operation):
+        if operation == "create":
+            return self.env._("Points lots are written by the wallet service only.")
+        return self.env._("A lot use cannot be changed: reverse its posting instead.")

@@ -32,7 +32,6 @@ SERVICE_FIELDS = {
     "move_id",
     "user_id",
 }
-SERVICE_CTX = {"member_timed_service": True}
 
 
 class MemberTimedSession(models.Model):
@@ -45,6 +44,7 @@ class MemberTimedSession(models.Model):
     (a partial unique index); transitions lock the session's row."""
 
     _name = "member.timed.session"
+    _inherit = ["member.service.mixin"]
     _description = "Timed Session"
     _order = "id desc"
 
@@ -157,7 +157,7 @@ class MemberTimedSession(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.context.get("member_timed_service"):
+        if not self._is_service():
             if SERVICE_FIELDS & set(vals):
                 raise UserError(self.env._("A session is started and stopped with its buttons."))
             if "resource_id" in vals and any(session.state != "draft" for session in self):
@@ -253,7 +253,7 @@ class MemberTimedSession(models.Model):
         self._lock_state(("running",))
         self._check_after(at)
         self.env["member.timed.session.pause"].sudo().create({"session_id": self.id, "start": at})
-        self.sudo().with_context(**SERVICE_CTX).write({"state": "paused"})
+        self._as_service().write({"state": "paused"})
         return True
 
     def _resume(self, at=None):
@@ -263,7 +263,7 @@ class MemberTimedSession(models.Model):
         self._lock_state(("paused",))
         self._check_after(at)
         self.pause_ids.filtered(lambda pause: not pause.stop).sudo().write({"stop": at})
-        self.sudo().with_context(**SERVICE_CTX).write({"state": "running"})
+        self._as_service().write({"state": "running"})
         return True
 
     def _compute_charge(self, stop):
@@ -316,7 +316,7 @@ class MemberTimedSession(models.Model):
         self._check_after(at)
         self.pause_ids.filtered(lambda pause: not pause.stop).sudo().write({"stop": at})
         charge = self._compute_charge(at)
-        self.sudo().with_context(**SERVICE_CTX).write(
+        self._as_service().write(
             {
                 "state": "stopped" if charge.amount > 0 else "paid",
                 "stop": at,
@@ -346,17 +346,29 @@ class MemberTimedSession(models.Model):
         if paid_by == "balance":
             if not self.card_id:
                 raise UserError(self.env._("Scan the member's card to pay from the stored value."))
-            wallet = self.card_id._get_wallet()
-            move, _answer = wallet._pay_timed_session(
-                self,
-                Decimal(str(self.amount)),
-                key=key or f"timed-session-{self.id}",
-                card=self.card_id,
-                company=self.company_id,
-            )
+            move, _answer = self._pay_from_balance(key=key or f"timed-session-{self.id}")
             vals["move_id"] = move.id
-        self.sudo().with_context(**SERVICE_CTX).write(vals)
+        self._as_service().write(vals)
         return self.move_id
+
+    def _pay_from_balance(self, key):
+        """Pay this stopped session's charge from the stored value: a posting
+        of kind 'timed' whose money lines are consumption, with the session
+        as source."""
+        self.ensure_one()
+        wallet = self.card_id._get_wallet()
+        amount = wallet._parse_amount(Decimal(str(self.amount)))
+        return wallet._post(
+            "timed",
+            key=key,
+            card=self.card_id,
+            company=self.company_id,
+            source=self,
+            note=self.display_name,
+            request={"amount": amount, "session": self.id},
+            prepare=lambda locked, state: locked._spend_deltas(amount, state),
+            right=("member_base.group_member_cashier", self.env._("charge cards")),
+        )
 
     def _cancel(self, at=None):
         """Cancel a session that will not be charged (manager)."""
@@ -369,7 +381,7 @@ class MemberTimedSession(models.Model):
         vals = {"state": "cancelled"}
         if self.start and not self.stop:
             vals["stop"] = max(at, self.start)
-        self.sudo().with_context(**SERVICE_CTX).write(vals)
+        self._as_service().write(vals)
         return True
 
     # ------------------------------------------------------------------

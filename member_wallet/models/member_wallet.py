@@ -1,33 +1,52 @@
+import hashlib
 import json
 import logging
 from decimal import Decimal
 
 import psycopg2.errors
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
+from odoo.sql_db import Cursor
 
 from ..tools import amounts as amount_tools
 
 _logger = logging.getLogger(__name__)
 
 WALLET_ASSETS = ("principal", "bonus", "points")
+CASHIER = "member_base.group_member_cashier"
+MANAGER = "member_base.group_member_manager"
+HEAD_OFFICE = "member_base.group_member_head_office"
+
+# How long a debit posted in its own transaction waits for the card's lock
+# before answering "try again" (the tills queue on the lock; this only bounds
+# the queue).
+APART_LOCK_TIMEOUT = "8s"
+# Wallets this transaction has locked or written: a posting on one of them
+# must stay in this transaction (a second one would wait for our own lock).
+LOCKED_KEY = "member_wallet_locked"
 
 
 class MemberWallet(models.Model):
     """The balances behind a main card: stored value (principal and bonus kept
     apart), points, and the packages hanging on it.
 
-    Balances change only in ``_post``, in the transaction that appends the
-    ledger lines, under a row lock on the wallet; CHECK constraints are the
-    last line of defence against an overdraft. Linked and supplementary
+    ``_post`` is the one path into the ledger (see ``readme/DESCRIPTION.md``,
+    "Extension points"): it checks the rights, the card, the PIN and the
+    request, takes the wallet's row lock once, decides once whether the
+    idempotency key was already used, computes the lines under the lock,
+    checks funds and ceilings, appends the posting, its ledger lines and its
+    operation-log line, moves the balances, and answers. CHECK constraints are
+    the last line of defence against an overdraft. Linked and supplementary
     cards draw on their parent card's wallet; replacing a card moves the
     wallet to the new card.
     """
 
     _name = "member.wallet"
+    _inherit = ["member.service.mixin"]
     _description = "Member Wallet"
     _order = "id desc"
     _rec_name = "card_id"
@@ -56,6 +75,8 @@ class MemberWallet(models.Model):
     last_move_id = fields.Many2one("member.wallet.move", readonly=True)
     move_ids = fields.One2many("member.wallet.move", "wallet_id", string="Postings")
     line_ids = fields.One2many("member.wallet.line", "wallet_id", string="Ledger")
+    package_ids = fields.One2many("member.package", "wallet_id", string="Packages")
+    points_lot_ids = fields.One2many("member.points.lot", "wallet_id", string="Points Lots")
 
     _card_unique = models.Constraint("UNIQUE(card_id)", "This card already has a wallet.")
     _bonus_not_negative = models.Constraint(
@@ -84,13 +105,11 @@ class MemberWallet(models.Model):
 
     def write(self, vals):
         guarded = {"principal", "bonus", "balance", "points", "card_id", "last_move_id"} & set(vals)
-        if guarded and not self.env.context.get("member_wallet_service"):
+        if guarded and not self._is_service():
             raise UserError(
                 self.env._("Balances change only through postings (top-up, consumption, …).")
             )
-        if "credit_limit" in vals and not self.env.user.has_group(
-            "member_base.group_member_head_office"
-        ):
+        if "credit_limit" in vals and not self.env.user.has_group(HEAD_OFFICE):
             raise AccessError(self.env._("Only head office sets credit limits."))
         return super().write(vals)
 
@@ -151,136 +170,167 @@ class MemberWallet(models.Model):
             )
         return points
 
-    # ------------------------------------------------------------------
-    # The posting service: the only code that changes balances
-    # ------------------------------------------------------------------
-
-    def _lock(self):
-        """Lock the wallet row for this transaction and return its balances.
-
-        At REPEATABLE READ a row changed by a transaction that committed
-        after ours began raises a serialization failure here: the whole
-        transaction must be retried. Odoo does it for RPC requests (up to
-        ``MAX_TRIES_ON_CONCURRENCY_FAILURE`` times); crons, threads and
-        scripts wrap their work in ``odoo.service.model.retrying``. On the
-        last try of a request the failure becomes a clear "try again"
-        message instead of an internal error.
-        """
-        self.ensure_one()
-        self.env.flush_all()
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    """SELECT principal, bonus, points, credit_limit
-                         FROM member_wallet WHERE id = %s FOR NO KEY UPDATE""",
-                    [self.id],
-                )
-                principal, bonus, points, credit_limit = self.env.cr.fetchone()
-        except (
-            psycopg2.errors.SerializationFailure,
-            psycopg2.errors.LockNotAvailable,
-            psycopg2.errors.DeadlockDetected,
-        ):
-            if self._last_try_of_request():
-                raise UserError(
-                    self.env._(
-                        "Card %s is being used at another till right now: please try again.",
-                        self.card_id.name,
-                    )
-                ) from None
-            raise
-        return {
-            "principal": Decimal(str(principal or 0)),
-            "bonus": Decimal(str(bonus or 0)),
-            "points": int(points or 0),
-            "credit_limit": Decimal(str(credit_limit or 0)),
-        }
-
     @api.model
-    def _last_try_of_request(self):
-        """Count this request's concurrency failures; True on its last try."""
-        if not request:
-            return False
-        failures = getattr(request, "_member_wallet_conflicts", 0) + 1
-        request._member_wallet_conflicts = failures
-        return failures >= MAX_TRIES_ON_CONCURRENCY_FAILURE
+    def _require_key(self, key, what):
+        if not key or not isinstance(key, str) or len(key) > 200:
+            raise UserError(self.env._("%s needs an idempotency key.", what))
+        return key
+
+    # ------------------------------------------------------------------
+    # The posting path: the only code that changes balances
+    # ------------------------------------------------------------------
 
     def _post(
         self,
         kind,
-        deltas,
+        deltas=None,
+        *,
         key=None,
         card=None,
         company=None,
         source=None,
         note=None,
         reverses=None,
+        request=None,
+        prepare=None,
         result=None,
         move_vals=None,
+        right=None,
+        card_check="spend",
+        pin=None,
+        check_pin=False,
+        apart=False,
     ):
         """Append one posting and its ledger lines, and move the balances.
 
         :param kind: the posting's kind (see member.wallet.move)
-        :param deltas: list of dicts ``{"asset": ..., "amount": signed,
-            "kind": line kind (default ``kind``), ...extra line values}``
-        :param key: idempotency key; a posting already made with this key is
-            returned as it was and nothing new is written
-        :param result: callable(move) -> dict, the answer stored on the
+        :param deltas: ``[{"asset", "amount" (signed), "kind" (line kind,
+            default ``kind``), ...other line values}]`` known before the lock
+        :param prepare: ``callable(wallet, state) -> deltas``, called under the
+            wallet lock with the locked balances (``state``): the lines that
+            depend on them (principal/bonus split, clawback, package checks)
+        :param key: idempotency key: a posting already made with it is
+            answered as it was, and nothing new is written; the same key with
+            another request (kind, card, amounts) is refused
+        :param request: what was asked (amounts, package, product...), for
+            the replay check; default: ``deltas``
+        :param result: ``callable(move) -> dict``, added to the answer
+        :param right: ``(group xml id, what)`` the user needs
+        :param card_check: ``"spend"`` (usable here now), ``"refund"`` (also
+            expired or frozen), ``None`` (system postings)
+        :param check_pin: check ``pin`` when the card's type asks for one
+        :param apart: authorise in a short transaction of its own at READ
+            COMMITTED, committed before this method returns (API debits:
+            concurrent tills queue on the card's lock instead of failing
+            to serialize); only when everything the posting refers to is
+            committed, else in this transaction
+        :return: ``(move, answer)``; ``answer`` is the dict stored on the
             posting and returned to every caller of the same key
-        :return: ``(move, answer)``
         """
         self.ensure_one()
-        Move = self.env["member.wallet.move"].sudo()
-        before = self._lock()
+        company = company or self.env.company
+        card = card or self.card_id
+        if right:
+            self._check_group(*right)
+        if card_check:
+            self._check_card(card, company, refund=card_check == "refund")
+        if check_pin and card.type_id.pin_required and not card._check_pin(pin):
+            raise UserError(self.env._("Wrong PIN for card %s.", card.name))
+        digest = self._request_digest(
+            kind, card, reverses, request if request is not None else deltas
+        )
+        args = {
+            "kind": kind,
+            "deltas": list(deltas or []),
+            "key": key,
+            "card_id": card.id,
+            "company_id": company.id,
+            "source": source if callable(source) or not source else (source._name, source.id),
+            "note": note,
+            "reverses_id": reverses.id if reverses else None,
+            "digest": digest,
+            "prepare": prepare,
+            "result": result,
+            "move_vals": move_vals or {},
+        }
+        done = self._post_apart(args) if apart and self._may_post_apart() else None
+        if done is None:
+            move, answer, replay = self._as_service()._post_locked(**args)
+            move = move.with_env(self.env)
+        else:
+            move_id, answer, replay = done
+            self.invalidate_recordset()
+            move = self.env["member.wallet.move"].browse(move_id)
+        self._posting_done(move, answer, replay)
+        return move, answer
+
+    def _post_locked(
+        self,
+        kind,
+        deltas,
+        key,
+        card_id,
+        company_id,
+        source,
+        note,
+        reverses_id,
+        digest,
+        prepare,
+        result,
+        move_vals,
+    ):
+        """The part of ``_post`` under the wallet lock, in the service's
+        environment. Returns ``(move, answer, replay)``."""
+        Move = self.env["member.wallet.move"]
+        state = self._lock()
         if key:
             existing = Move.search([("idempotency_key", "=", key)], limit=1)
             if existing:
-                existing._check_replay(self, kind, deltas, reverses=reverses)
-                return existing, existing._answer()
-        after = dict(before)
-        for delta in deltas:
-            asset = delta["asset"]
-            if asset in WALLET_ASSETS:
-                step = Decimal(str(delta["amount"])) if asset != "points" else int(delta["amount"])
-                after[asset] += step
-        self._check_funds(before, after, kind)
-        company = company or self.env.company
-        move = (
-            Move.with_context(member_wallet_post=True)
-            .create(
-                {
-                    "wallet_id": self.id,
-                    "card_id": (card or self.card_id).id,
-                    "kind": kind,
-                    "idempotency_key": key or False,
-                    "company_id": company.id,
-                    "user_id": self.env.uid,
-                    "note": note or False,
-                    "reversed_move_id": reverses.id if reverses else False,
-                    "res_model": source._name if source else False,
-                    "res_id": source.id if source else False,
-                    "amount": float(
-                        sum(
-                            Decimal(str(d["amount"]))
-                            for d in deltas
-                            if d["asset"] in ("principal", "bonus")
+                if existing.request_digest != digest:
+                    raise UserError(
+                        self.env._(
+                            "The key %s was already used for another operation "
+                            "(another card, amount or kind).",
+                            key,
                         )
-                    ),
-                    "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
-                    **(move_vals or {}),
-                }
-            )
-            .with_env(Move.env)
+                    )
+                return existing, existing._answer(), True
+        if prepare:
+            deltas = deltas + list(prepare(self, state))
+        if callable(source):  # a document the preparation made (a package sold)
+            record = source()
+            source = (record._name, record.id) if record else None
+        deltas = self.env["member.package"]._prepare_package_deltas(self, deltas)
+        after = self._check_deltas(state, deltas)
+        money = sum(
+            (Decimal(str(d["amount"])) for d in deltas if d["asset"] in ("principal", "bonus")),
+            Decimal(0),
         )
-        running = dict(before)
+        move = Move.create(
+            {
+                "wallet_id": self.id,
+                "card_id": card_id,
+                "kind": kind,
+                "idempotency_key": key or False,
+                "request_digest": digest,
+                "company_id": company_id,
+                "user_id": self.env.uid,
+                "note": note or False,
+                "reversed_move_id": reverses_id or False,
+                "res_model": source[0] if source else False,
+                "res_id": source[1] if source else False,
+                "amount": float(money),
+                "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
+                **move_vals,
+            }
+        )
+        running = dict(state)
         line_vals = []
         for delta in deltas:
             asset = delta["asset"]
             vals = {k: v for k, v in delta.items() if k not in ("asset", "amount", "kind")}
             if asset in WALLET_ASSETS:
-                running[asset] += (
-                    Decimal(str(delta["amount"])) if asset != "points" else int(delta["amount"])
-                )
+                running[asset] += self._step(delta)
                 vals["balance_after"] = float(running[asset])
             line_vals.append(
                 {
@@ -289,13 +339,14 @@ class MemberWallet(models.Model):
                     "asset": asset,
                     "kind": delta.get("kind") or kind,
                     "amount": float(delta["amount"]),
-                    "company_id": company.id,
+                    "company_id": vals.pop("company_id", company_id),
                     **vals,
                 }
             )
-        Line = self.env["member.wallet.line"].sudo()
-        lines = Line.with_context(member_wallet_post=True).create(line_vals).with_env(Line.env)
-        self._apply_other_assets(lines)
+        lines = self.env["member.wallet.line"].create(line_vals)
+        # the assets kept outside the wallet row, in this order
+        self.env["member.package"]._apply_package_lines(self, lines)
+        self.env["member.points.lot"]._apply_points_lines(self, lines)
         self.env.cr.execute(
             """UPDATE member_wallet
                   SET principal = %s, bonus = %s, balance = %s, points = %s,
@@ -319,14 +370,153 @@ class MemberWallet(models.Model):
         if result:
             answer.update(result(move))
         move.result = json.dumps(answer, sort_keys=True, default=str)
-        return move, answer
+        move._log_operation()
+        return move, answer, False
 
-    def _apply_other_assets(self, lines):
-        """Hook for assets kept outside the wallet row (package uses): apply
-        ``lines`` under the wallet lock already held."""
+    def _check_deltas(self, state, deltas):
+        """The balances after ``deltas`` on the locked ``state``, checked
+        against the funds, the credit limit and the ceiling."""
+        after = dict(state)
+        for delta in deltas:
+            if delta["asset"] in WALLET_ASSETS:
+                after[delta["asset"]] += self._step(delta)
+        self._check_funds(state, after)
+        return after
+
+    @staticmethod
+    def _step(delta):
+        amount = delta["amount"]
+        return int(amount) if delta["asset"] == "points" else Decimal(str(amount))
+
+    def _posting_done(self, move, answer, replay):
+        """Extension point, called after every answer of ``_post``, in the
+        caller's environment: ``replay`` is True when the key had already been
+        posted (nothing new was written). Later addons react here (levels,
+        tags, POS receipts); they never change balances here."""
         return
 
-    def _check_funds(self, before, after, kind):
+    @api.model
+    def _request_digest(self, kind, card, reverses, request):
+        """A fingerprint of what was asked, stored on the posting: the same
+        key must come back with the same request to be a replay."""
+        payload = {
+            "kind": kind,
+            "card": card.id,
+            "reverses": reverses.id if reverses else None,
+            "request": request,
+        }
+        text = json.dumps(payload, sort_keys=True, default=self._digest_value)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @staticmethod
+    def _digest_value(value):
+        if isinstance(value, Decimal):
+            return str(value.normalize()) if value else "0"
+        if isinstance(value, models.BaseModel):
+            return [value._name, value.ids]
+        return str(value)
+
+    # ------------------------------------------------------------------
+    # The lock, in this transaction or in one of its own
+    # ------------------------------------------------------------------
+
+    def _lock(self):
+        """Lock the wallet row for this transaction and return its balances.
+
+        At REPEATABLE READ a row changed by a transaction that committed
+        after ours began raises a serialization failure here: the whole
+        transaction must be retried. Odoo does it for RPC requests (up to
+        ``MAX_TRIES_ON_CONCURRENCY_FAILURE`` times); crons, threads and
+        scripts wrap their work in ``odoo.service.model.retrying``. On the
+        last try of a request the failure becomes a clear "try again"
+        message instead of an internal error. API debits avoid all this by
+        posting apart (``_post_apart``), at READ COMMITTED, where the lock
+        simply waits.
+        """
+        self.ensure_one()
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """SELECT principal, bonus, points, credit_limit
+                         FROM member_wallet WHERE id = %s FOR NO KEY UPDATE""",
+                    [self.id],
+                    log_exceptions=False,
+                )
+                principal, bonus, points, credit_limit = self.env.cr.fetchone()
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(self._busy_message()) from None
+        except (psycopg2.errors.SerializationFailure, psycopg2.errors.DeadlockDetected):
+            if self._last_try_of_request():
+                raise UserError(self._busy_message()) from None
+            raise
+        self.env.cr.cache.setdefault(LOCKED_KEY, set()).add(self.id)
+        return {
+            "principal": Decimal(str(principal or 0)),
+            "bonus": Decimal(str(bonus or 0)),
+            "points": int(points or 0),
+            "credit_limit": Decimal(str(credit_limit or 0)),
+        }
+
+    def _busy_message(self):
+        return self.env._(
+            "Card %s is being used at another till right now: please try again.",
+            self.sudo().card_id.name,
+        )
+
+    @api.model
+    def _last_try_of_request(self):
+        """Count this request's concurrency failures; True on its last try."""
+        if not request:
+            return False
+        failures = getattr(request, "_member_wallet_conflicts", 0) + 1
+        request._member_wallet_conflicts = failures
+        return failures >= MAX_TRIES_ON_CONCURRENCY_FAILURE
+
+    def _may_post_apart(self):
+        """A posting can be committed apart unless this transaction locked or
+        wrote the wallet (the other transaction would wait for our lock)."""
+        return self.id not in self.env.cr.cache.get(LOCKED_KEY, ())
+
+    def _post_apart(self, args):
+        """Run ``_post_locked`` in a short transaction of its own at READ
+        COMMITTED, committed at once: ``(move id, answer, replay)``, or None
+        when the wallet is not committed yet (the posting then runs in the
+        caller's transaction). The idempotency key makes it safe: a retried
+        or abandoned outer request gets the same answer, never a second
+        posting. Under test, the registry's test cursor stands for the new
+        transaction (a savepoint of the test's)."""
+        with self.env.registry.cursor() as cr:
+            if isinstance(cr, Cursor):  # not the test cursor standing for one
+                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                cr.execute(f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'")
+            cr.execute("SELECT 1 FROM member_wallet WHERE id = %s", [self.id])
+            if not cr.fetchone():
+                return None  # created by the caller's transaction
+            wallet = self.with_env(self.env(cr=cr))._as_service()
+            move, answer, replay = wallet._post_locked(**args)
+            wallet.env.flush_all()
+            return move.id, answer, replay
+
+    # ------------------------------------------------------------------
+    # Checks
+    # ------------------------------------------------------------------
+
+    def _check_group(self, group, what):
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(self.env._("You are not allowed to %s.", what))
+
+    def _check_card(self, card, company, refund=False):
+        """``card`` draws on this wallet and may be used in ``company`` (for a
+        refund: also when expired or frozen)."""
+        if card._wallet_card() != self.card_id:
+            raise UserError(self.env._("Card %s does not draw on this wallet.", card.name))
+        if refund and card.state in ("active", "expired", "frozen"):
+            card._check_store(company)
+            return
+        card._check_usable(company)
+
+    def _check_funds(self, before, after):
         currency = self.currency_id
         if after["bonus"] < 0 or after["principal"] + after["credit_limit"] < 0:
             available = before["principal"] + before["bonus"] + before["credit_limit"]
@@ -375,17 +565,26 @@ class MemberWallet(models.Model):
         }
 
     # ------------------------------------------------------------------
-    # Business operations (each checks rights and input, then posts)
+    # Stored-value operations
     # ------------------------------------------------------------------
 
-    def _check_group(self, group, what):
-        if not self.env.su and not self.env.user.has_group(group):
-            raise AccessError(self.env._("You are not allowed to %s.", what))
-
-    def _spend_card(self, card, company):
-        """The card used to spend: must be usable in ``company`` now."""
-        card._check_usable(company)
-        return card
+    def _spend_deltas(self, amount, state, kind="consumption"):
+        """Lines paying ``amount`` from the stored value, split between
+        principal and bonus per policy on the balances ``state`` read under
+        the lock (the funds are checked by ``_post``)."""
+        if not amount:
+            return []
+        from_principal, from_bonus = amount_tools.split_spend(
+            amount,
+            state["principal"],
+            state["bonus"],
+            self._param("bonus_policy", "last"),
+            decimals=self.currency_id.decimal_places,
+        )
+        deltas = [{"asset": "principal", "amount": -from_principal, "kind": kind}]
+        if from_bonus:
+            deltas.append({"asset": "bonus", "amount": -from_bonus, "kind": kind})
+        return deltas
 
     def _topup(
         self,
@@ -397,20 +596,19 @@ class MemberWallet(models.Model):
         source=None,
         journal=None,
         bonus=None,
+        apart=False,
     ):
         """Stored-value top-up (充值) with the bonus of the best rule."""
         self.ensure_one()
-        self._check_group("member_base.group_member_cashier", self.env._("top up cards"))
         company = company or self.env.company
         card = card or self.card_id
         amount = self._parse_amount(amount)
-        card._check_usable(company)
         if bonus is None:
             bonus = self.env["member.topup.rule"]._bonus_for(amount, card, company)
         deltas = [{"asset": "principal", "amount": amount, "kind": "topup"}]
         if bonus:
             deltas.append({"asset": "bonus", "amount": Decimal(str(bonus)), "kind": "bonus"})
-        move, answer = self._post(
+        return self._post(
             "topup",
             deltas,
             key=key,
@@ -418,35 +616,40 @@ class MemberWallet(models.Model):
             company=company,
             note=note,
             source=source,
+            request={"amount": amount},
             move_vals={"journal_id": journal.id if journal else False},
+            right=(CASHIER, self.env._("top up cards")),
+            apart=apart,
         )
-        return move, answer
 
-    def _consume(self, amount, key=None, card=None, company=None, note=None, source=None):
+    def _consume(
+        self,
+        amount,
+        key=None,
+        card=None,
+        company=None,
+        note=None,
+        source=None,
+        pin=None,
+        check_pin=False,
+        apart=False,
+    ):
         """Pay from the stored value (消费): principal and bonus per policy."""
         self.ensure_one()
-        self._check_group("member_base.group_member_cashier", self.env._("charge cards"))
-        company = company or self.env.company
-        card = self._spend_card(card or self.card_id, company)
         amount = self._parse_amount(amount)
-        move = self._replay(key)
-        if move:
-            move._check_replay(self, "consumption", [{"asset": "principal", "amount": -amount}])
-            return move, move._answer()
-        state = self._lock()
-        policy = self._param("bonus_policy", "last")
-        from_principal, from_bonus = amount_tools.split_spend(
-            amount,
-            state["principal"],
-            state["bonus"],
-            policy,
-            decimals=self.currency_id.decimal_places,
-        )
-        deltas = [{"asset": "principal", "amount": -from_principal}]
-        if from_bonus:
-            deltas.append({"asset": "bonus", "amount": -from_bonus})
         return self._post(
-            "consumption", deltas, key=key, card=card, company=company, note=note, source=source
+            "consumption",
+            key=key,
+            card=card,
+            company=company,
+            note=note,
+            source=source,
+            request={"amount": amount},
+            prepare=lambda wallet, state: wallet._spend_deltas(amount, state),
+            right=(CASHIER, self.env._("charge cards")),
+            pin=pin,
+            check_pin=check_pin,
+            apart=apart,
         )
 
     def _withdraw(self, amount, key=None, company=None, note=None, source=None, journal=None):
@@ -454,45 +657,47 @@ class MemberWallet(models.Model):
         ``journal`` (default: the store's cash journal); the bonus that came
         with it is taken back. Manager approval."""
         self.ensure_one()
-        self._check_group("member_base.group_member_manager", self.env._("refund stored value"))
+        self._check_group(MANAGER, self.env._("refund stored value"))
         if not (note or "").strip():
             raise UserError(self.env._("Please give a reason for the refund."))
-        if self.card_id.state not in ("active", "expired", "frozen"):
-            self.card_id._check_usable(company or self.env.company)
         amount = self._parse_amount(amount)
-        move = self._replay(key)
-        if move:
-            move._check_replay(self, "withdrawal", [{"asset": "principal", "amount": -amount}])
-            return move, move._answer()
-        state = self._lock()
-        if amount > state["principal"]:
-            raise UserError(
-                self.env._(
-                    "Only %s of paid-in value can be refunded (bonus is not refundable).",
-                    self.currency_id.format(float(max(state["principal"], Decimal(0)))),
+
+        def prepare(wallet, state):
+            if amount > state["principal"]:
+                raise UserError(
+                    wallet.env._(
+                        "Only %s of paid-in value can be refunded (bonus is not refundable).",
+                        wallet.currency_id.format(float(max(state["principal"], Decimal(0)))),
+                    )
                 )
+            clawback = amount_tools.bonus_clawback(
+                amount,
+                state["principal"],
+                state["bonus"],
+                decimals=wallet.currency_id.decimal_places,
             )
-        clawback = amount_tools.bonus_clawback(
-            amount, state["principal"], state["bonus"], decimals=self.currency_id.decimal_places
-        )
-        deltas = [{"asset": "principal", "amount": -amount, "kind": "withdrawal"}]
-        if clawback:
-            deltas.append({"asset": "bonus", "amount": -clawback, "kind": "withdrawal"})
+            deltas = [{"asset": "principal", "amount": -amount, "kind": "withdrawal"}]
+            if clawback:
+                deltas.append({"asset": "bonus", "amount": -clawback, "kind": "withdrawal"})
+            return deltas
+
         return self._post(
             "withdrawal",
-            deltas,
             key=key,
             company=company,
             note=note,
             source=source,
+            request={"amount": amount},
+            prepare=prepare,
             move_vals={"journal_id": journal.id if journal else False},
+            card_check="refund",
         )
 
     def _adjust(self, asset, amount, reason, key=None, company=None):
         """Manual correction with a reason (manager): a signed amount of
         principal, bonus or points."""
         self.ensure_one()
-        self._check_group("member_base.group_member_manager", self.env._("adjust balances"))
+        self._check_group(MANAGER, self.env._("adjust balances"))
         if not (reason or "").strip():
             raise UserError(self.env._("Please give a reason for the adjustment."))
         if asset not in WALLET_ASSETS:
@@ -505,16 +710,12 @@ class MemberWallet(models.Model):
         else:
             value = sign * self._parse_amount(magnitude)
         return self._post(
-            "adjustment", [{"asset": asset, "amount": value}], key=key, company=company, note=reason
-        )
-
-    def _replay(self, key):
-        """The posting already made with ``key``, if any (read before
-        locking, so a replay does not queue on the wallet)."""
-        if not key:
-            return self.env["member.wallet.move"]
-        return (
-            self.env["member.wallet.move"].sudo().search([("idempotency_key", "=", key)], limit=1)
+            "adjustment",
+            [{"asset": asset, "amount": value}],
+            key=key,
+            company=company,
+            note=reason,
+            card_check=None,
         )
 
     # ------------------------------------------------------------------
@@ -538,7 +739,7 @@ class MemberWallet(models.Model):
         """Balances of a card: stored value, principal, bonus, points (staff
         and auditors)."""
         if not self.env.user.has_group("member_base.group_member_auditor"):
-            self._check_group("member_base.group_member_cashier", self.env._("read balances"))
+            self._check_group(CASHIER, self.env._("read balances"))
         card, wallet = self._wallet_for(card_ref)
         wallet = wallet.sudo()
         return {
@@ -559,21 +760,19 @@ class MemberWallet(models.Model):
         """Authorise and post a consumption from the stored value of a card
         in the current store; returns the posting and the new balances.
         The same ``idempotency_key`` always returns the same answer."""
-        if not idempotency_key:
-            raise UserError(self.env._("A consumption needs an idempotency key."))
+        key = self._require_key(idempotency_key, self.env._("A consumption"))
         card, wallet = self._wallet_for(card_ref)
-        if card.type_id.pin_required and not card._check_pin(pin):
-            raise UserError(self.env._("Wrong PIN for card %s.", card.name))
-        return wallet._consume(amount, key=idempotency_key, card=card, note=note)[1]
+        return wallet._consume(
+            amount, key=key, card=card, note=note, pin=pin, check_pin=True, apart=True
+        )[1]
 
     @api.model
     def api_topup(self, card_ref, amount, idempotency_key, journal_id=None, note=None):
         """Top up a card in the current store; returns the posting and balances."""
-        if not idempotency_key:
-            raise UserError(self.env._("A top-up needs an idempotency key."))
+        key = self._require_key(idempotency_key, self.env._("A top-up"))
         card, wallet = self._wallet_for(card_ref)
         journal = self.env["account.journal"].browse(journal_id) if journal_id else None
-        return wallet._topup(amount, key=idempotency_key, card=card, note=note, journal=journal)[1]
+        return wallet._topup(amount, key=key, card=card, note=note, journal=journal, apart=True)[1]
 
     @api.model
     def api_reverse(self, move_id, idempotency_key, reason):
@@ -583,46 +782,66 @@ class MemberWallet(models.Model):
             raise UserError(self.env._("Unknown posting."))
         return move._reverse(reason, key=idempotency_key)[1]
 
-    # ------------------------------------------------------------------
-    # Reconciliation (cron)
-    # ------------------------------------------------------------------
+    @api.model
+    def api_earn_points(
+        self, card_ref, amount, idempotency_key, lines=None, paid_from_balance=0, note=None
+    ):
+        """Award the points of a sale of ``amount`` in the current store
+        (see ``member.points.lot._earn``); the same key gets the same answer."""
+        key = self._require_key(idempotency_key, self.env._("Earning points"))
+        card, wallet = self._wallet_for(card_ref)
+        return self.env["member.points.lot"]._earn(
+            wallet,
+            amount,
+            key=key,
+            card=card,
+            lines=lines,
+            paid_from_balance=paid_from_balance,
+            note=note,
+            apart=True,
+        )[1]
 
     @api.model
-    def _cron_reconcile(self):
-        """Compare every wallet's balances with the sum of its ledger lines,
-        in one statement per run, and record any difference (expected: none)."""
-        self.env.flush_all()
-        # stored balance vs. sum of ledger lines, per wallet and asset
-        self.env.cr.execute(
-            """
-            WITH sums AS (
-                SELECT wallet_id,
-                       COALESCE(SUM(amount) FILTER (WHERE asset = 'principal'), 0) AS principal,
-                       COALESCE(SUM(amount) FILTER (WHERE asset = 'bonus'), 0) AS bonus,
-                       COALESCE(SUM(amount) FILTER (WHERE asset = 'points'), 0) AS points
-                  FROM member_wallet_line
-                 GROUP BY wallet_id
-            ), diffs AS (
-                SELECT w.id AS wallet_id, a.asset, a.stored, a.ledger
-                  FROM member_wallet w
-                  LEFT JOIN sums s ON s.wallet_id = w.id
-                 CROSS JOIN LATERAL (VALUES
-                       ('principal', w.principal, COALESCE(s.principal, 0)),
-                       ('bonus', w.bonus, COALESCE(s.bonus, 0)),
-                       ('points', w.points::numeric, COALESCE(s.points, 0))
-                 ) AS a(asset, stored, ledger)
-                 WHERE a.stored <> a.ledger
-            )
-            INSERT INTO member_wallet_reconciliation
-                   (date, wallet_id, asset, stored, ledger, difference,
-                    create_uid, create_date, write_uid, write_date)
-            SELECT now() AT TIME ZONE 'UTC', wallet_id, asset, stored, ledger, stored - ledger,
-                   %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC'
-              FROM diffs
-            """,
-            {"uid": self.env.uid},
-        )
-        count = self.env.cr.rowcount
-        if count:
-            _logger.warning("Wallet reconciliation found %s differences", count)
-        return count
+    def api_redeem_points(
+        self,
+        card_ref,
+        points,
+        idempotency_key,
+        product_id=None,
+        quantity=1,
+        cash=False,
+        pin=None,
+        note=None,
+    ):
+        """Redeem points in the current store, for a gift (``product_id``) or
+        as a cash deduction (``cash``: the answer's ``cash_amount``)."""
+        key = self._require_key(idempotency_key, self.env._("Redeeming points"))
+        card, wallet = self._wallet_for(card_ref)
+        product = self.env["product.product"].browse(int(product_id)) if product_id else None
+        return self.env["member.points.lot"]._redeem(
+            wallet,
+            points,
+            key=key,
+            card=card,
+            product=product,
+            quantity=quantity,
+            cash=cash,
+            note=note,
+            pin=pin,
+            check_pin=True,
+            apart=True,
+        )[1]
+
+    @api.model
+    def api_points_value(self, points=None, amount=None):
+        """The cash value of ``points``, or the points needed for a cash
+        deduction of ``amount``, at the configured rate."""
+        self._check_group(CASHIER, self.env._("redeem points"))
+        Lot = self.env["member.points.lot"]
+        if amount is not None:
+            return {
+                "amount": float(self._parse_amount(amount)),
+                "points": Lot._points_for_cash(amount),
+            }
+        points = self._parse_points(points)
+        return {"points": points, "amount": float(Lot._points_to_cash(points))}

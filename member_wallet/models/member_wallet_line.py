@@ -1,5 +1,4 @@
-from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo import fields, models
 
 ASSETS = [
     ("principal", "Stored Value (paid)"),
@@ -19,6 +18,13 @@ LINE_KINDS = [
     ("expiry", "Expiry"),
     ("reversal", "Reversal"),
     ("opening", "Opening Balance"),
+    ("package_sale", "Package Sale"),
+    ("package_use", "Package Use"),
+    ("renewal", "Package Renewal"),
+    ("package_refund", "Package Refund"),
+    ("package_expiry", "Package Expiry"),
+    ("earn", "Points Earned"),
+    ("redemption", "Points Redeemed"),
 ]
 
 
@@ -26,6 +32,7 @@ class MemberWalletLine(models.Model):
     """A ledger line: one change of one asset of one wallet. Append-only."""
 
     _name = "member.wallet.line"
+    _inherit = ["member.append.only.mixin"]
     _description = "Wallet Ledger Line"
     _order = "id desc"
 
@@ -57,25 +64,71 @@ class MemberWalletLine(models.Model):
     amount = fields.Float(digits=(16, 2), readonly=True, required=True)
     balance_after = fields.Float(digits=(16, 2), readonly=True)
     reversed_line_id = fields.Many2one("member.wallet.line", string="Reverses", readonly=True)
+    # the package asset: each line carries its package, and the validity it
+    # set (and the one before, so a reversal can restore it)
+    package_id = fields.Many2one(
+        "member.package",
+        string="Package",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    package_price = fields.Monetary(
+        string="Package Price",
+        readonly=True,
+        currency_field="package_currency_id",
+        help="What was paid for the uses of this line (sale, renewal): the base of refunds.",
+    )
+    package_currency_id = fields.Many2one(related="wallet_id.currency_id")
+    package_expiry_date = fields.Date(string="Package Valid Until", readonly=True)
+    package_expiry_previous = fields.Date(string="Package Valid Until Before", readonly=True)
+    # the points asset: the lot a line created or targeted, the lots it drew on
+    points_lot_id = fields.Many2one(
+        "member.points.lot",
+        string="Target Lot",
+        readonly=True,
+        index="btree_not_null",
+        help="For an expiry: the lot whose remainder expires.",
+    )
+    points_earned_date = fields.Date(
+        string="Points Earned On",
+        readonly=True,
+        help="For points brought in from another system: when they were earned (their expiry "
+        "follows from it). Empty: the posting's date.",
+    )
+    points_lot_ids = fields.One2many(
+        "member.points.lot", "line_id", string="Lots Created", readonly=True
+    )
+    points_usage_ids = fields.One2many(
+        "member.points.lot.usage", "line_id", string="Lots Used", readonly=True
+    )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not (self.env.su and self.env.context.get("member_wallet_post")):
-            raise UserError(self.env._("Ledger lines are written by the wallet service only."))
-        return super().create(vals_list)
+    _package_line_has_package = models.Constraint(
+        "CHECK(asset != 'package' OR package_id IS NOT NULL)",
+        "A ledger line of package uses must name its package.",
+    )
 
-    def write(self, vals):
-        raise UserError(self.env._("A ledger line cannot be changed: reverse its posting instead."))
-
-    def unlink(self):
-        raise UserError(self.env._("A ledger line cannot be deleted: reverse its posting instead."))
+    def _append_only_message(self, operation):
+        if operation == "create":
+            return self.env._("Ledger lines are written by the wallet service only.")
+        if operation == "unlink":
+            return self.env._("A ledger line cannot be deleted: reverse its posting instead.")
+        return self.env._("A ledger line cannot be changed: reverse its posting instead.")
 
     def _reversal_delta(self):
         """The delta that cancels this line (extended for packages and lots)."""
         self.ensure_one()
-        return {
+        delta = {
             "asset": self.asset,
             "amount": -self.amount,
             "kind": "reversal",
             "reversed_line_id": self.id,
         }
+        if self.package_id:
+            delta.update(
+                package_id=self.package_id.id,
+                package_price=-self.package_price,
+                package_expiry_date=self.package_expiry_previous,
+                package_expiry_previous=self.package_expiry_date,
+            )
+        return delta

@@ -1,8 +1,8 @@
 import json
-from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 MOVE_KINDS = [
     ("topup", "Top-up"),
@@ -13,6 +13,14 @@ MOVE_KINDS = [
     ("expiry", "Expiry"),
     ("reversal", "Reversal"),
     ("opening", "Opening Balance"),
+    ("package_sale", "Package Sale"),
+    ("package_use", "Package Use"),
+    ("renewal", "Package Renewal"),
+    ("package_refund", "Package Refund"),
+    ("package_expiry", "Package Expiry"),
+    ("timed", "Timed Consumption"),
+    ("earn", "Points Earned"),
+    ("redemption", "Points Redeemed"),
 ]
 
 
@@ -22,6 +30,7 @@ class MemberWalletMove(models.Model):
     Postings and their lines are never edited or deleted, only reversed."""
 
     _name = "member.wallet.move"
+    _inherit = ["member.append.only.mixin"]
     _description = "Wallet Posting"
     _order = "id desc"
     _rec_name = "display_ref"
@@ -34,6 +43,9 @@ class MemberWalletMove(models.Model):
     partner_id = fields.Many2one(related="wallet_id.partner_id", string="Member")
     kind = fields.Selection(MOVE_KINDS, required=True, readonly=True, index=True)
     idempotency_key = fields.Char(readonly=True, copy=False)
+    request_digest = fields.Char(
+        readonly=True, copy=False, help="Fingerprint of the request the key was first used for."
+    )
     company_id = fields.Many2one(
         "res.company",
         string="Store",
@@ -61,8 +73,32 @@ class MemberWalletMove(models.Model):
         string="Source Record", model_field="res_model", readonly=True
     )
     result = fields.Text(string="Answer", readonly=True)
+    points_sale_amount = fields.Monetary(
+        string="Amount Spent", readonly=True, help="The sale the points were earned on."
+    )
+    points_product_id = fields.Many2one(
+        "product.product", string="Gift", readonly=True, ondelete="restrict"
+    )
+    points_product_qty = fields.Integer(string="Gift Quantity", readonly=True)
+    points_cash_amount = fields.Monetary(
+        string="Cash Value",
+        readonly=True,
+        help="For points redeemed as a cash deduction: the amount deducted from the sale.",
+    )
     line_ids = fields.One2many("member.wallet.line", "move_id", string="Lines", readonly=True)
     display_ref = fields.Char(compute="_compute_display_ref", string="Reference")
+    booking_id = fields.Many2one(
+        "member.wallet.booking",
+        string="Booking",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The booking run that took this posting into the general ledger (set once, "
+        "by the booking service).",
+    )
+    settlement_line_ids = fields.One2many(
+        "member.settlement.line", "move_id", string="Inter-store Settlement", readonly=True
+    )
 
     _idempotency_key_unique = models.UniqueIndex(
         "(idempotency_key) WHERE idempotency_key IS NOT NULL",
@@ -72,6 +108,8 @@ class MemberWalletMove(models.Model):
         "(reversed_move_id) WHERE reversed_move_id IS NOT NULL",
         "This posting has already been reversed.",
     )
+    # what the booking run looks for: stored value not booked yet
+    _unbooked = models.Index("(id) WHERE booking_id IS NULL AND amount <> 0")
 
     @api.depends("kind", "card_id")
     def _compute_display_ref(self):
@@ -81,66 +119,86 @@ class MemberWalletMove(models.Model):
                 f"{labels.get(move.kind, move.kind)} #{move.id or ''} {move.card_id.name or ''}"
             )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not (self.env.su and self.env.context.get("member_wallet_post")):
-            raise UserError(self.env._("Postings are made by the wallet service only."))
-        return super().create(vals_list)
+    _append_only_service_fields = frozenset({"result"})
+
+    def _append_only_message(self, operation):
+        if operation == "create":
+            return self.env._("Postings are made by the wallet service only.")
+        if operation == "unlink":
+            return self.env._("A posting cannot be deleted: reverse it instead.")
+        return self.env._("A posting cannot be changed: reverse it instead.")
 
     def write(self, vals):
-        if set(vals) - {"result"} or not self.env.su or any(move.result for move in self):
-            raise UserError(self.env._("A posting cannot be changed: reverse it instead."))
+        # the service stores a posting's answer once, never changes it
+        if self._is_service() and any(move.result for move in self):
+            raise UserError(self._append_only_message("write"))
         return super().write(vals)
-
-    def unlink(self):
-        raise UserError(self.env._("A posting cannot be deleted: reverse it instead."))
 
     def _answer(self):
         self.ensure_one()
         return json.loads(self.result) if self.result else {}
 
-    def _check_replay(self, wallet, kind, deltas, reverses=None):
-        """A key reused for another operation is an error, not a replay: the
-        same wallet, kind, reversed posting and amounts asked for (the paid-in
-        part of a top-up or refund, whose bonus follows the rules and the
-        balances; the net stored value of other postings; the points)."""
-        self.ensure_one()
-        assets = ("principal",) if kind in ("topup", "withdrawal") else ("principal", "bonus")
-
-        def total(items, wanted):
-            return float(sum(Decimal(str(amount)) for asset, amount in items if asset in wanted))
-
-        asked = [(d["asset"], d["amount"]) for d in deltas]
-        done = [(line.asset, line.amount) for line in self.sudo().line_ids]
-        if (
-            self.wallet_id != wallet
-            or self.kind != kind
-            or (kind == "reversal" and self.reversed_move_id != (reverses or self.browse()))
-            or self.currency_id.compare_amounts(total(done, assets), total(asked, assets))
-            or (total(done, ("points",)) != total(asked, ("points",)))
-        ):
-            raise UserError(
-                self.env._(
-                    "The key %s was already used for another operation.", self.idempotency_key
-                )
-            )
-
     def _reverse(self, reason, key=None):
         """Post the exact opposite of this posting (manager)."""
         self.ensure_one()
-        wallet = self.wallet_id
-        wallet._check_group("member_base.group_member_manager", self.env._("reverse postings"))
+        move = self.sudo()
+        wallet = move.wallet_id.with_env(self.env)
         if not (reason or "").strip():
             raise UserError(self.env._("Please give a reason for the reversal."))
-        if self.kind in ("reversal", "transfer"):
+        if move.kind in ("reversal", "transfer"):
             raise UserError(self.env._("This posting cannot be reversed."))
-        deltas = [line._reversal_delta() for line in self.sudo().line_ids]
-        replay = wallet._replay(key)
-        if replay:
-            replay._check_replay(wallet, "reversal", deltas, reverses=self)
-            return replay, replay._answer()
-        if self.sudo().reversal_move_ids:
-            raise UserError(self.env._("This posting has already been reversed."))
+
+        def prepare(locked, state):
+            move.invalidate_recordset(["reversal_move_ids"])
+            if move.reversal_move_ids:
+                raise UserError(self.env._("This posting has already been reversed."))
+            return [line._reversal_delta() for line in move.line_ids]
+
         return wallet._post(
-            "reversal", deltas, key=key, card=self.card_id, note=reason, reverses=self
+            "reversal",
+            key=key,
+            card=move.card_id.with_env(self.env),
+            note=reason,
+            reverses=move,
+            request={"reverses": move.id},
+            prepare=prepare,
+            right=("member_base.group_member_manager", self.env._("reverse postings")),
+            card_check=None,
         )
+
+    def _log_operation(self):
+        """The posting's line in the operation log: one timeline of the card
+        for lifecycle and money alike."""
+        self.ensure_one()
+        before = after = None
+        if self.amount:
+            after = {"stored_value": self.amount}
+        if self.points:
+            after = dict(after or {}, points=self.points)
+        log = self.env["member.operation.log"]
+        return log._as_service().create(
+            {
+                "operation": f"wallet_{self.kind}",
+                "user_id": self.user_id.id,
+                "company_id": self.company_id.id,
+                "card_id": self.card_id.id,
+                "partner_id": self.wallet_id.partner_id.id,
+                "card_number": self.card_id.name,
+                "member_number": self.wallet_id.partner_id.member_number or False,
+                "old_values": log._dump(before),
+                "new_values": log._dump(after),
+                "reason": self.note or False,
+                "res_model": self._name,
+                "res_id": self.id,
+            }
+        )
+
+    @api.model
+    def _member_booking_excluded_sql(self):
+        """What the wallet's booking run does not book, as an SQL condition
+        on the posting ``m`` (a row of member_wallet_move): postings whose
+        stored value another document books. Here the opening balances,
+        booked by the opening import. An addon that books postings itself
+        extends the condition (``SQL("(%s) OR m.res_model = %s", super()...,
+        "pos.order")``); the run still records their inter-store settlement."""
+        return SQL("m.kind = 'opening'")

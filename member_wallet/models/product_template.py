@@ -7,7 +7,8 @@ from odoo.exceptions import ValidationError
 class ProductTemplate(models.Model):
     """A counted package (计次卡) is a service product sold to a member: it
     gives N uses of the service products it covers, valid for a number of
-    days or months from the sale."""
+    days or months from the sale. A gift product has a points price
+    (积分兑换)."""
 
     _inherit = "product.template"
 
@@ -31,6 +32,15 @@ class ProductTemplate(models.Model):
         "product_id",
         string="Covered Services",
         help="The services one use of the package pays for.",
+    )
+
+    member_points_price = fields.Integer(
+        string="Points Price",
+        help="Points a member gives for one unit of this gift (积分兑换). 0: not a points gift.",
+    )
+
+    _member_points_price_not_negative = models.Constraint(
+        "CHECK(member_points_price >= 0)", "A points price cannot be negative."
     )
 
     @api.onchange("member_package")

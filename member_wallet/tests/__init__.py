@@ -6,9 +6,12 @@ from . import test_wallet_bad_input
 from . import test_topup_rules
 from . import test_accounting
 from . import test_settlement
+from . import test_booking
+from . import test_booking_concurrency
 from . import test_opening_import
 from . import test_packages
 from . import test_timed
 from . import test_package_concurrency
 from . import test_points
 from . import test_ui
+from . import test_posting_path

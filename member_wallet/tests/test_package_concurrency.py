@@ -65,7 +65,9 @@ class TestPackageConcurrency(CommittedWalletCase):
             env = api.Environment(cr, self.manager_id, {"allowed_company_ids": [self.store_a_id]})
             wallet = env["member.wallet"].browse(funded.wallet_id)
             product = env["product.product"].browse(self.package_product_ids[uses])
-            _move, answer = wallet._sell_package(product, key=new_key("sell"), paid_by="other")
+            _move, answer = wallet.env["member.package"]._sell(
+                wallet, product, key=new_key("sell"), paid_by="other"
+            )
         return funded, answer["package_id"]
 
     def users(self, n, func):
@@ -97,7 +99,7 @@ class TestPackageConcurrency(CommittedWalletCase):
             wallet = env["member.wallet"].browse(funded.wallet_id)
             package = env["member.package"].browse(package_id)
             product = env["product.product"].browse(self.service_id)
-            return wallet._use_package(package, uses=uses_each, key=key, product=product)[1]
+            return package.with_env(wallet.env)._use(uses=uses_each, key=key, product=product)[1]
 
         return self.run_concurrently(self.users(n, use), retry="odoo")
 

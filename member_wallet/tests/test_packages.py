@@ -53,14 +53,15 @@ class PackageCase(WalletCase):
         """Sell a package as ``user`` (default cashier A in store A); returns
         ``(package, move, answer)``."""
         wallet = self.wallet_as(card, user, company)
-        move, answer = wallet._sell_package(
-            product or self.package_product, key=key or new_key(), **kwargs
+        move, answer = wallet.env["member.package"]._sell(
+            wallet, product or self.package_product, key=key or new_key(), **kwargs
         )
         return self.env["member.package"].browse(answer["package_id"]), move, answer
 
     def use(self, card, package, user=None, company=None, key=None, **kwargs):
         wallet = self.wallet_as(card, user, company)
-        return wallet._use_package(package.with_env(wallet.env), key=key or new_key(), **kwargs)
+        kwargs.setdefault("card", card.with_env(wallet.env))
+        return package.with_env(wallet.env)._use(key=key or new_key(), **kwargs)
 
     def package_ledger(self, package):
         """``(sum of the package's ledger lines, uses_remaining)`` from the tables."""
@@ -274,7 +275,7 @@ class TestPackages(PackageCase):
             self.use(other, package)
         lost = self.make_card(card_type=self.type_supplementary, parent=self.card, state="lost")
         with self.assertRefused("reported lost"):
-            self.wallet_as(self.card)._use_package(package, key=new_key(), card=lost)
+            package.with_env(self.wallet_as(self.card).env)._use(key=new_key(), card=lost)
 
     def test_use_twice_with_the_same_key_uses_once(self):
         package, _move, _answer = self.sell(self.card)
@@ -291,10 +292,12 @@ class TestPackages(PackageCase):
         self.use(self.card, package, key=key)
         wallet = self.wallet_as(self.card)
         cases = {
-            "other package": lambda: wallet._use_package(other, key=key),
-            "more uses": lambda: wallet._use_package(package, uses=2, key=key),
-            "a renewal": lambda: wallet._renew_package(package, uses=1, key=key),
-            "a sale": lambda: wallet._sell_package(self.package_product, key=key),
+            "other package": lambda: other.with_env(wallet.env)._use(key=key),
+            "more uses": lambda: package.with_env(wallet.env)._use(uses=2, key=key),
+            "a renewal": lambda: package.with_env(wallet.env)._renew(uses=1, key=key),
+            "a sale": lambda: wallet.env["member.package"]._sell(
+                wallet, self.package_product, key=key
+            ),
         }
         for name, call in cases.items():
             with self.subTest(name), self.assertRefused("already used for another operation"):
@@ -311,7 +314,7 @@ class TestPackages(PackageCase):
             self.skipTest("supplementary cards do not draw on their parent here")
         wallet = self.wallet_as(child)
         self.assertEqual(wallet, self.wallet)
-        wallet._use_package(package, key=new_key(), card=child)
+        package.with_env(wallet.env)._use(key=new_key(), card=child)
         self.assertEqual(package.uses_remaining, 9)
 
     # ------------------------------------------------------------------
@@ -322,8 +325,8 @@ class TestPackages(PackageCase):
         package, _move, _answer = self.sell(self.card)
         self.use(self.card, package, uses=4)
         old_expiry = package.expiry_date
-        move, answer = self.wallet_as(self.card)._renew_package(
-            package, uses=5, months=1, price="100", key=new_key()
+        move, answer = package.with_env(self.wallet_as(self.card).env)._renew(
+            uses=5, months=1, price="100", key=new_key()
         )
         self.assertEqual(move.kind, "renewal")
         line = move.line_ids.filtered(lambda line: line.asset == "package")
@@ -342,8 +345,8 @@ class TestPackages(PackageCase):
     def test_renewal_that_only_extends_posts_a_line_of_zero_uses(self):
         package, _move, _answer = self.sell(self.card)
         old_expiry = package.expiry_date
-        move, _answer = self.wallet_as(self.card)._renew_package(
-            package, days=10, paid_by="other", key=new_key()
+        move, _answer = package.with_env(self.wallet_as(self.card).env)._renew(
+            days=10, paid_by="other", key=new_key()
         )
         self.assertEqual(move.line_ids.amount, 0)
         self.assertEqual(package.expiry_date, old_expiry + datetime.timedelta(days=10))
@@ -357,8 +360,8 @@ class TestPackages(PackageCase):
         )
         package.invalidate_recordset()
         with self.assertRefused("extend its validity"):
-            self.wallet_as(self.card)._renew_package(package, uses=2, key=new_key())
-        self.wallet_as(self.card)._renew_package(package, uses=2, months=1, key=new_key())
+            package.with_env(self.wallet_as(self.card).env)._renew(uses=2, key=new_key())
+        package.with_env(self.wallet_as(self.card).env)._renew(uses=2, months=1, key=new_key())
         self.assertEqual(package.expiry_date, self.today() + relativedelta(months=1))
         self.assertEqual(package.uses_remaining, 12)
         self.use(self.card, package)
@@ -369,13 +372,13 @@ class TestPackages(PackageCase):
         open_package, _move, _answer = self.sell(self.card, open_product)
         wallet = self.wallet_as(self.card)
         with self.assertRefused("adds uses or extends"):
-            wallet._renew_package(package, key=new_key())
+            package.with_env(wallet.env)._renew(key=new_key())
         with self.assertRefused("does not expire"):
-            wallet._renew_package(open_package, months=1, key=new_key())
+            open_package.with_env(wallet.env)._renew(months=1, key=new_key())
         with self.assertRefused("valid number of"):
-            wallet._renew_package(package, days=-3, key=new_key())
+            package.with_env(wallet.env)._renew(days=-3, key=new_key())
         with self.assertRefused("Insufficient balance"):
-            wallet._renew_package(package, uses=1, price="5000", key=new_key())
+            package.with_env(wallet.env)._renew(uses=1, price="5000", key=new_key())
 
     # ------------------------------------------------------------------
     # Refund of unused uses, pro rata (manager)
@@ -387,11 +390,13 @@ class TestPackages(PackageCase):
         self.use(self.card, package, uses=4)
         self.assertBalances(self.wallet, principal=700)
         with self.assertRefused(exception=AccessError):
-            self.wallet_as(self.card)._refund_package(package, "changed her mind", key=new_key())
+            package.with_env(self.wallet_as(self.card).env)._refund(
+                "changed her mind", key=new_key()
+            )
         manager_wallet = self.wallet_as(self.card, self.manager_a)
         with self.assertRefused("reason"):
-            manager_wallet._refund_package(package, " ", key=new_key())
-        move, answer = manager_wallet._refund_package(package, "moved away", key=new_key())
+            package.with_env(manager_wallet.env)._refund(" ", key=new_key())
+        move, answer = package.with_env(manager_wallet.env)._refund("moved away", key=new_key())
         self.assertEqual(move.kind, "package_refund")
         lines = {line.asset: line for line in move.line_ids}
         self.assertEqual((lines["package"].kind, lines["package"].amount), ("package_refund", -6))
@@ -402,7 +407,7 @@ class TestPackages(PackageCase):
         self.assertBalances(self.wallet, principal=880)
         self.assertPackageConsistent(package)
         with self.assertRefused("no unused uses"):
-            manager_wallet._refund_package(package, "again", key=new_key())
+            package.with_env(manager_wallet.env)._refund("again", key=new_key())
         with self.assertRefused("cannot be used"):
             self.use(self.card, package)
 
@@ -411,9 +416,9 @@ class TestPackages(PackageCase):
         product = self.make_package_product("MWT Trio", uses=3, price=100)
         package, _move, _answer = self.sell(self.card, product, paid_by="other")
         self.use(self.card, package)
-        self.assertEqual(self.env["member.wallet"]._package_refund_amount(package), money("66.67"))
-        move, _answer = self.wallet_as(self.card, self.manager_a)._refund_package(
-            package, "closing", key=new_key()
+        self.assertEqual(package._refund_amount(), money("66.67"))
+        move, _answer = package.with_env(self.wallet_as(self.card, self.manager_a).env)._refund(
+            "closing", key=new_key()
         )
         refund_line = move.line_ids.filtered(lambda line: line.asset == "principal")
         self.assertEqual(refund_line.amount, 66.67)
@@ -422,10 +427,10 @@ class TestPackages(PackageCase):
     def test_refund_after_a_renewal_uses_everything_paid(self):
         # 10 for 300 + 5 for 100 = 15 for 400; 3 used: 12 unused → 400 × 12 / 15 = 320.00
         package, _move, _answer = self.sell(self.card)
-        self.wallet_as(self.card)._renew_package(package, uses=5, price=100, key=new_key())
+        package.with_env(self.wallet_as(self.card).env)._renew(uses=5, price=100, key=new_key())
         self.use(self.card, package, uses=3)
-        _move, answer = self.wallet_as(self.card, self.manager_a)._refund_package(
-            package, "moving", key=new_key()
+        _move, answer = package.with_env(self.wallet_as(self.card, self.manager_a).env)._refund(
+            "moving", key=new_key()
         )
         self.assertEqual(answer["balance"], 600.0 + 320.0)
 
@@ -488,9 +493,13 @@ class TestPackages(PackageCase):
         self.env.flush_all()
         day = self.env["res.company"].browse(package.company_id.id)._member_local_today()
         wallet = self.wallet.sudo()
-        self.assertEqual(wallet._expire_packages([(package.id, 10, day)]), 1)
+        self.assertEqual(
+            wallet.env["member.package"]._expire_on_wallet(wallet, [(package.id, 10, day)]), 1
+        )
         # the same selection handed again (e.g. a run racing another)
-        self.assertEqual(wallet._expire_packages([(package.id, 10, day)]), 0)
+        self.assertEqual(
+            wallet.env["member.package"]._expire_on_wallet(wallet, [(package.id, 10, day)]), 0
+        )
         self.assertEqual(
             package.line_ids.filtered(lambda line: line.kind == "package_expiry").amount, -10
         )
@@ -538,8 +547,8 @@ class TestPackages(PackageCase):
     def test_reversal_of_a_renewal_restores_the_validity(self):
         package, _move, _answer = self.sell(self.card)
         old_expiry = package.expiry_date
-        renewal, _answer = self.wallet_as(self.card)._renew_package(
-            package, uses=2, months=2, price=50, key=new_key()
+        renewal, _answer = package.with_env(self.wallet_as(self.card).env)._renew(
+            uses=2, months=2, price=50, key=new_key()
         )
         env = self.env_as(self.manager_a, self.store_a)
         renewal.with_env(env)._reverse("wrong package", key=new_key())
@@ -571,10 +580,10 @@ class TestPackages(PackageCase):
         second, _m, _a = self.sell(self.card, paid_by="other")
         self.use(self.card, first, uses=3)
         self.use(self.card, second)
-        self.wallet_as(self.card)._renew_package(first, uses=4, key=new_key())
+        first.with_env(self.wallet_as(self.card).env)._renew(uses=4, key=new_key())
         move, _answer = self.use(self.card, second, uses=2)
         move.with_env(self.env_as(self.manager_a))._reverse("oops", key=new_key())
-        self.wallet_as(self.card, self.manager_a)._refund_package(second, "bye", key=new_key())
+        second.with_env(self.wallet_as(self.card, self.manager_a).env)._refund("bye", key=new_key())
         self.env.flush_all()
         self.env.cr.execute(
             """SELECT p.id, p.uses_remaining, COALESCE(SUM(l.amount), 0)
@@ -591,7 +600,7 @@ class TestPackages(PackageCase):
         self.use(self.card, package, uses=2)
         Reconciliation = self.env["member.wallet.reconciliation"]
         before = Reconciliation.search_count([("asset", "=", "package")])
-        self.env["member.wallet"]._cron_reconcile()
+        self.env["member.wallet.reconciliation"]._cron_reconcile()
         self.assertEqual(Reconciliation.search_count([("asset", "=", "package")]), before)
         # a change made behind the service's back is found
         self.env.cr.execute(
@@ -599,7 +608,7 @@ class TestPackages(PackageCase):
             [package.id],
         )
         with mute_logger("odoo.addons.member_wallet.models.member_wallet_package"):
-            self.env["member.wallet"]._cron_reconcile()
+            self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search([("asset", "=", "package"), ("package_id", "=", package.id)])
         self.assertEqual(len(found), 1)
         self.assertEqual((found.stored, found.ledger, found.difference), (9, 8, 1))

@@ -81,12 +81,12 @@ class TestPoints(WalletCase):
     def earn(self, amount, wallet=None, user=None, company=None, **kwargs):
         wallet = self.as_user(wallet or self.wallet, user, company)
         kwargs.setdefault("key", new_key("earn"))
-        return wallet._earn_points(amount, **kwargs)
+        return wallet.env["member.points.lot"]._earn(wallet, amount, **kwargs)
 
     def redeem(self, points, wallet=None, user=None, company=None, **kwargs):
         wallet = self.as_user(wallet or self.wallet, user, company)
         kwargs.setdefault("key", new_key("redeem"))
-        return wallet._redeem_points(points, **kwargs)
+        return wallet.env["member.points.lot"]._redeem(wallet, points, **kwargs)
 
     def give(self, points, day, wallet=None):
         """Points earned on ``day`` (1 point per yuan rule)."""
@@ -329,7 +329,7 @@ class TestPoints(WalletCase):
         lot = self.give(100, "2025-01-10")
         Reconciliation = self.env["member.wallet.reconciliation"]
         ours = [("wallet_id", "=", self.wallet.id), ("asset", "=", "points_lots")]
-        self.env["member.wallet"]._cron_reconcile()
+        self.env["member.wallet.reconciliation"]._cron_reconcile()
         self.assertFalse(Reconciliation.search(ours))
         # a lot changed behind the service's back is found
         self.env.flush_all()
@@ -337,7 +337,7 @@ class TestPoints(WalletCase):
             "UPDATE member_points_lot SET points_remaining = 60 WHERE id = %s", [lot.id]
         )
         with mute_logger("odoo.addons.member_wallet.models.member_wallet_points"):
-            self.env["member.wallet"]._cron_reconcile()
+            self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search(ours)
         self.assertEqual((found.stored, found.ledger, found.difference), (100, 60, 40))
         # put it back so the test's own consistency check holds
@@ -401,8 +401,8 @@ class TestPoints(WalletCase):
     def test_redeem_as_cash(self):
         self.give(1000, "2025-01-10")
         wallet = self.as_user(self.wallet)
-        self.assertEqual(str(wallet._points_to_cash(250)), "2.50")
-        self.assertEqual(wallet._points_for_cash("2.50"), 250)
+        self.assertEqual(str(wallet.env["member.points.lot"]._points_to_cash(250)), "2.50")
+        self.assertEqual(wallet.env["member.points.lot"]._points_for_cash("2.50"), 250)
         move, answer = self.redeem(250, cash=True)
         self.assertEqual(answer["cash_amount"], 2.5)
         self.assertEqual(move.points_cash_amount, 2.5)
@@ -475,7 +475,9 @@ class TestPoints(WalletCase):
     def test_manual_adjustment_manager_only(self):
         self.give(100, "2025-01-10")
         with self.assertNothingWritten(AccessError):
-            self.as_user(self.wallet, self.cashier_a)._adjust_points(50, "goodwill")
+            self.as_user(self.wallet, self.cashier_a).env["member.points.lot"]._adjust(
+                self.as_user(self.wallet, self.cashier_a), 50, "goodwill"
+            )
         wizard = self.env_as(self.cashier_a)["member.points.redeem"].create(
             {
                 "card_id": self.card.id,
@@ -488,15 +490,19 @@ class TestPoints(WalletCase):
             wizard.action_confirm()
         manager = self.as_user(self.wallet, self.manager_a)
         with self.assertNothingWritten(UserError):
-            manager._adjust_points(50, " ")
-        move, answer = manager._adjust_points(50, "goodwill", key=new_key())
+            manager.env["member.points.lot"]._adjust(manager, 50, " ")
+        move, answer = manager.env["member.points.lot"]._adjust(
+            manager, 50, "goodwill", key=new_key()
+        )
         self.assertEqual((move.kind, answer["points"], move.note), ("adjustment", 150, "goodwill"))
         self.assertEqual(move.line_ids.points_lot_ids.points, 50)
-        move, answer = manager._adjust_points(-120, "double entry", key=new_key())
+        move, answer = manager.env["member.points.lot"]._adjust(
+            manager, -120, "double entry", key=new_key()
+        )
         self.assertEqual(answer["points"], 30)
         self.assertEqual(self.remaining(self.lots()), [0, 30])
         with self.assertNothingWritten(UserError, message=NOT_ENOUGH_POINTS):
-            manager._adjust_points(-31, "too much")
+            manager.env["member.points.lot"]._adjust(manager, -31, "too much")
 
     def test_auditor_reads_but_does_not_redeem(self):
         self.give(100, "2025-01-10")
@@ -516,7 +522,7 @@ class TestPoints(WalletCase):
 
     def expire(self, day, time=NOON):
         with at(day, time):
-            return self.env["member.wallet"]._cron_expire_points()
+            return self.env["member.points.lot"]._cron_expire()
 
     def expiry_moves(self, wallet=None):
         wallet = wallet or self.wallet
@@ -582,11 +588,15 @@ class TestPoints(WalletCase):
         self.set_param("points_expiry_months", "1")
         lot = self.give(100, "2025-01-10")
         with at("2025-03-01"):
-            due, last_moves, total = self.env["member.wallet"]._points_due_query()
+            due, last_moves, total = self.env["member.points.lot"]._points_due_query()
             self.assertEqual((due[self.wallet.id], total), ([(lot.id, 100, self.store_a.id)], 1))
-            self.wallet._post_points_expiry(due[self.wallet.id], last_moves[self.wallet.id])
+            self.wallet.env["member.points.lot"]._post_expiry(
+                self.wallet, due[self.wallet.id], last_moves[self.wallet.id]
+            )
             # the same posting again (e.g. an overlapping run that saw the same state)
-            self.wallet._post_points_expiry(due[self.wallet.id], last_moves[self.wallet.id])
+            self.wallet.env["member.points.lot"]._post_expiry(
+                self.wallet, due[self.wallet.id], last_moves[self.wallet.id]
+            )
         self.assertEqual(len(self.expiry_moves()), 1)
         self.assertEqual(self.wallet.points, 0)
 

@@ -131,8 +131,8 @@ class TestWalletConcurrency(CommittedWalletCase):
 
         def redeem(env, key):
             wallet = env["member.wallet"].browse(funded.wallet_id)
-            if hasattr(wallet, "_redeem_points"):
-                return wallet._redeem_points(100, key=key)[1]
+            if True:
+                return wallet.env["member.points.lot"]._redeem(wallet, 100, key=key)[1]
             return wallet._post("consumption", [{"asset": "points", "amount": -100}], key=key)[1]
 
         outcomes = self.run_concurrently(self._spenders(n, redeem, two_stores), retry="odoo")

@@ -244,7 +244,7 @@ class TestWalletLedger(WalletCase):
         )
 
         Reconciliation = self.env["member.wallet.reconciliation"]
-        self.env["member.wallet"]._cron_reconcile()
+        self.env["member.wallet.reconciliation"]._cron_reconcile()
         self.assertFalse(Reconciliation.search([("wallet_id", "in", (wallet | self.wallet).ids)]))
 
     def test_reconciliation_reports_a_corrupted_wallet(self):
@@ -253,7 +253,7 @@ class TestWalletLedger(WalletCase):
         self.topup(other, 50)
         other_wallet = self.wallet_of(other)
         Reconciliation = self.env["member.wallet.reconciliation"]
-        self.env["member.wallet"]._cron_reconcile()
+        self.env["member.wallet.reconciliation"]._cron_reconcile()
         ours = [("wallet_id", "in", (self.wallet | other_wallet).ids)]
         self.assertFalse(Reconciliation.search(ours))
 
@@ -264,7 +264,7 @@ class TestWalletLedger(WalletCase):
             [self.wallet.id],
         )
         with mute_logger("odoo.addons.member_wallet.models.member_wallet"):
-            self.env["member.wallet"]._cron_reconcile()
+            self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search(ours)
         self.assertEqual(len(found), 1)
         self.assertEqual(found.wallet_id, self.wallet)

@@ -333,7 +333,11 @@ class MemberOpeningImport(models.TransientModel):
         if card and not errors:
             main = card._wallet_card()
             wallet = Wallet.sudo().search([("card_id", "=", main.id)], limit=1)
-            done = Wallet._replay(key)
+            done = (
+                self.env["member.wallet.move"]
+                .sudo()
+                .search([("idempotency_key", "=", key)], limit=1)
+            )
             if done:
                 vals.update(
                     status="already",

@@ -61,24 +61,18 @@ class MemberOpeningImportLine(models.TransientModel):
             template = self.package_product_id.product_tmpl_id
             day = store._member_local_today()
             expiry = self.package_expiry or template._member_package_expiry(day)
-            package = (
-                package.sudo()
-                .with_context(member_wallet_service=True)
-                .create(
-                    {
-                        "wallet_id": wallet.id,
-                        "card_id": card.id,
-                        "product_id": self.package_product_id.id,
-                        "service_product_ids": [
-                            Command.set(template.member_package_product_ids.ids)
-                        ],
-                        "company_id": store.id,
-                        "price": 0.0,
-                        "paid_by": "other",
-                        "sale_date": day,
-                        "note": self.env._("Opening balance"),
-                    }
-                )
+            package = package._as_service().create(
+                {
+                    "wallet_id": wallet.id,
+                    "card_id": card.id,
+                    "product_id": self.package_product_id.id,
+                    "service_product_ids": [Command.set(template.member_package_product_ids.ids)],
+                    "company_id": store.id,
+                    "price": 0.0,
+                    "paid_by": "other",
+                    "sale_date": day,
+                    "note": self.env._("Opening balance"),
+                }
             )
             delta = {
                 "asset": "package",
@@ -105,7 +99,15 @@ class MemberOpeningImportLine(models.TransientModel):
                 "Opening balance imported from %s", wizard.file_name or wizard.file_hash
             ),
             source=package if package else None,
+            request={
+                "principal": self.principal,
+                "bonus": self.bonus,
+                "points": self.points,
+                "package": self.package_product_id.id,
+                "uses": self.package_uses,
+            },
+            card_check=None,
         )
         if package:
-            package.with_context(member_wallet_service=True).write({"sale_move_id": move.id})
+            package._as_service().write({"sale_move_id": move.id})
         return move

@@ -34,10 +34,9 @@ class MemberPackageOperation(models.TransientModel):
 
     @api.depends("package_id", "operation")
     def _compute_refund_amount(self):
-        Wallet = self.env["member.wallet"]
         for wizard in self:
             package = wizard.package_id.sudo()
-            wizard.refund_amount = float(Wallet._package_refund_amount(package)) if package else 0
+            wizard.refund_amount = float(package._refund_amount()) if package else 0
 
     @api.onchange("operation")
     def _onchange_operation(self):
@@ -47,18 +46,15 @@ class MemberPackageOperation(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         package = self.package_id
-        wallet = package.sudo().wallet_id.with_env(self.env)
         if self.operation == "use":
-            wallet._use_package(
-                package,
+            package._use(
                 uses=self.uses,
                 key=self.idempotency_key,
                 product=self.product_id or None,
                 note=self.note,
             )
         elif self.operation == "renew":
-            wallet._renew_package(
-                package,
+            package._renew(
                 uses=self.uses,
                 days=self.days,
                 months=self.months,
@@ -68,5 +64,5 @@ class MemberPackageOperation(models.TransientModel):
                 note=self.note,
             )
         else:
-            wallet._refund_package(package, self.note, key=self.idempotency_key)
+            package._refund(self.note, key=self.idempotency_key)
         return {"type": "ir.actions.act_window_close"}

@@ -39,7 +39,8 @@ class MemberPackageSell(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         wallet = self.card_id._get_wallet()
-        wallet._sell_package(
+        self.env["member.package"]._sell(
+            wallet,
             self.product_id,
             key=self.idempotency_key,
             card=self.card_id,

@@ -56,23 +56,25 @@ class MemberPointsRedeem(models.TransientModel):
 
     @api.depends("operation", "points")
     def _compute_cash_amount(self):
-        Wallet = self.env["member.wallet"]
+        Lot = self.env["member.points.lot"]
         for wizard in self:
             wizard.cash_amount = 0.0
             if wizard.operation == "cash" and wizard.points > 0:
                 try:
-                    wizard.cash_amount = float(Wallet._points_to_cash(wizard.points))
+                    wizard.cash_amount = float(Lot._points_to_cash(wizard.points))
                 except UserError:
                     wizard.cash_amount = 0.0
 
     def action_confirm(self):
         self.ensure_one()
         wallet = self.card_id._get_wallet()
+        Lot = self.env["member.points.lot"]
         key = self.idempotency_key
         if self.operation == "gift":
             if not self.product_id:
                 raise UserError(self.env._("Choose the gift to redeem."))
-            wallet._redeem_points(
+            Lot._redeem(
+                wallet,
                 self.points,
                 key=key,
                 card=self.card_id,
@@ -81,12 +83,12 @@ class MemberPointsRedeem(models.TransientModel):
                 note=self.reason,
             )
         elif self.operation == "cash":
-            wallet._redeem_points(
-                self.points, key=key, card=self.card_id, cash=True, note=self.reason
+            Lot._redeem(
+                wallet, self.points, key=key, card=self.card_id, cash=True, note=self.reason
             )
         else:
             if self.points <= 0:
                 raise UserError(self.env._("The number of points must be greater than zero."))
             signed = self.points if self.operation == "add" else -self.points
-            wallet._adjust_points(signed, self.reason, key=key)
+            Lot._adjust(wallet, signed, self.reason, key=key)
         return {"type": "ir.actions.act_window_close"}

@@ -389,7 +389,7 @@ def read_balances(args, ctx):
 def final_checks(args):
     """Reconciliation after the run (rolled back): 0 differences expected."""
     with benchlib.odoo_env(args) as env:
-        differences = env["member.wallet"]._cron_reconcile()
+        differences = env["member.wallet.reconciliation"]._cron_reconcile()
         env.cr.rollback()
     return differences
 
@@ -1196,6 +1196,48 @@ def main(argv=None):
     return report(args, ctx, results, attacks, scale, out_dir, server, log_path)
 
 
+def sql_per_call(args, ctx):
+    """SQL statements one call runs, counted in this process on every cursor
+    (the caller's and the debit's own transaction): ``api_consume`` on a
+    client card and, for scale, the trivial ``res.users.context_get``; each
+    called once to warm the caches, then measured. The HTTP layer's own
+    statements (session, user) come on top of both alike."""
+    from odoo import api  # noqa: PLC0415
+    from odoo.sql_db import Cursor  # noqa: PLC0415
+
+    registry = benchlib.odoo_registry(args)
+    counted = {"n": 0}
+    execute = Cursor.execute
+
+    def counting(self, query, params=None, log_exceptions=True):
+        counted["n"] += 1
+        return execute(self, query, params, log_exceptions)
+
+    card = ctx["client_cards"][0][0]
+    figures = {}
+    calls = {
+        "api_consume": lambda env, k: env["member.wallet"].api_consume(
+            card, args.amount, f"bench-sql-{ctx['run_id']}-{k}"
+        ),
+        "context_get (trivial)": lambda env, k: env["res.users"].context_get(),
+    }
+    Cursor.execute = counting
+    try:
+        for name, call in calls.items():
+            for attempt in ("warm", "measured"):
+                with registry.cursor() as cr:
+                    user_env = api.Environment(cr, ctx["user_id"], {})
+                    company = user_env.user.company_id
+                    env = user_env(context={"allowed_company_ids": [company.id]})
+                    counted["n"] = 0
+                    call(env, attempt)
+                    env.flush_all()
+                    figures[name] = counted["n"]
+    finally:
+        Cursor.execute = execute
+    return figures
+
+
 def report(args, ctx, results, attacks, scale, out_dir, server, log_path):
     if attacks:
         ours, ewallet = read_balances(args, ctx)
@@ -1210,6 +1252,11 @@ def report(args, ctx, results, attacks, scale, out_dir, server, log_path):
     differences = final_checks(args)
     info = {"scale": scale, "workers": args.workers if server else "(external)"}
     print_report(args, results, attacks, info)
+    statements = sql_per_call(args, ctx)
+    print(
+        "SQL statements per call (in-process, every cursor): "
+        + ", ".join(f"{name} {count}" for name, count in statements.items())
+    )
     print(f"Reconciliation after the run: {differences} differences")
     (out_dir / "results.json").write_text(
         json.dumps(
@@ -1220,6 +1267,7 @@ def report(args, ctx, results, attacks, scale, out_dir, server, log_path):
                 "results": {f"{s}@{c}": row for (s, c), row in results.items()},
                 "attacks": {str(level): rows for level, rows in attacks.items()},
                 "reconciliation_differences": differences,
+                "sql_statements": statements,
             },
             indent=2,
             default=str,
