@@ -1,5 +1,6 @@
 from . import tools
 from . import models
+from . import report
 from . import wizard
 
 

@@ -233,12 +233,7 @@ class ResCompany(models.Model):
     @api.model
     def _member_wallet_install_accounting(self):
         """Data function: fill the stored-value accounts of every company
-        that keeps books (only fields still empty). Postings made before
-        are not booked afterwards (see ``_cron_book_entries``)."""
-        Param = self.env["ir.config_parameter"].sudo()
-        if not Param.get_param("member_wallet.accounting_booked_up_to"):
-            self.env.cr.execute("SELECT COALESCE(MAX(id), 0) FROM member_wallet_move")
-            Param.set_param("member_wallet.accounting_booked_up_to", str(self.env.cr.fetchone()[0]))
+        that keeps books (only fields still empty)."""
         for company in self.sudo().search([], order="parent_path"):
             if company._member_has_chart():
                 company._member_wallet_setup_accounting()

@@ -7,15 +7,16 @@ class ResConfigSettings(models.TransientModel):
 
     _inherit = "res.config.settings"
 
-    member_accounting_mode = fields.Selection(
-        [("immediate", "With each operation"), ("deferred", "Hourly, in batches")],
+    member_booking_granularity = fields.Selection(
+        [("day", "Per store and day"), ("posting", "Per posting")],
         string="Book Entries",
-        default="immediate",
-        config_parameter="member_wallet.accounting_mode",
-        help="Journal entries of stored value are made with each operation, or by an hourly "
-        "job (the same entries, dated the day of the operation): the tills and the API answer "
-        "faster, the books follow within the hour. POS operations are booked by the POS "
-        "session either way.",
+        default="day",
+        config_parameter="member_wallet.booking_granularity",
+        help="Stored value is booked in the general ledger by an hourly job (and Book Now), "
+        "never while the till waits: one journal entry per store and day with one line per "
+        "account, or one journal entry per posting (as many entries as postings: a chain "
+        "with 20 million ledger lines gets about 20 million journal entries). POS sales are "
+        "booked by the POS session either way.",
     )
     member_liability_account_id = fields.Many2one(
         related="company_id.member_liability_account_id", readonly=False
@@ -46,3 +47,7 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.member_cash_journal_id", readonly=False
     )
     member_accounting_warning = fields.Char(related="company_id.member_accounting_warning")
+
+    def action_member_book_now(self):
+        """Book the stored value not yet booked (head office, accountants)."""
+        return self.env["member.wallet.booking"].action_book_now()

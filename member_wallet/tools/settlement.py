@@ -100,17 +100,24 @@ def cross_store_portions(events, ref, decimals=2):
     """The portions of event ``ref`` (the last of ``events``, or any of them)
     that move value between two stores, merged per ``(from_store,
     source_ref)``: what the settlement records for that event."""
+    return cross_store_portions_of(events, [ref], decimals=decimals).get(ref, [])
+
+
+def cross_store_portions_of(events, refs, decimals=2):
+    """:func:`cross_store_portions` of each event of ``refs``, in one pass
+    over ``events``: ``{ref: [Portion]}`` (refs without any left out)."""
+    wanted = set(refs)
     portions, _lots, _deficits = attribute(events, decimals=decimals)
     merged = {}
     for portion in portions:
-        if portion.ref != ref or not portion.cross_store:
+        if portion.ref not in wanted or not portion.cross_store:
             continue
-        key = (portion.from_store, portion.to_store, portion.source_ref)
+        key = (portion.ref, portion.from_store, portion.to_store, portion.source_ref)
         merged[key] = merged.get(key, Decimal(0)) + portion.amount
-    return [
-        Portion(ref, from_store, to_store, amount, source_ref)
-        for (from_store, to_store, source_ref), amount in merged.items()
-    ]
+    result = {}
+    for (ref, from_store, to_store, source_ref), amount in merged.items():
+        result.setdefault(ref, []).append(Portion(ref, from_store, to_store, amount, source_ref))
+    return result
 
 
 def held_by_store(events, decimals=2):

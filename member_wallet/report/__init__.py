@@ -1,0 +1,1 @@
+from . import member_wallet_liability_report
