@@ -25,6 +25,7 @@ from harness.odoo_env import discover_addons, find_odoo, load_settings, write_co
 from harness.phases import run_suite
 from harness.postgres import Postgres
 from harness.provision import ensure_postgres, find_browser, prepare
+from harness.runner import odoo_command
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -53,7 +54,7 @@ def cmd_conf(args: argparse.Namespace) -> int:
     odoo = find_odoo()
     conf = write_config(load_settings(), odoo)
     print(conf.read_text(encoding="utf-8"), end="")
-    say(f"written to {conf}; run Odoo with: {shlex.join([*odoo.cmd, '-c', str(conf)])}")
+    say(f"written to {conf}; run Odoo with: {shlex.join(odoo_command(odoo, conf, []))}")
     return 0
 
 
