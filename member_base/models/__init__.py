@@ -1,3 +1,5 @@
+from . import member_service_mixin
+from . import member_append_only_mixin
 from . import res_company
 from . import member_level
 from . import member_card_type

@@ -10,6 +10,16 @@ from ..tools import card_data
 
 PIN_CONTEXT = CryptContext(["pbkdf2_sha512"])
 
+# Fields that only the card operations change (through ``_as_service``): a
+# client writing them, whatever its group and context, is refused.
+SERVICE_FIELDS = frozenset({"state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"})
+# Fields of an issued card that only the operations change (upgrade,
+# replacement, merge): its holder, type, number, parent card (whose wallet
+# it spends) and issuing store (whose books carry its stored value).
+ISSUED_SERVICE_FIELDS = frozenset(
+    {"type_id", "partner_id", "name", "parent_id", "issue_company_id"}
+)
+
 CARD_STATES = [
     ("draft", "Draft"),
     ("active", "Active"),
@@ -54,12 +64,14 @@ class MemberCard(models.Model):
     Cards belong to the chain, not to a store: a card issued in one store is
     found and works in every store ("全国通用"); the store where it was issued
     is kept for reports. Every transition goes through ``_do_operation``,
-    which checks state, role and store, and writes the operation log.
+    which checks state, role and store, writes the card as a service
+    (``member.service.mixin``) and writes the operation log; nothing else can
+    change a card's state, PIN, validity or (once issued) holder and type.
     """
 
     _name = "member.card"
     _description = "Member Card"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "member.service.mixin"]
     _order = "id desc"
 
     name = fields.Char(string="Card Number", required=True, copy=False, index=True, tracking=True)
@@ -187,45 +199,24 @@ class MemberCard(models.Model):
             if vals.get("chip_uid") and card_type:
                 vals["chip_uid"] = self._canonical_uid(vals["chip_uid"], card_type)
             self._check_number_unused(vals.get("name"), vals.get("chip_uid"))
-            if (
-                not self.env.su
-                and not self.env.context.get("member_card_operation")
-                and (
-                    vals.get("state", "draft") != "draft"
-                    or {"pin_hash", "replaced_by_id", "replaces_id"} & set(vals)
-                )
+            if not self._is_service() and (
+                vals.get("state", "draft") != "draft" or SERVICE_FIELDS & set(vals)
             ):
                 # a card is created in draft and issued by the issue operation (logged)
-                raise UserError(
-                    self.env._(
-                        "Card state changes go through the card operations (issue, freeze, …)."
-                    )
-                )
+                raise UserError(self._protected_message())
         cards = super().create(vals_list)
         if self.env.context.get("import_file"):
-            # Cards imported with their members (a chain switching to us) are in use.
-            for card in cards.filtered(lambda c: c.state == "draft"):
-                if not card.expiry_date:
-                    card.with_context(
-                        member_card_operation=True
-                    ).expiry_date = card._default_expiry()
-                card.with_context(member_card_operation=True).write({"state": "active"})
-                self.env["member.operation.log"]._record(
-                    "import", card=card, after={"state": "active"}, reason="Import"
-                )
+            # Cards imported with their members (a chain switching to us) are
+            # in use: the import issues them, checked as the issue operation.
+            cards.filtered(lambda c: c.state == "draft")._activate_imported()
         return cards
 
     def write(self, vals):
-        protected = {"state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"} & set(
-            vals
-        )
+        protected = SERVICE_FIELDS & set(vals)
         if any(card.state != "draft" for card in self):
-            # an issued card changes type or holder only by upgrade, replacement or merge
-            protected |= {"type_id", "partner_id"} & set(vals)
-        if protected and not self.env.context.get("member_card_operation") and not self.env.su:
-            raise UserError(
-                self.env._("Card state changes go through the card operations (issue, freeze, …).")
-            )
+            protected |= ISSUED_SERVICE_FIELDS & set(vals)
+        if protected and not self._is_service():
+            raise UserError(self._protected_message())
         if vals.get("name"):
             for card in self:
                 card_type = self.env["member.card.type"].browse(vals.get("type_id")) or card.type_id
@@ -248,6 +239,9 @@ class MemberCard(models.Model):
             raise ValidationError(
                 self.env._("Chip UID %s is already registered on another card.", chip_uid)
             )
+
+    def _protected_message(self):
+        return self.env._("Card state changes go through the card operations (issue, freeze, …).")
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_draft(self):
@@ -378,7 +372,7 @@ class MemberCard(models.Model):
             raise UserError(self.env._("Please give a reason for this operation."))
         to_state = CARD_TRANSITIONS[operation][1]
         before = {"state": self.state, "expiry_date": self.expiry_date, "type": self.type_id.name}
-        card = self.with_context(member_card_operation=True)
+        card = self._as_service()  # checked above: the operation writes the card
         result = card
         log_op = operation
         if operation == "activate":
@@ -399,7 +393,20 @@ class MemberCard(models.Model):
         self.env["member.operation.log"]._record(
             log_op, card=self, before=before, after=after, reason=reason
         )
-        return result
+        return result.with_env(self.env)
+
+    def _activate_imported(self):
+        """Issue the draft cards of an import of members: checked as the
+        issue operation (role, store), logged as an import."""
+        for card in self:
+            card._check_operation("activate")
+            service = card._as_service()
+            if not card.expiry_date:
+                service.expiry_date = card._default_expiry()
+            service.state = "active"
+            self.env["member.operation.log"]._record(
+                "import", card=card, after={"state": "active"}, reason="Import"
+            )
 
     def _apply_extend(self, expiry_date=None, months=None):
         if not expiry_date:
@@ -444,7 +451,7 @@ class MemberCard(models.Model):
             partner.sudo().member_level_id = level
 
     def _apply_replace(self, new_number=None, chip_uid=None, reason=None):
-        new_card = self.with_context(member_card_operation=True).create(
+        new_card = self.create(
             {
                 "name": new_number or False,
                 "chip_uid": chip_uid or False,
@@ -474,7 +481,7 @@ class MemberCard(models.Model):
         if "pin_hash" in self._fields:
             pin_hash = self.sudo().pin_hash
             if pin_hash:
-                new_card.sudo().pin_hash = pin_hash
+                new_card._as_service().pin_hash = pin_hash
 
     def _default_expiry(self):
         self.ensure_one()
@@ -491,9 +498,7 @@ class MemberCard(models.Model):
     def _set_pin(self, pin):
         if not pin or not pin.isdigit() or not 4 <= len(pin) <= 8:
             raise UserError(self.env._("A PIN is 4 to 8 digits."))
-        self.sudo().with_context(member_card_operation=True).write(
-            {"pin_hash": PIN_CONTEXT.hash(pin)}
-        )
+        self._as_service().write({"pin_hash": PIN_CONTEXT.hash(pin)})
 
     def _check_pin(self, pin):
         """True when ``pin`` is the card's PIN (or the card has none)."""
@@ -660,7 +665,7 @@ class MemberCard(models.Model):
             card.with_company(card.issue_company_id)._do_operation(operation, reason, **params)
 
     def _demo_expire(self):
-        self.with_context(member_card_operation=True).write(
+        self._as_service().write(
             {
                 "issue_date": fields.Date.subtract(fields.Date.today(), years=2),
                 "expiry_date": fields.Date.subtract(fields.Date.today(), days=3),

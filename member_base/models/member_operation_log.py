@@ -1,7 +1,6 @@
 import json
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 OPERATIONS = [
     ("register", "Register Member"),
@@ -26,11 +25,12 @@ class MemberOperationLog(models.Model):
     """Append-only trail of every member and card operation.
 
     Nobody edits or deletes a line through the ORM, superuser included; lines
-    are created by the services of the suite (with sudo, after their own
-    access checks), never typed by users.
+    are created only by the services of the suite (``_record``, after their
+    own access checks), never typed by users nor forged by a client.
     """
 
     _name = "member.operation.log"
+    _inherit = ["member.append.only.mixin"]
     _description = "Member Operation Log"
     _order = "id desc"
     _rec_name = "operation"
@@ -64,17 +64,12 @@ class MemberOperationLog(models.Model):
         string="Source Record", model_field="res_model", readonly=True
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su:
-            raise UserError(self.env._("Operation log lines are written by the system only."))
-        return super().create(vals_list)
-
-    def write(self, vals):
-        raise UserError(self.env._("The operation log cannot be changed."))
-
-    def unlink(self):
-        raise UserError(self.env._("The operation log cannot be deleted."))
+    def _append_only_message(self, operation):
+        if operation == "create":
+            return self.env._("Operation log lines are written by the system only.")
+        if operation == "write":
+            return self.env._("The operation log cannot be changed.")
+        return self.env._("The operation log cannot be deleted.")
 
     @api.model
     def _record(
@@ -97,7 +92,7 @@ class MemberOperationLog(models.Model):
         }
         if source:
             vals.update(res_model=source._name, res_id=source.id)
-        return self.sudo().create(vals)
+        return self._as_service().create(vals).with_env(self.env)
 
     @api.model
     def _dump(self, values):

@@ -399,7 +399,7 @@ class ResPartner(models.Model):
             values = {"active": False, "member_merged_into_id": destination.id}
             mobile = source.member_mobile
             source.sudo().write(values)
-            cards.sudo().write({"partner_id": destination.id})
+            cards._as_service().write({"partner_id": destination.id})
             if mobile and not destination.member_mobile:
                 destination.sudo().member_mobile = mobile
             if source.member_level_id and (

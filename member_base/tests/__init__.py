@@ -3,6 +3,7 @@ from . import test_bad_input
 from . import test_card_lifecycle
 from . import test_card_lookup
 from . import test_cron
+from . import test_forged_rpc
 from . import test_i18n
 from . import test_import
 from . import test_member_profile

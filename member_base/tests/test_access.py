@@ -91,7 +91,7 @@ class TestAccess(MemberChainCase):
             params = self._resolve(params)
             for user in (self.cashier_a, self.cashier_b):
                 with self.subTest(operation=operation, user=user.login):
-                    card = self.make_card(state).with_env(self.env_as(user))
+                    card = self.make_card(state=state).with_env(self.env_as(user))
                     with self.assertRefused(AccessError, cards=card, message="not allowed"):
                         card._do_operation(operation, reason="try", **params)
                     wizard = card.env["member.card.operation"].create(
@@ -110,14 +110,14 @@ class TestAccess(MemberChainCase):
                     with self.assertRefused(AccessError, cards=card):
                         getattr(card, f"action_{operation}")()
             with self.subTest(operation=operation, user="manager"):
-                card = self.make_card(state).with_env(self.env_as(self.manager_a))
+                card = self.make_card(state=state).with_env(self.env_as(self.manager_a))
                 card._do_operation(operation, reason="allowed", **params)
                 self.assertEqual(self.log_count(card_id=card.id, operation=operation), 1)
 
     def test_cashier_operations(self):
         for operation, state, params in CASHIER_OPERATIONS:
             with self.subTest(operation=operation):
-                card = self.make_card(state).with_env(self.env_as(self.cashier_b))
+                card = self.make_card(state=state).with_env(self.env_as(self.cashier_b))
                 card._do_operation(operation, reason="at the till", **params)
                 self.assertEqual(self.log_count(card_id=card.id), 1)
                 self.assertEqual(self.log_lines(card_id=card.id).user_id, self.cashier_b)
@@ -145,6 +145,82 @@ class TestAccess(MemberChainCase):
                     "state": "active",
                 }
             )
+
+    def test_forged_context_is_no_capability(self):
+        """The context keys that once opened the card (and those of the
+        wallet) open nothing, for any role: only the operations do."""
+        forged = {
+            "member_service": True,
+            "member_card_operation": True,
+            "member_wallet_service": True,
+            "import_file": True,
+        }
+        later = fields.Date.add(fields.Date.today(), years=30)
+        users = (
+            self.cashier_b,
+            self.manager_b,
+            self.head_office_user,
+            self.admin_user,
+            self.auditor,
+        )
+        for user in users:
+            card = self.card_b.with_env(self.env_as(user)).with_context(**forged)
+            for values in (
+                {"state": "active"},
+                {"expiry_date": later},
+                {"pin_hash": "forged"},
+                {"partner_id": self.member_a.id},
+            ):
+                with (
+                    self.subTest(user=user.login, values=values),
+                    self.assertRefused((AccessError, UserError), cards=self.card_b),
+                ):
+                    card.write(values)
+            with (
+                self.subTest(user=user.login, create="active card"),
+                self.assertRefused((AccessError, UserError)),
+            ):
+                card.create(
+                    {
+                        "type_id": self.type_personal.id,
+                        "partner_id": self.member_b.id,
+                        "state": "active",
+                    }
+                )
+        self.assertEqual(self.card_b.state, "frozen")
+
+    def test_superuser_goes_through_the_operations_too(self):
+        """Odoo code or an integrator working as superuser (``sudo()``)
+        without the service changes no protected field either; it runs the
+        operations, which log what they do."""
+        card = self.card_b.sudo()
+        for values in (
+            {"state": "active"},
+            {"expiry_date": fields.Date.add(fields.Date.today(), years=30)},
+            {"pin_hash": "forged"},
+            {"replaced_by_id": self.card_a.id},
+            {"type_id": self.type_gold.id},
+            {"partner_id": self.member_a.id},
+            {"parent_id": self.card_a.id},
+        ):
+            with self.subTest(values=values), self.assertRefused(UserError, cards=card):
+                card.write(values)
+        with self.assertRefused(UserError):
+            card.create(
+                {"type_id": self.type_personal.id, "partner_id": self.member_b.id, "state": "lost"}
+            )
+        with self.assertRefused(UserError):
+            self.env["member.operation.log"].sudo().create(
+                {
+                    "operation": "unfreeze",
+                    "user_id": self.manager_b.id,
+                    "company_id": self.store_b.id,
+                }
+            )
+        # the operation does it, and logs it
+        card.with_company(self.store_b)._do_operation("unfreeze", reason="Integration")
+        self.assertEqual(card.state, "active")
+        self.assertEqual(len(self.log_lines(card_id=card.id, operation="unfreeze")), 1)
 
     def test_nobody_changes_the_log(self):
         line = self.logs_a[:1]

@@ -58,7 +58,7 @@ class TestBadInput(MemberChainCase):
         # a non-member contact cannot hold a card
         contact = self.env["res.partner"].create({"name": "Not a member"})
         with self.assertRefused(ValidationError, strict=False, message="not a member"):
-            self.make_card("draft", partner=contact)
+            self.make_card(state="draft", partner=contact)
         # a supplementary card needs its main card
         with self.assertRefused(ValidationError, strict=False, message="parent card"):
             self.issue_card(self.create_member(), card_type=self.type_supplementary)
@@ -73,7 +73,7 @@ class TestBadInput(MemberChainCase):
         )
 
     def test_unknown_operation(self):
-        card = self.make_card("active").with_env(self.env_as(self.manager_a))
+        card = self.make_card(state="active").with_env(self.env_as(self.manager_a))
         for operation in ("teleport", "", "FREEZE", "unlink"):
             with (
                 self.subTest(operation=operation),

@@ -33,7 +33,9 @@ class TestCardLifecycle(MemberChainCase):
         for operation, (from_states, to_state, _group) in CARD_TRANSITIONS.items():
             for state in states:
                 with self.subTest(operation=operation, state=state):
-                    card = self.make_card(state).with_env(self.env_as(self.manager_b, self.store_b))
+                    card = self.make_card(state=state).with_env(
+                        self.env_as(self.manager_b, self.store_b)
+                    )
                     reason = f"matrix {operation} from {state}"
                     if state not in from_states:
                         with self.assertRefused(UserError, cards=card, message="not possible"):
@@ -60,7 +62,7 @@ class TestCardLifecycle(MemberChainCase):
                         self.assertEqual(result, card)
 
     def test_unknown_operation_and_missing_reason(self):
-        card = self.make_card("active").with_env(self.env_as(self.manager_a))
+        card = self.make_card(state="active").with_env(self.env_as(self.manager_a))
         with self.assertRefused(UserError, cards=card, message="Unknown card operation"):
             card._do_operation("teleport", reason="nope")
         with self.assertRefused(UserError, cards=card, message="reason"):
@@ -116,7 +118,7 @@ class TestCardLifecycle(MemberChainCase):
         self.assertEqual(card.expiry_date, card.issue_date + relativedelta(months=36))
 
     def test_activate_button(self):
-        card = self.make_card("draft").with_env(self.env_as(self.cashier_b))
+        card = self.make_card(state="draft").with_env(self.env_as(self.cashier_b))
         card.action_activate()
         self.assertEqual(card.state, "active")
         self.assertLogLine(self.log_lines(card_id=card.id), "issue", self.cashier_b, self.store_b)
@@ -125,7 +127,7 @@ class TestCardLifecycle(MemberChainCase):
         member = self.create_member(name="Li Lei")
         card = self.issue_card(member, pin="8642")
         child = self.make_card(
-            "active", card_type=self.type_supplementary, partner=member, parent_id=card.id
+            state="active", card_type=self.type_supplementary, partner=member, parent_id=card.id
         )
         env_b = self.env_as(self.cashier_b)
         wizard = env_b["member.card.operation"].create(
@@ -175,11 +177,11 @@ class TestCardLifecycle(MemberChainCase):
             mute_logger("odoo.sql_db"),
             self.assertRefused((IntegrityError, ValidationError), strict=False),
         ):
-            self.make_card("draft", name=card.name)
+            self.make_card(state="draft", name=card.name)
 
     def test_replace_duplicate_number_refused(self):
-        card = self.make_card("active")
-        other = self.make_card("active")
+        card = self.make_card(state="active")
+        other = self.make_card(state="active")
         with (
             mute_logger("odoo.sql_db"),
             self.assertRefused((IntegrityError, ValidationError), cards=card | other, strict=False),
@@ -220,7 +222,7 @@ class TestCardLifecycle(MemberChainCase):
             card._do_operation("extend", reason="x", months=0)
 
     def test_extend_expired_card(self):
-        card = self.make_card("expired").with_env(self.env_as(self.manager_b))
+        card = self.make_card(state="expired").with_env(self.env_as(self.manager_b))
         self.assertLess(card.expiry_date, fields.Date.today())
         today = self.store_b._member_local_today()
         card._do_operation("extend", reason="Member came back", months=6)
@@ -300,7 +302,7 @@ class TestCardLifecycle(MemberChainCase):
         """The operation wizard runs each operation it offers, with the log
         line's operator and store from the wizard's user and company."""
         env = self.env_as(self.manager_b)
-        card = self.make_card("active").with_env(env)
+        card = self.make_card(state="active").with_env(env)
         steps = [
             ("freeze", {}, "frozen"),
             ("unfreeze", {}, "active"),
@@ -345,7 +347,7 @@ class TestCardLifecycle(MemberChainCase):
             wizard.action_confirm()
 
     def test_buttons_check_before_opening(self):
-        card = self.make_card("frozen").with_env(self.env_as(self.manager_a))
+        card = self.make_card(state="frozen").with_env(self.env_as(self.manager_a))
         action = card.action_unfreeze()
         self.assertEqual(action["res_model"], "member.card.operation")
         self.assertEqual(action["context"]["default_operation"], "unfreeze")
@@ -353,7 +355,7 @@ class TestCardLifecycle(MemberChainCase):
             card.action_freeze()
 
     def test_state_not_written_directly(self):
-        card = self.make_card("active")
+        card = self.make_card(state="active")
         for user in (self.cashier_a, self.manager_a, self.admin_user):
             with self.subTest(user=user.login), self.assertRefused(UserError, cards=card):
                 card.with_env(self.env_as(user)).write({"state": "closed"})

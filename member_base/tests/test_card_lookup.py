@@ -71,7 +71,7 @@ class TestCardLookup(MemberChainCase):
     def test_phone(self):
         self.assertEqual(self.member.member_mobile, "+8613900001234")
         # a second, lost card of the same member: the active one is found
-        self.make_card("lost", partner=self.member)
+        self.make_card(state="lost", partner=self.member)
         for raw in ("13900001234", "+86 139-0000-1234", "0086 139 0000 1234"):
             with self.subTest(raw=raw):
                 self.assertEqual(self.lookup(raw, self.store_b), self.card)
@@ -91,7 +91,7 @@ class TestCardLookup(MemberChainCase):
         with self.assertRaisesRegex(UserError, "not valid"):
             self.lookup(forged, self.store_a)
         with self.assertRaisesRegex(UserError, "active card"):
-            self.make_card("frozen")._make_qr_token()
+            self.make_card(state="frozen")._make_qr_token()
 
     def test_unknown_and_garbage(self):
         for raw, message in (
@@ -108,20 +108,20 @@ class TestCardLookup(MemberChainCase):
     def test_unusable_cards_refused_everywhere(self):
         today = fields.Date.today()
         cases = {
-            "lost": (self.make_card("lost"), "reported lost"),
-            "frozen": (self.make_card("frozen"), "is frozen"),
-            "expired": (self.make_card("expired"), "has expired"),
+            "lost": (self.make_card(state="lost"), "reported lost"),
+            "frozen": (self.make_card(state="frozen"), "is frozen"),
+            "expired": (self.make_card(state="expired"), "has expired"),
             "expired by date": (
                 self.make_card(
-                    "active",
+                    state="active",
                     issue_date=fields.Date.subtract(today, years=1),
                     expiry_date=fields.Date.subtract(today, days=2),
                 ),
                 "has expired",
             ),
-            "replaced": (self.make_card("replaced"), "has been replaced"),
-            "closed": (self.make_card("closed"), "is closed"),
-            "draft": (self.make_card("draft"), "not been issued"),
+            "replaced": (self.make_card(state="replaced"), "has been replaced"),
+            "closed": (self.make_card(state="closed"), "is closed"),
+            "draft": (self.make_card(state="draft"), "not been issued"),
         }
         for label, (card, message) in cases.items():
             for store in (self.store_a, self.store_b):

@@ -20,7 +20,7 @@ class TestExpireCron(MemberChainCase):
 
     def card_expiring(self, expiry_date, store, state="active"):
         return self.make_card(
-            state,
+            state=state,
             issue_company_id=store.id,
             issue_date=expiry_date - datetime.timedelta(days=400),
             expiry_date=expiry_date,
@@ -39,7 +39,7 @@ class TestExpireCron(MemberChainCase):
         expired_yesterday = self.card_expiring(shanghai_today - ONE_DAY, self.store_a)
         expires_today = self.card_expiring(shanghai_today, self.store_a)
         lost_long_ago = self.card_expiring(shanghai_today - 30 * ONE_DAY, self.store_a, "lost")
-        no_expiry = self.make_card("active")
+        no_expiry = self.make_card(state="active")
         # A store whose date differs from Shanghai's right now (Pago Pago is
         # 19 hours behind, Kiritimati 6 hours ahead: one of them always does).
         for tz in ("Pacific/Pago_Pago", "Pacific/Kiritimati"):

@@ -94,7 +94,7 @@ class TestChineseTranslation(MemberChainCase):
         self.assertEqual(english["state"]["string"], "State")
 
     def test_refusal_in_chinese(self):
-        card = self.make_card("frozen")
+        card = self.make_card(state="frozen")
         with self.assertRaises(UserError) as english:
             card._do_operation("freeze", reason="again")
         with self.assertRaises(UserError) as chinese:

@@ -47,7 +47,7 @@ class TestUniqueness(MemberChainCase):
         # also through a plain create, in draft, and across card types
         self.assertDuplicateRefused(
             "member.card",
-            lambda: self.make_card("draft", card_type=self.type_anonymous, name="ab12cd34"),
+            lambda: self.make_card(state="draft", card_type=self.type_anonymous, name="ab12cd34"),
             message,
         )
 

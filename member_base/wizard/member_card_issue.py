@@ -53,9 +53,10 @@ class MemberCardIssue(models.TransientModel):
             )
         if self.type_id.pin_required and not self.pin:
             raise UserError(self.env._("Cards of type %s need a PIN.", self.type_id.display_name))
+        # checked above and by the issue operation below; sets the validity
         card = (
             self.env["member.card"]
-            .sudo()
+            ._as_service()
             .create(
                 {
                     "name": self.number or False,
