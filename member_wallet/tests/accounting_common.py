@@ -1,92 +1,44 @@
-"""Fixture of the accounting, settlement and opening-import tests: a company
-with a chart of accounts (Odoo's generic chart, through
-``AccountTestInvoicingCommon``), two stores that are its branches, and
-users of each role working in them."""
+"""Fixture of the accounting, settlement and opening-import tests:
+member_base's test chain (``odoo.addons.member_base.tests.common``) under a
+head office with a chart of accounts (Odoo's generic chart, through
+``AccountTestInvoicingCommon``); the region and the stores are its branches
+and share its books."""
 
-import itertools
-import random
-import uuid
 from decimal import Decimal
 from types import SimpleNamespace
 
 from odoo import Command
-from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
-
-CENT = Decimal("0.01")
-_numbers = itertools.count(random.randrange(10_000_000, 89_999_999))
-
-
-def new_key(prefix="mwa"):
-    return f"{prefix}-{uuid.uuid4().hex}"
+from odoo.addons.member_base.tests.common import (  # noqa: F401 - shared with the tests
+    MemberChainMixin,
+    money,
+    new_key,
+)
 
 
-def money(value):
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-class MemberAccountingCase(AccountTestInvoicingCommon):
-    """Root company (generic chart) → store A and store B (branches sharing
-    its books). Users: cashier_a, manager_a (store A), cashier_b, manager_b
-    (store B), head_office (every company)."""
+class MemberAccountingCase(MemberChainMixin, AccountTestInvoicingCommon):
+    """The chain of member_base's tests, its head office being the company of
+    ``AccountTestInvoicingCommon`` with its chart of accounts."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        # the test user of AccountTestInvoicingCommon builds the chain
         cls.env.user.group_ids = [Command.link(cls.env.ref("member_base.group_member_admin").id)]
+        cls._setup_member_chain(head_office=cls.company_data["company"])
+        cls.cr.precommit.run()  # loads the chart on the branches
         cls.env["member.topup.rule"].search([]).write({"active": False})
         Param = cls.env["ir.config_parameter"].sudo()
         Param.set_param("member_wallet.bonus_policy", "last")
         Param.set_param("member_wallet.max_amount", "100000")
 
-        cls.root = cls.company_data["company"]
-        cls.root.write(
-            {
-                "member_store_code": "MWA-HO",
-                "child_ids": [
-                    Command.create({"name": "MWA Store A", "member_store_code": "MWA-A"}),
-                    Command.create({"name": "MWA Store B", "member_store_code": "MWA-B"}),
-                ],
-            }
-        )
-        cls.cr.precommit.run()  # loads the chart on the branches
-        cls.store_a = cls.root.child_ids.filtered(lambda c: c.member_store_code == "MWA-A")
-        cls.store_b = cls.root.child_ids.filtered(lambda c: c.member_store_code == "MWA-B")
-        cls.chain = cls.root | cls.store_a | cls.store_b
-
-        def user(login, group, companies):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=f"member_base.{group}",
-                company_id=companies[0].id,
-                company_ids=[Command.set(companies.ids)],
-                tz="Asia/Shanghai",
-            )
-
-        cls.cashier_a = user("mwa_cashier_a", "group_member_cashier", cls.store_a)
-        cls.manager_a = user("mwa_manager_a", "group_member_manager", cls.store_a)
-        cls.cashier_b = user("mwa_cashier_b", "group_member_cashier", cls.store_b)
-        cls.manager_b = user("mwa_manager_b", "group_member_manager", cls.store_b)
-        cls.head_office = user("mwa_head_office", "group_member_head_office", cls.chain)
-
-        cls.level = cls.env["member.level"].create({"name": "MWA Level", "sequence": 310})
-        cls.card_type = cls.env["member.card.type"].create(
-            {
-                "name": "MWA Personal",
-                "kind": "personal",
-                "level_id": cls.level.id,
-                "balance_ceiling": 0,
-            }
-        )
         cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.cash_journal = cls.root._member_journal("member_cash_journal_id")
-        cls.liability = cls.root.member_liability_account_id
-        cls.bonus_account = cls.root.member_bonus_account_id
-        cls.income_account = cls.root._member_account("member_income_account_id")
-        cls.adjustment_account = cls.root.member_adjustment_account_id
+        cls.cash_journal = cls.head_office._member_journal("member_cash_journal_id")
+        cls.liability = cls.head_office.member_liability_account_id
+        cls.bonus_account = cls.head_office.member_bonus_account_id
+        cls.income_account = cls.head_office._member_account("member_income_account_id")
+        cls.adjustment_account = cls.head_office.member_adjustment_account_id
         cls.cards = cls.env["member.card"]
 
     # ------------------------------------------------------------------
@@ -94,37 +46,11 @@ class MemberAccountingCase(AccountTestInvoicingCommon):
     # ------------------------------------------------------------------
 
     @classmethod
-    def env_as(cls, user, company):
-        allowed = [company.id] + [cid for cid in user.company_ids.ids if cid != company.id]
-        return cls.env(
-            user=user, su=False, context=dict(cls.env.context, allowed_company_ids=allowed)
-        )
-
-    @classmethod
-    def make_card(cls, store=None, **vals):
-        partner = cls.env["res.partner"].create(
-            {
-                "name": f"MWA Member {next(_numbers)}",
-                "is_member": True,
-                "member_level_id": cls.level.id,
-            }
-        )
-        # a card put directly in its state (fixture shortcut, as superuser)
-        card = (
-            cls.env["member.card"]
-            .sudo()
-            .create(
-                {
-                    "name": f"MWA{next(_numbers):09d}",
-                    "type_id": cls.card_type.id,
-                    "partner_id": partner.id,
-                    "issue_company_id": (store or cls.store_a).id,
-                    "state": "active",
-                    **vals,
-                }
-            )
-        )
-        card = card.sudo(False)
+    def make_card(
+        cls, card_type=None, partner=None, state="active", parent=None, store=None, **vals
+    ):
+        """member_base's card, remembered for :meth:`wallets_total`."""
+        card = super().make_card(card_type, partner, state, parent, store, **vals).sudo(False)
         cls.cards |= card
         return card
 

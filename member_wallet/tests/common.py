@@ -1,15 +1,15 @@
-"""Shared fixtures of the member_wallet ledger tests.
+"""Shared fixtures of the member_wallet ledger tests, on member_base's test
+chain (``odoo.addons.member_base.tests.common``).
 
 Two kinds of fixture:
 
-* :class:`WalletCase` (a ``TransactionCase``): a chain of its own (head
-  office → region → store A, store B under head office), one user per role,
-  card types and levels of its own, and helpers that act as a given user in
-  a given store (never as superuser when rights are under test) and check
-  that a refused operation wrote nothing.
-* :class:`CommittedWalletCase` (a ``BaseCase``): fixtures committed for real
-  through their own cursor, so that threads with their own cursors and
-  transactions see them; removed again in the class cleanup (ledger tables
+* :class:`WalletCase` (a ``TransactionCase``; :class:`WalletHttpCase` for
+  calls over JSON-RPC): the chain, the roles and the helpers of
+  :class:`MemberChainCase`, plus the wallet's: top up, consume, read a
+  ledger from its tables, check that a refused operation wrote nothing.
+* :class:`CommittedWalletCase` (a ``BaseCase``): the same chain committed for
+  real through its own cursor, so that threads with their own cursors and
+  transactions see it; removed again in the class cleanup (ledger tables
   are append-only through the ORM, so with SQL, children first).
 """
 
@@ -19,50 +19,38 @@ import logging
 import random
 import threading
 import time
-import unittest
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from decimal import Decimal
 from types import SimpleNamespace
 from unittest.mock import patch
 
 import psycopg2.errors
 
-from odoo import Command, api
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo import api
+from odoo.exceptions import UserError
 from odoo.modules.registry import Registry
 from odoo.orm.registry import DummyRLock
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, TransactionCase, new_test_user
+from odoo.tests import BaseCase
 from odoo.tests.common import get_db_name
+
+from odoo.addons.member_base.tests.common import (  # noqa: F401 - shared with the tests
+    CENT,
+    REFUSALS,
+    MemberChainCase,
+    MemberChainHttpCase,
+    MemberChainMixin,
+    money,
+    new_card_number,
+    new_key,
+)
 
 _logger = logging.getLogger(__name__)
 
 SUPERUSER_ID = api.SUPERUSER_ID
-REFUSALS = (UserError, AccessError, ValidationError)
 INSUFFICIENT = "Insufficient balance"
 NOT_ENOUGH_POINTS = "Not enough points"
-CENT = Decimal("0.01")
-
-# card numbers: letters and digits (never read as a phone number or a chip
-# UID), random start so committed fixtures of a failed run cannot collide
-_card_numbers = itertools.count(random.randrange(10_000_000, 89_999_999))
-
-
-def new_key(prefix="mwt"):
-    """A fresh idempotency key."""
-    return f"{prefix}-{uuid.uuid4().hex}"
-
-
-def new_card_number():
-    return f"MW{next(_card_numbers):09d}"
-
-
-def money(value):
-    """``value`` as a Decimal rounded to the cent (Odoo reads numeric
-    columns as floats)."""
-    return Decimal(str(value or 0)).quantize(CENT)
 
 
 def read_ledger(cr, wallet_id):
@@ -135,102 +123,21 @@ def ledger_problems(ledger):
     return problems
 
 
-class WalletCase(TransactionCase):
-    """Head office (the main company) → East region → store A; store B
-    directly under head office. Users (their own store only unless said):
-    cashier_a, manager_a, cashier_b, manager_b; head_office_user,
-    admin_user and auditor with every company of the chain."""
+class WalletMixin:
+    """The wallet's side of member_base's test chain (head office → East
+    region → store A, store B under head office; one user per role; levels
+    and card types): no bonus rule of the database's own, a high top-up
+    limit, cards with their wallets, and helpers that top up, consume and
+    read a ledger from its tables."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         # the database's own bonus rules (demo, other tests) do not interfere
         cls.env["member.topup.rule"].search([]).write({"active": False})
         cls.set_param("bonus_policy", "last")
         cls.set_param("max_amount", "100000")
-
-        Company = cls.env["res.company"]
-        cls.head_office = cls.env.company
         cls.currency = cls.head_office.root_id.currency_id
-        cls.region = Company.create(
-            {
-                "name": "MWT East Region",
-                "parent_id": cls.head_office.id,
-                "member_company_kind": "region",
-                "member_store_code": "MWT-RE",
-            }
-        )
-        cls.store_a = Company.create(
-            {
-                "name": "MWT Store A",
-                "parent_id": cls.region.id,
-                "member_company_kind": "store",
-                "member_store_code": "MWT-A",
-            }
-        )
-        cls.store_b = Company.create(
-            {
-                "name": "MWT Store B",
-                "parent_id": cls.head_office.id,
-                "member_company_kind": "store",
-                "member_store_code": "MWT-B",
-            }
-        )
-        cls.chain = cls.head_office | cls.region | cls.store_a | cls.store_b
-
-        def user(login, groups, companies):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=groups,
-                company_id=companies[0].id,
-                company_ids=[Command.set(companies.ids)],
-                tz="Asia/Shanghai",
-            )
-
-        cls.cashier_a = user("mwt_cashier_a", "member_base.group_member_cashier", cls.store_a)
-        cls.manager_a = user("mwt_manager_a", "member_base.group_member_manager", cls.store_a)
-        cls.cashier_b = user("mwt_cashier_b", "member_base.group_member_cashier", cls.store_b)
-        cls.manager_b = user("mwt_manager_b", "member_base.group_member_manager", cls.store_b)
-        cls.head_office_user = user(
-            "mwt_head_office", "member_base.group_member_head_office", cls.chain
-        )
-        cls.admin_user = user(
-            "mwt_admin", "member_base.group_member_admin,base.group_system", cls.chain
-        )
-        cls.auditor = user("mwt_auditor", "member_base.group_member_auditor", cls.chain)
-
-        Level = cls.env["member.level"]
-        cls.level_basic = Level.create({"name": "MWT Basic", "sequence": 210})
-        cls.level_gold = Level.create({"name": "MWT Gold", "sequence": 230, "discount": 10})
-
-        Type = cls.env["member.card.type"]
-        cls.type_personal = Type.create(
-            {
-                "name": "MWT Personal",
-                "kind": "personal",
-                "level_id": cls.level_basic.id,
-                "balance_ceiling": 0,
-            }
-        )
-        cls.type_gold = Type.create(
-            {
-                "name": "MWT Gold",
-                "kind": "personal",
-                "level_id": cls.level_gold.id,
-                "balance_ceiling": 5000,
-            }
-        )
-        cls.type_supplementary = Type.create({"name": "MWT Supplementary", "kind": "supplementary"})
-        cls.type_linked = Type.create({"name": "MWT Linked", "kind": "linked"})
-        cls.type_store_a_only = Type.create(
-            {
-                "name": "MWT Store A Only",
-                "kind": "personal",
-                "company_ids": [Command.set(cls.store_a.ids)],
-            }
-        )
 
     # ------------------------------------------------------------------
     # Settings and fixtures
@@ -241,46 +148,12 @@ class WalletCase(TransactionCase):
         cls.env["ir.config_parameter"].sudo().set_param(f"member_wallet.{key}", value)
 
     @classmethod
-    def env_as(cls, user, company=None):
-        """The environment of ``user`` working in ``company`` (default: the
-        user's own company), like the web client's company switcher."""
-        company = company or user.company_id
-        allowed = [company.id] + [cid for cid in user.company_ids.ids if cid != company.id]
-        return cls.env(
-            user=user, su=False, context=dict(cls.env.context, allowed_company_ids=allowed)
-        )
-
-    @classmethod
-    def make_member(cls, level=None, name=None):
-        return cls.env["res.partner"].create(
-            {
-                "name": name or f"MWT Member {new_card_number()}",
-                "is_member": True,
-                "member_level_id": level.id if level else cls.level_basic.id,
-                "member_register_company_id": cls.store_a.id,
-            }
-        )
-
-    @classmethod
     def make_card(cls, card_type=None, partner=None, state="active", parent=None, **vals):
-        """A card put directly in ``state``, with its wallet unless it draws
-        on its parent's (fixture shortcut, as superuser)."""
-        card_type = card_type or cls.type_personal
-        if partner is None:
-            partner = parent.partner_id if parent else cls.make_member()
-        card = cls.env["member.card"].create(
-            {
-                "name": new_card_number(),
-                "type_id": card_type.id,
-                "partner_id": partner.id,
-                "parent_id": parent.id if parent else False,
-                "issue_company_id": cls.store_a.id,
-                "state": state,
-                **vals,
-            }
-        )
-        if not card_type.draws_on_parent:
-            card._get_wallet()  # as issuing the card does
+        """member_base's card, with its wallet unless it draws on its
+        parent's (as issuing the card does)."""
+        card = super().make_card(card_type, partner, state, parent, **vals)
+        if not card.type_id.draws_on_parent:
+            card._get_wallet()
         return card
 
     @classmethod
@@ -340,27 +213,20 @@ class WalletCase(TransactionCase):
         )
         return {"counts": counts, "wallets": cr.fetchall()}
 
-    @contextmanager
     def assertNothingWritten(self, exception=REFUSALS, message=None):
         """The block raises ``exception`` (with ``message`` in its text) and
-        has written nothing: compared *before* the savepoint is rolled
-        back, so the refusal came before any write."""
-        before = self.db_state()
-        savepoint = self.env.cr.savepoint()
-        # an empty cache, so that every record the block reads is checked
-        # against the access rules (as Odoo's assertRaises does)
-        self.env.invalidate_all()
-        try:
-            # unittest's assertRaises: Odoo's rolls back a savepoint of its
-            # own before we could look at what was written
-            with unittest.TestCase.assertRaises(self, exception) as catcher:
-                yield catcher
-            if message:
-                self.assertIn(message, str(catcher.exception))
-            self.assertEqual(self.db_state(), before, "The refused operation wrote something.")
-        finally:
-            savepoint.close(rollback=True)
-            self.env.invalidate_all()
+        has written nothing to the ledger tables, compared before the
+        savepoint is rolled back (the refusal came before any write)."""
+        return self.assertWritesNothing(self.db_state, exception=exception, message=message)
+
+
+class WalletCase(WalletMixin, MemberChainCase):
+    """The wallet's test chain in a ``TransactionCase``."""
+
+
+class WalletHttpCase(WalletMixin, MemberChainHttpCase):
+    """The wallet's test chain in an ``HttpCase``, with an API key per role:
+    calls over JSON-RPC (``rpc``, ``assertForgedWritesRefused``…)."""
 
 
 # ----------------------------------------------------------------------
@@ -416,71 +282,37 @@ def delete_rows(cr, table, ids, _seen=None):
     cr.execute(f'DELETE FROM "{table}" WHERE id IN %s', [ids])  # noqa: S608
 
 
-class CommittedWalletCase(BaseCase):
-    """Two stores (branches of the main company), a cashier in each, a
-    manager in both, a card type, and funded cards made on demand; all
-    committed for real and deleted in the class cleanup."""
+class CommittedWalletCase(MemberChainMixin, BaseCase):
+    """member_base's test chain under the main company, committed, and
+    funded cards made on demand; all deleted in the class cleanup. The
+    cursor that made them is closed: tests know the chain by id
+    (``store_a_id``, ``cashier_b_id``…, ``manager_id`` the manager who funds
+    the cards, ``type_id`` their card type)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
         cls.tag = uuid.uuid4().hex[:8]
-        cls.created = {"companies": [], "users": [], "types": [], "partners": [], "cards": []}
+        cls.created = {
+            key: [] for key in ("companies", "users", "types", "levels", "partners", "cards")
+        }
         cls.addClassCleanup(cls._cleanup_committed)
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-            head = env.ref("base.main_company")
-            Company = env["res.company"]
-            store_a = Company.create(
-                {
-                    "name": f"MWT Conc A {cls.tag}",
-                    "parent_id": head.id,
-                    "member_company_kind": "store",
-                    "member_store_code": f"MWTA{cls.tag}",
-                }
+            cls._setup_member_chain(
+                env, head_office=env.ref("base.main_company"), tag=f"-{cls.tag}"
             )
-            cls.created["companies"].append(store_a.id)
-            store_b = Company.create(
-                {
-                    "name": f"MWT Conc B {cls.tag}",
-                    "parent_id": head.id,
-                    "member_company_kind": "store",
-                    "member_store_code": f"MWTB{cls.tag}",
-                }
+            cls.created.update(
+                companies=(cls.chain - cls.head_office).ids,
+                users=cls.chain_users.ids,
+                types=cls.chain_card_types.ids,
+                levels=cls.chain_levels.ids,
             )
-            cls.created["companies"].append(store_b.id)
-
-            def user(login, groups, companies):
-                record = new_test_user(
-                    env,
-                    login=f"{login}_{cls.tag}",
-                    groups=groups,
-                    company_id=companies[0].id,
-                    company_ids=[Command.set(companies.ids)],
-                )
-                cls.created["users"].append(record.id)
-                return record.id
-
-            cls.store_a_id, cls.store_b_id = store_a.id, store_b.id
-            cls.cashier_a_id = user(
-                "mwt_conc_cashier_a", "member_base.group_member_cashier", store_a
-            )
-            cls.cashier_b_id = user(
-                "mwt_conc_cashier_b", "member_base.group_member_cashier", store_b
-            )
-            cls.manager_id = user(
-                "mwt_conc_manager", "member_base.group_member_manager", store_a | store_b
-            )
-            card_type = env["member.card.type"].create(
-                {
-                    "name": f"MWT Concurrency {cls.tag}",
-                    "kind": "personal",
-                    "balance_ceiling": 0,
-                }
-            )
-            cls.created["types"].append(card_type.id)
-            cls.type_id = card_type.id
+        for name in ("store_a", "store_b", "cashier_a", "cashier_b", "manager_a", "manager_b"):
+            setattr(cls, f"{name}_id", getattr(cls, name).id)
+        cls.manager_id = cls.manager_a_id
+        cls.type_id = cls.type_personal.id
 
     @classmethod
     def make_funded_card(cls, amount=100, points=0):
@@ -497,14 +329,18 @@ class CommittedWalletCase(BaseCase):
                 }
             )
             cls.created["partners"].append(partner.id)
-            card = env["member.card"].create(
-                {
-                    "name": new_card_number(),
-                    "type_id": cls.type_id,
-                    "partner_id": partner.id,
-                    "issue_company_id": cls.store_a_id,
-                    "state": "active",
-                }
+            card = (
+                env["member.card"]
+                ._as_service()
+                .create(
+                    {
+                        "name": new_card_number(),
+                        "type_id": cls.type_id,
+                        "partner_id": partner.id,
+                        "issue_company_id": cls.store_a_id,
+                        "state": "active",
+                    }
+                )
             )
             cls.created["cards"].append(card.id)
             manager_env = api.Environment(
@@ -549,6 +385,7 @@ class CommittedWalletCase(BaseCase):
             users.unlink()
             user_partners.exists().unlink()
             env["member.card.type"].browse(cls.created["types"]).exists().unlink()
+            env["member.level"].browse(cls.created["levels"]).exists().unlink()
             companies = env["res.company"].browse(cls.created["companies"]).exists()
             company_partners = companies.partner_id
             companies.unlink()

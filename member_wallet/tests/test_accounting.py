@@ -24,7 +24,7 @@ class TestWalletAccounting(MemberAccountingCase):
     # ------------------------------------------------------------------
 
     def test_defaults_on_the_chart_and_branches(self):
-        root = self.root
+        root = self.head_office
         self.assertEqual(self.liability.account_type, "liability_current")
         self.assertEqual(
             self.liability.code, "2203", "a member stored value account, code 2203 if free"
@@ -59,9 +59,9 @@ class TestWalletAccounting(MemberAccountingCase):
         )
         self.assertFalse(no_books._member_has_chart())
         self.assertIn("no chart of accounts", no_books.member_accounting_warning)
-        self.head_office.company_ids = [Command.link(no_books.id)]
+        self.head_office_user.company_ids = [Command.link(no_books.id)]
         card = self.make_card(store=no_books)
-        move = self.topup(card, 100, store=no_books, user=self.head_office)
+        move = self.topup(card, 100, store=no_books, user=self.head_office_user)
         self.assertFalse(move.sudo().account_move_ids)
         self.assertEqual(card.sudo().wallet_id.balance, 100)
         settings = self.env["res.config.settings"].with_company(no_books).create({})
@@ -88,7 +88,7 @@ class TestWalletAccounting(MemberAccountingCase):
                 self.liability: -1100,
             },
         )
-        self.assertEqual(entry.journal_id, self.root.member_journal_id)
+        self.assertEqual(entry.journal_id, self.head_office.member_journal_id)
         self.assertEqual(entry.line_ids.partner_id, card.partner_id)
         self.assertEqual(entry.member_wallet_move_id, topup)
 
@@ -242,12 +242,13 @@ class TestWalletAccounting(MemberAccountingCase):
         age(topup | consumption | reversal | spend_a, 30)
         # a posting that cannot be booked stops the cron there, and is taken up again
         self.store_a.member_liability_account_id = False
-        self.root.member_liability_account_id = False
+        self.region.member_liability_account_id = False
+        self.head_office.member_liability_account_id = False
         with self.assertLogs(
             "odoo.addons.member_wallet.models.member_wallet_accounting", "WARNING"
         ):
             self.assertEqual(Move._cron_book_entries(), 0)
-        self.root.member_liability_account_id = self.liability
+        self.head_office.member_liability_account_id = self.liability
         self.assertEqual(Move._cron_book_entries(), 4)
         self.assertEqual(Move._cron_book_entries(), 0, "booked once")
         bank = self.bank_journal.default_account_id
@@ -313,8 +314,8 @@ class TestWalletAccountingChinaLarge(MemberAccountingCase):
         self.assertEqual(self.bonus_account.code, "6601.02")
         self.assertEqual(self.adjustment_account.code, "6711")
         self.assertEqual(self.income_account.code, "6001")
-        self.assertEqual(self.root.member_due_from_account_id.code, "1221")
-        self.assertEqual(self.root.member_due_to_account_id.code, "2241")
+        self.assertEqual(self.head_office.member_due_from_account_id.code, "1221")
+        self.assertEqual(self.head_office.member_due_to_account_id.code, "2241")
         card = self.make_card()
         topup = self.topup(card, 1000, journal=self.bank_journal, bonus=100)
         self.assertEntry(

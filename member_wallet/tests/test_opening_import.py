@@ -22,7 +22,7 @@ class TestOpeningImport(MemberAccountingCase):
             {
                 "name": "MWA Capped",
                 "kind": "personal",
-                "level_id": cls.level.id,
+                "level_id": cls.level_basic.id,
                 "balance_ceiling": 5000,
             }
         )
@@ -42,7 +42,7 @@ class TestOpeningImport(MemberAccountingCase):
         lines = [
             HEADER,
             f"{self.good_1.name},,100.00,10,50,2024-01-15,",  # row 2
-            f"{self.good_2.name},MWA-B,250.5,,0,,",  # 3
+            f"{self.good_2.name},{self.store_b.member_store_code},250.5,,0,,",  # 3
             f"{self.good_3.name},,,,120,2023/12/01,",  # 4: points only
             f"{self.dead.name},,10,,,,",  # 5: closed card
             "MWA-NO-SUCH-CARD,,10,,,,",  # 6
@@ -71,7 +71,7 @@ class TestOpeningImport(MemberAccountingCase):
     }
 
     def wizard(self, data, name="opening.csv", user=None, **vals):
-        env = self.env_as(user or self.head_office, self.store_a)
+        env = self.env_as(user or self.head_office_user, self.store_a)
         return env["member.opening.import"].create(
             {
                 "file_data": base64.b64encode(data),
@@ -99,7 +99,7 @@ class TestOpeningImport(MemberAccountingCase):
                     (
                         "line_ids.account_id",
                         "=",
-                        self.root._member_account("member_opening_account_id").id,
+                        self.head_office._member_account("member_opening_account_id").id,
                     ),
                 ]
             )
@@ -150,7 +150,7 @@ class TestOpeningImport(MemberAccountingCase):
         # the liability's opening entry, per store: imported paid-in value + bonus
         entries = wizard.sudo().entry_ids
         self.assertEqual(entries, self.opening_entries())
-        opening_account = self.root._member_account("member_opening_account_id")
+        opening_account = self.head_office._member_account("member_opening_account_id")
         self.assertEqual(len(entries), 2)
         self.assertEntry(
             entries.filtered(lambda e: e.company_id == self.store_a),
@@ -202,7 +202,7 @@ class TestOpeningImport(MemberAccountingCase):
         sheet = workbook.active
         sheet.append(["卡号", "门店", "本金", "赠送", "积分", "备注"])
         sheet.append([self.good_1.name, None, 99.9, 0.1, 7, "ignored"])
-        sheet.append([self.good_2.name, "MWA-B", 12, None, None, None])
+        sheet.append([self.good_2.name, self.store_b.member_store_code, 12, None, None, None])
         buffer = io.BytesIO()
         workbook.save(buffer)
         wizard = self.wizard(buffer.getvalue(), name="opening.xlsx", import_key="switch-2024")

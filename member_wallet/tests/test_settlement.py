@@ -19,7 +19,7 @@ class TestSettlement(MemberAccountingCase):
         return self.env["member.settlement.line"].sudo().search(domain)
 
     def settle(self, lines=None, user=None):
-        env = self.env_as(user or self.head_office, self.root)
+        env = self.env_as(user or self.head_office_user, self.head_office)
         if lines is None:
             settlement = env["member.settlement"].create({})
             settlement.action_settle()
@@ -68,12 +68,15 @@ class TestSettlement(MemberAccountingCase):
         self.assertEqual(len(entries), 2)
         entry_a = entries.filtered(lambda e: e.company_id == self.store_a)
         entry_b = entries.filtered(lambda e: e.company_id == self.store_b)
-        due_to, due_from = self.root.member_due_to_account_id, self.root.member_due_from_account_id
+        due_to, due_from = (
+            self.head_office.member_due_to_account_id,
+            self.head_office.member_due_from_account_id,
+        )
         self.assertEntry(entry_a, self.store_a, {self.liability: 300, due_to: -300})
         self.assertEntry(entry_b, self.store_b, {due_from: 300, self.liability: -300})
         self.assertEqual(entry_a.line_ids.partner_id, self.store_b.partner_id)
         self.assertEqual(entry_b.line_ids.partner_id, self.store_a.partner_id)
-        self.assertEqual(entry_a.journal_id, self.root.member_settlement_journal_id)
+        self.assertEqual(entry_a.journal_id, self.head_office.member_settlement_journal_id)
 
         # each store's books now hold the value still on the card from its own top-ups
         self.assertEqual(self.held_per_store(card), {self.store_b.id: Decimal("50.00")})
@@ -91,7 +94,7 @@ class TestSettlement(MemberAccountingCase):
         self.assertEqual(again.state, "draft")
         self.assertFalse(again.line_ids)
         self.settle(line)
-        settlement.with_env(self.env_as(self.head_office, self.root)).action_settle()
+        settlement.with_env(self.env_as(self.head_office_user, self.head_office)).action_settle()
         self.assertEqual(
             self.env["account.move"].sudo().search_count([("member_settlement_id", "!=", False)]),
             count,
@@ -165,7 +168,7 @@ class TestSettlement(MemberAccountingCase):
         store_c = self.env["res.company"].create(
             {
                 "name": "MWA Store C",
-                "parent_id": self.root.id,
+                "parent_id": self.head_office.id,
                 "member_store_code": "MWA-C",
             }
         )
@@ -191,7 +194,9 @@ class TestSettlement(MemberAccountingCase):
         with self.assertRaises(AccessError):
             self.settle(line, user=self.manager_a)
         with self.assertRaises(UserError):
-            line.with_env(self.env_as(self.head_office, self.root)).write({"state": "settled"})
+            line.with_env(self.env_as(self.head_office_user, self.head_office)).write(
+                {"state": "settled"}
+            )
         self.assertEqual(line.state, "open")
 
 
@@ -204,7 +209,7 @@ class TestSettlementSeparateCompanies(MemberAccountingCase):
         super().setUpClass()
         cls.other = cls.setup_other_company(name="MWA Franchise")["company"]
         cls.other.member_store_code = "MWA-F"
-        cls.head_office.company_ids = [Command.link(cls.other.id)]
+        cls.head_office_user.company_ids = [Command.link(cls.other.id)]
         cls.cashier_f = cls.env["res.users"].create(
             {
                 "name": "MWA Cashier F",
@@ -238,7 +243,9 @@ class TestSettlementSeparateCompanies(MemberAccountingCase):
             (self.store_a, self.other, money(150)),
         )
 
-        settlement = self.env_as(self.head_office, self.root)["member.settlement"].create({})
+        settlement = self.env_as(self.head_office_user, self.head_office)[
+            "member.settlement"
+        ].create({})
         settlement.action_settle()
         entries = settlement.sudo().account_move_ids
         mine = entries.filtered(lambda e: e.company_id == self.store_a)
@@ -248,7 +255,7 @@ class TestSettlementSeparateCompanies(MemberAccountingCase):
             self.store_a,
             {
                 self.liability: 150,
-                self.root.member_due_to_account_id: -150,
+                self.head_office.member_due_to_account_id: -150,
             },
         )
         self.assertEntry(

@@ -1,16 +1,16 @@
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import ChainCommon
+from odoo.addons.member_wallet.tests.common import WalletCase
 
 
 @tagged("post_install", "-at_install")
-class TestChainJourney(ChainCommon):
+class TestChainJourney(WalletCase):
     """A member's journey across two stores, each step as the store's own user."""
 
     def test_journey_across_stores(self):
-        env_a = self.as_user(self.cashier_a, self.store_a)
-        env_b = self.as_user(self.cashier_b, self.store_b)
+        env_a = self.env_as(self.cashier_a, self.store_a)
+        env_b = self.env_as(self.cashier_b, self.store_b)
 
         # Store A registers the member and issues a card.
         member = env_a["res.partner"].create(
@@ -19,7 +19,7 @@ class TestChainJourney(ChainCommon):
         self.assertEqual(member.member_mobile, "+8613900002222")
         self.assertEqual(member.member_register_company_id, self.store_a)
         wizard = env_a["member.card.issue"].create(
-            {"partner_id": member.id, "type_id": self.card_type.id, "number": "7100 0001"}
+            {"partner_id": member.id, "type_id": self.type_personal.id, "number": "7100 0001"}
         )
         wizard.action_issue()
         card = env_a["member.card"].search([("name", "=", "71000001")])
@@ -54,7 +54,7 @@ class TestChainJourney(ChainCommon):
         # A cashier cannot refund; the store manager can, on the new card.
         with self.assertRaises(AccessError):
             new_card._get_wallet()._withdraw("50", key="journey-refund-x", note="no")
-        env_mgr = self.as_user(self.manager_a, self.store_a)
+        env_mgr = self.env_as(self.manager_a, self.store_a)
         wallet = env_mgr["member.card"].browse(new_card.id)._get_wallet()
         wallet._withdraw("100", key="journey-refund", note="Member moves away")
         self.assertAlmostEqual(wallet.balance, 79.5)

@@ -1,27 +1,19 @@
 from odoo.tests import Form, tagged
 
-from .common import ChainCommon
+from odoo.addons.member_wallet.tests.common import WalletCase
 
 
 @tagged("post_install", "-at_install")
-class TestViewsByRole(ChainCommon):
+class TestViewsByRole(WalletCase):
     """Every form a role reaches from its buttons opens with that role's
     rights (a field the role may not read would break the screen)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        member = cls.env["res.partner"].create({"name": "View Member", "is_member": True})
-        card = cls.env["member.card"].create(
-            {
-                "name": "7500000001",
-                "partner_id": member.id,
-                "type_id": cls.card_type.id,
-                "issue_company_id": cls.store_a.id,
-            }
-        )
-        card._do_operation("activate")
-        card.with_company(cls.store_a)._get_wallet()._topup("100", key="views-seed")
+        member = cls.make_member(name="View Member")
+        card = cls.issue_card(member)
+        cls.topup(card, 100)
         cls.member, cls.card = member, card
 
     def open_action_form(self, env, action):
@@ -30,7 +22,7 @@ class TestViewsByRole(ChainCommon):
         return Form(model)
 
     def test_cashier_screens(self):
-        env = self.as_user(self.cashier_a, self.store_a)
+        env = self.env_as(self.cashier_a, self.store_a)
         card = env["member.card"].browse(self.card.id)
         Form(card).save()
         Form(
@@ -56,7 +48,7 @@ class TestViewsByRole(ChainCommon):
                 self.open_action_form(env, getattr(card, button)())
 
     def test_manager_screens(self):
-        env = self.as_user(self.manager_a, self.store_a)
+        env = self.env_as(self.manager_a, self.store_a)
         card = env["member.card"].browse(self.card.id)
         for button in (
             "action_wallet_withdraw",
