@@ -699,7 +699,7 @@ def build(args, chain, timer):
 def reconcile(args, timer):
     with timer.phase("member.wallet._cron_reconcile()"):
         with benchlib.odoo_env(args) as env:
-            differences = env["member.wallet"]._cron_reconcile()
+            differences = env["member.wallet.reconciliation"]._cron_reconcile()
             env.cr.rollback()
     if differences:
         raise benchlib.BenchError(f"reconciliation found {differences} differences (expected 0)")
