@@ -3,6 +3,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import psycopg2.errors
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -217,6 +219,12 @@ class MemberWalletBooking(models.Model):
                 run = self._book(limit=CRON_BATCH_SIZE, skip_companies=skip)
             except BookingBusyError:
                 _logger.info("Stored value booking: another run is in progress")
+                return
+            except psycopg2.errors.SerializationFailure:
+                # this transaction's snapshot predates a run that committed
+                # meanwhile: nothing was booked twice, the next run goes on
+                self.env.cr.rollback()
+                _logger.info("Stored value booking: postings booked meanwhile, next run")
                 return
             for company_id, reason in run.problems.items():
                 _logger.warning("Stored value of company %s not booked: %s", company_id, reason)

@@ -19,6 +19,13 @@ class BookingCase(MemberAccountingCase):
     def set_granularity(self, value):
         self.env["ir.config_parameter"].sudo().set_param("member_wallet.booking_granularity", value)
 
+    def payment_account(self, move):
+        """The account of the money a top-up took in or a refund paid out:
+        its payment journal's, else its store's default payment journal's."""
+        move = move.sudo()
+        journal = move.journal_id or move.company_id._member_journal("member_cash_journal_id")
+        return journal.default_account_id
+
     def entry_of(self, move):
         """The journal entry that booked ``move`` (one, posted)."""
         entry = move.sudo().booking_id.account_move_id

@@ -1,13 +1,16 @@
-"""Journal entries of the stored value: a liability until consumed."""
+"""Journal entries of the stored value: a liability until consumed. The
+entries of each operation are checked one posting per entry (granularity
+"per posting"); the default, per store and day, is tested in
+test_booking.py."""
 
 from odoo import Command
 from odoo.tests import tagged
 
-from .accounting_common import MemberAccountingCase, money, new_key
+from .booking_common import BookingCase, money, new_key
 
 
 @tagged("post_install", "-at_install")
-class TestWalletAccounting(MemberAccountingCase):
+class TestWalletAccounting(BookingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -62,8 +65,19 @@ class TestWalletAccounting(MemberAccountingCase):
         self.head_office_user.company_ids = [Command.link(no_books.id)]
         card = self.make_card(store=no_books)
         move = self.topup(card, 100, store=no_books, user=self.head_office_user)
-        self.assertFalse(move.sudo().account_move_ids)
+        run = self.book(companies=self.chain | no_books)
+        self.assertEqual(move.sudo().booking_id, run.bookings, "taken by the run")
+        self.assertFalse(run.bookings.account_move_id, "but no entry")
         self.assertEqual(card.sudo().wallet_id.balance, 100)
+        # all of it counts as not booked: nothing is missing from books it does not keep
+        row = (
+            self.env["member.wallet.liability.report"]
+            .sudo()
+            .search([("company_id", "=", no_books.id)])
+        )
+        figures = (row.gl_amount, row.unbooked_amount, row.difference)
+        self.assertFalse(row.has_books)
+        self.assertEqual(tuple(money(f) for f in figures), (money(0), money(100), money(0)))
         settings = self.env["res.config.settings"].with_company(no_books).create({})
         self.assertTrue(settings.member_accounting_warning)
 
@@ -72,12 +86,13 @@ class TestWalletAccounting(MemberAccountingCase):
     # ------------------------------------------------------------------
 
     def test_entries_of_each_operation(self):
+        self.set_granularity("posting")
         card = self.make_card()
         bank = self.bank_journal.default_account_id
-        cash = self.cash_journal.default_account_id
 
         # top-up 1000 by bank in store A: the rule gives 100 (cashier: no accounting rights)
         topup = self.topup(card, 1000, journal=self.bank_journal, bonus=None)
+        self.book()
         entry = self.entry_of(topup)
         self.assertEntry(
             entry,
@@ -90,10 +105,11 @@ class TestWalletAccounting(MemberAccountingCase):
         )
         self.assertEqual(entry.journal_id, self.head_office.member_journal_id)
         self.assertEqual(entry.line_ids.partner_id, card.partner_id)
-        self.assertEqual(entry.member_wallet_move_id, topup)
+        self.assertEqual(entry.ref, topup.display_ref)
 
         # consumption of 300 in store B (from principal, bonus last)
         consumption = self.consume(card, 300, store=self.store_b, user=self.cashier_b)
+        self.book()
         self.assertEntry(
             self.entry_of(consumption),
             self.store_b,
@@ -105,6 +121,8 @@ class TestWalletAccounting(MemberAccountingCase):
 
         # refund of 200 in store A (default cash journal): 100 × 200 / 700 of bonus clawed back
         withdrawal = self.withdraw(card, 200)
+        self.book()
+        cash = self.payment_account(withdrawal)
         self.assertEntry(
             self.entry_of(withdrawal),
             self.store_a,
@@ -117,6 +135,8 @@ class TestWalletAccounting(MemberAccountingCase):
 
         # adjustments, both ways
         plus = self.adjust(card, "principal", "50")
+        minus = self.adjust(card, "bonus", "-20")
+        self.book()
         self.assertEntry(
             self.entry_of(plus),
             self.store_a,
@@ -125,7 +145,6 @@ class TestWalletAccounting(MemberAccountingCase):
                 self.liability: -50,
             },
         )
-        minus = self.adjust(card, "bonus", "-20")
         self.assertEntry(
             self.entry_of(minus),
             self.store_a,
@@ -135,19 +154,19 @@ class TestWalletAccounting(MemberAccountingCase):
             },
         )
 
-        # reversals reverse the entry of the reversed posting, in its own books
+        # a reversal is booked as a posting of its own, in the reversed posting's
+        # books, on the reversed lines' accounts the other way round
         reversal = self.reverse(consumption, user=self.manager_b)
-        reversed_entry = self.entry_of(reversal)
-        self.assertEqual(reversed_entry.reversed_entry_id, self.entry_of(consumption))
+        undo_refund = self.reverse(withdrawal)
+        self.book()
         self.assertEntry(
-            reversed_entry,
+            self.entry_of(reversal),
             self.store_b,
             {
                 self.liability: -300,
                 self.income_account: 300,
             },
         )
-        undo_refund = self.reverse(withdrawal)
         self.assertEntry(
             self.entry_of(undo_refund),
             self.store_a,
@@ -167,6 +186,7 @@ class TestWalletAccounting(MemberAccountingCase):
         # a refund paid out by bank credits the bank journal, not the cash
         by_bank = self.withdraw(card, 105, journal=self.bank_journal)
         self.assertEqual(by_bank.journal_id, self.bank_journal)
+        self.book()
         self.assertEntry(
             self.entry_of(by_bank),
             self.store_a,
@@ -182,25 +202,18 @@ class TestWalletAccounting(MemberAccountingCase):
         card, wallet = self.wallet(card, self.cashier_a, self.store_a)
         key = new_key()
         first, _answer = wallet._topup(100, key=key, card=card, company=self.store_a, bonus=0)
+        self.book()
         again, _answer = wallet._topup(100, key=key, card=card, company=self.store_a, bonus=0)
         self.assertEqual(first, again)
-        self.assertEqual(len(first.sudo().account_move_ids), 1)
-        first._post_accounting()  # safe to call again
-        self.assertEqual(len(first.sudo().account_move_ids), 1)
+        self.assertFalse(self.book().booked_ids, "booked once")
+        self.assertEqual(len(self.entry_of(first).line_ids), 2)
         self.assertEqual(self.account_balance(self.liability), -money(100))
-
-    def test_pos_postings_book_nothing_here(self):
-        card = self.make_card()
-        self.topup(card, 200)
-        sale = self.consume(card, 80, source=self.pos_order())
-        self.assertEqual(sale.res_model, "pos.order")
-        self.assertFalse(sale.sudo().account_move_ids, "the POS session books the sale")
-        self.assertEqual(self.account_balance(self.liability), -money(200))
 
     def test_points_only_postings_book_nothing(self):
         card = self.make_card()
         move = self.adjust(card, "points", "30")
-        self.assertFalse(move.sudo().account_move_ids)
+        self.assertFalse(self.book().selected)
+        self.assertFalse(move.sudo().booking_id)
 
     def test_top_up_is_not_revenue_and_carries_no_tax(self):
         # even when the income account carries a default tax
@@ -209,54 +222,12 @@ class TestWalletAccounting(MemberAccountingCase):
         card = self.make_card()
         topup = self.topup(card, 500)
         consumption = self.consume(card, 100)
+        self.book()
         for move in (topup, consumption):
             entry = self.entry_of(move)
             self.assertFalse(entry.line_ids.tax_ids)
             self.assertFalse(entry.line_ids.filtered("tax_line_id"))
         self.assertEqual(self.account_balance(self.income_account), -money(100))
-
-    def test_deferred_mode_books_the_same_entries_later(self):
-        Param = self.env["ir.config_parameter"].sudo()
-        Param.set_param("member_wallet.accounting_mode", "deferred")
-        Move = self.env["member.wallet.move"]
-        Move._cron_book_entries()  # what was there before is not our business
-        card = self.make_card()
-        topup = self.topup(card, 500, journal=self.bank_journal)
-        consumption = self.consume(card, 200, store=self.store_b, user=self.cashier_b)
-        reversal = self.reverse(consumption, user=self.manager_b)
-        spend_a = self.consume(card, 100)
-        self.assertFalse((topup | consumption | reversal | spend_a).sudo().account_move_ids)
-        self.assertEqual(self.account_balance(self.liability), 0)
-        # too recent: the transactions of lower ids may still be running
-        self.assertEqual(Move._cron_book_entries(), 0)
-
-        def age(moves, hours):
-            self.env.flush_all()
-            self.env.cr.execute(
-                "UPDATE member_wallet_move SET create_date = create_date - %s * interval '1 hour', "
-                "date = date - %s * interval '1 hour' WHERE id IN %s",
-                [hours, hours, tuple(moves.ids)],
-            )
-            moves.invalidate_recordset()
-
-        age(topup | consumption | reversal | spend_a, 30)
-        # a posting that cannot be booked stops the cron there, and is taken up again
-        self.store_a.member_liability_account_id = False
-        self.region.member_liability_account_id = False
-        self.head_office.member_liability_account_id = False
-        with self.assertLogs(
-            "odoo.addons.member_wallet.models.member_wallet_accounting", "WARNING"
-        ):
-            self.assertEqual(Move._cron_book_entries(), 0)
-        self.head_office.member_liability_account_id = self.liability
-        self.assertEqual(Move._cron_book_entries(), 4)
-        self.assertEqual(Move._cron_book_entries(), 0, "booked once")
-        bank = self.bank_journal.default_account_id
-        self.assertEntry(self.entry_of(topup), self.store_a, {bank: 500, self.liability: -500})
-        self.assertEqual(self.entry_of(topup).date, topup._member_entry_date(self.store_a))
-        self.assertEqual(self.entry_of(reversal).reversed_entry_id, self.entry_of(consumption))
-        self.assertEqual(self.account_balance(self.liability), -money(400))
-        self.assertEqual(self.account_balance(self.liability), -self.wallets_total(card))
 
     # ------------------------------------------------------------------
     # The liability is the sum of the wallets
@@ -279,6 +250,7 @@ class TestWalletAccounting(MemberAccountingCase):
         self.adjust(second, "principal", "10")
         last = self.consume(third, 50, store=self.store_b, user=self.cashier_b)
         self.reverse(last, user=self.manager_b)
+        self.book()
         total = self.wallets_total()
         self.assertEqual(
             total,
@@ -303,7 +275,7 @@ class TestWalletAccounting(MemberAccountingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestWalletAccountingChinaLarge(MemberAccountingCase):
+class TestWalletAccountingChinaLarge(BookingCase):
     """企业会计准则 (l10n_cn, large enterprises): 2204 合同负债. Skipped
     when l10n_cn is not installed."""
 
@@ -316,8 +288,11 @@ class TestWalletAccountingChinaLarge(MemberAccountingCase):
         self.assertEqual(self.income_account.code, "6001")
         self.assertEqual(self.head_office.member_due_from_account_id.code, "1221")
         self.assertEqual(self.head_office.member_due_to_account_id.code, "2241")
+        self.set_granularity("posting")
         card = self.make_card()
         topup = self.topup(card, 1000, journal=self.bank_journal, bonus=100)
+        consumption = self.consume(card, 300, store=self.store_b, user=self.cashier_b)
+        self.book()
         self.assertEntry(
             self.entry_of(topup),
             self.store_a,
@@ -327,7 +302,6 @@ class TestWalletAccountingChinaLarge(MemberAccountingCase):
                 self.liability: -1100,
             },
         )
-        consumption = self.consume(card, 300, store=self.store_b, user=self.cashier_b)
         self.assertEntry(
             self.entry_of(consumption),
             self.store_b,
@@ -340,7 +314,7 @@ class TestWalletAccountingChinaLarge(MemberAccountingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestWalletAccountingChinaSmall(MemberAccountingCase):
+class TestWalletAccountingChinaSmall(BookingCase):
     """小企业会计准则 (l10n_cn, small businesses): 2203 预收账款."""
 
     chart_template = "cn"
@@ -353,4 +327,5 @@ class TestWalletAccountingChinaSmall(MemberAccountingCase):
         card = self.make_card()
         self.topup(card, 500)
         self.consume(card, 120)
+        self.book()
         self.assertEqual(self.account_balance(self.liability), -money(380))

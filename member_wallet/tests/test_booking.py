@@ -30,7 +30,6 @@ class TestBooking(BookingCase):
             {"name": "MWA pay 1000 get 100", "min_amount": 1000, "bonus_amount": 100}
         )
         cls.bank = cls.bank_journal.default_account_id
-        cls.cash = cls.cash_journal.default_account_id
 
     def scenario(self):
         """Top-ups with bonus in A and B, consumption across stores, a
@@ -161,13 +160,36 @@ class TestBooking(BookingCase):
         self.assertEntry(
             self.entry_of(after_midnight[0]),
             self.store_a,
-            {self.cash: 500, self.income_account: money("-0.01"), self.liability: -money("499.99")},
+            {
+                self.payment_account(after_midnight[1]): 500,
+                self.income_account: money("-0.01"),
+                self.liability: -money("499.99"),
+            },
         )
         self.assertEntry(
             self.entry_of(in_b[0]),
             self.store_b,
-            {self.cash: 200, self.income_account: -30, self.liability: -170},
+            {self.payment_account(in_b[0]): 200, self.income_account: -30, self.liability: -170},
         )
+        self.assertBooksAgree()
+
+    def test_a_reversal_is_booked_in_the_books_of_the_posting_it_reverses(self):
+        card = self.make_card()
+        self.topup(card, 100)
+        spend = self.consume(card, 40, store=self.store_b, user=self.cashier_b)
+        reversal = self.reverse(spend, user=self.head_office_user, store=self.store_a)
+        self.assertEqual(reversal.company_id, self.store_a, "made in A")
+        run = self.book()
+        entry = self.entry_of(reversal)
+        self.assertEqual(entry, self.entry_of(spend), "booked with B's day")
+        self.assertEqual(entry.company_id, self.store_b)
+        # the consumption and its reversal, each on its own lines, cancel out
+        self.assertEntry(entry, self.store_b, {})
+        self.assertEqual(
+            sorted(entry.line_ids.mapped("name")),
+            ["Consumption", "Consumption", "Reversal: Consumption", "Reversal: Consumption"],
+        )
+        self.assertEqual(len(run.bookings), 2)
         self.assertBooksAgree()
 
     # ------------------------------------------------------------------
@@ -322,7 +344,12 @@ class TestBooking(BookingCase):
             100, key="mwa-forged-context", card=card, company=self.store_a, bonus=0
         )
         self.book()
-        self.assertEntry(self.entry_of(move), self.store_a, {self.cash: 100, self.liability: -100})
+        self.assertEntry(
+            self.entry_of(move),
+            self.store_a,
+            {self.payment_account(move): 100, self.liability: -100},
+        )
+        self.assertNotEqual(self.payment_account(move), self.bank, "not the forged journal")
 
     def test_who_books(self):
         card = self.make_card()

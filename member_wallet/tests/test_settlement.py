@@ -1,18 +1,22 @@
-"""Cross-store settlement: value topped up in one store and used in another."""
+"""Cross-store settlement: value topped up in one store and used in another.
+The lines are recorded by the booking run, for each posting it takes."""
 
 from decimal import Decimal
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..tools import settlement as settlement_tools
-from .accounting_common import MemberAccountingCase, money, new_key
+from .booking_common import BookingCase, money, new_key
 
 
 @tagged("post_install", "-at_install")
-class TestSettlement(MemberAccountingCase):
+class TestSettlement(BookingCase):
     def open_lines(self, card=None):
+        self.book()
         domain = [("state", "=", "open")]
         if card:
             domain.append(("wallet_id", "=", card.sudo().wallet_id.id))
@@ -28,9 +32,9 @@ class TestSettlement(MemberAccountingCase):
 
     def held_per_store(self, card):
         """What each store's books should hold for ``card`` once settled."""
-        moves = card.sudo().wallet_id.move_ids.sorted("id")
-        events = moves[-1:]._member_settlement_events() if moves else []
-        return settlement_tools.held_by_store(events)
+        wallet = card.sudo().wallet_id
+        events = self.env["member.settlement.line"]._wallet_events(wallet.move_ids.ids)
+        return settlement_tools.held_by_store(events[wallet.id][1] if events else [])
 
     # ------------------------------------------------------------------
 
@@ -117,6 +121,7 @@ class TestSettlement(MemberAccountingCase):
         topup_a = self.topup(card, 100)
         topup_b = self.topup(card, 50, store=self.store_b, user=self.cashier_b)
         spend_b = self.consume(card, 120, store=self.store_b, user=self.cashier_b)
+        self.book()
         # A owes B 100 (A's top-up), the other 20 were B's own
         self.assertEqual(
             [
@@ -129,6 +134,7 @@ class TestSettlement(MemberAccountingCase):
         self.reverse(spend_b, user=self.manager_b)
         # a refund in A of value now held by B: B owes A
         refund = self.withdraw(card, 130)
+        self.book()
         lines = refund.sudo().settlement_line_ids
         self.assertEqual(
             sorted(
@@ -151,13 +157,19 @@ class TestSettlement(MemberAccountingCase):
             )
         self.assertEqual(self.account_balance(self.liability), -self.wallets_total(card))
 
-    def test_pos_spend_is_settled_too(self):
+    def test_spend_booked_by_another_addon_is_settled_too(self):
+        Move = type(self.env["member.wallet.move"])
+        excluded = Move._member_booking_excluded_sql
         card = self.make_card()
         self.topup(card, 80)
-        sale = self.consume(
-            card, 80, store=self.store_b, user=self.cashier_b, source=self.pos_order()
-        )
-        self.assertFalse(sale.sudo().account_move_ids)
+        sale = self.consume(card, 80, store=self.store_b, user=self.cashier_b)
+        with patch.object(
+            Move,
+            "_member_booking_excluded_sql",
+            lambda self: SQL("(%s) OR m.id = %s", excluded(self), sale.id),
+        ):
+            self.book()
+        self.assertFalse(sale.sudo().booking_id.account_move_id)
         self.assertEqual(money(sale.sudo().settlement_line_ids.amount), money(80))
 
     def test_rights_and_visibility(self):
@@ -201,7 +213,7 @@ class TestSettlement(MemberAccountingCase):
 
 
 @tagged("post_install", "-at_install")
-class TestSettlementSeparateCompanies(MemberAccountingCase):
+class TestSettlementSeparateCompanies(BookingCase):
     """A store that is a company of its own (its own chart, no common root)."""
 
     @classmethod
@@ -229,6 +241,7 @@ class TestSettlementSeparateCompanies(MemberAccountingCase):
         card = self.make_card()
         self.topup(card, 200)
         spend = self.consume(card, 150, store=self.other, user=self.cashier_f)
+        self.book(companies=self.chain | self.other)
         self.assertEntry(
             self.entry_of(spend),
             self.other,
