@@ -375,6 +375,9 @@ class CommittedWalletCase(MemberChainMixin, BaseCase):
                 [cards, ids["partners"], ids["users"], ids["companies"]],
             )
             delete_rows(cr, "member_card", cards)
+            # the stores' own journals (the chain setup gives each a cash journal)
+            cr.execute("SELECT id FROM account_journal WHERE company_id IN %s", [ids["companies"]])
+            delete_rows(cr, "account_journal", [row[0] for row in cr.fetchall()])
         with cls.registry.cursor() as cr:
             env = api.Environment(
                 cr, SUPERUSER_ID, {"tracking_disable": True, "active_test": False}
