@@ -4,8 +4,8 @@ head office with a chart of accounts (Odoo's generic chart, through
 ``AccountTestInvoicingCommon``); the region and the stores are its branches
 and share its books."""
 
+from collections import defaultdict
 from decimal import Decimal
-from types import SimpleNamespace
 
 from odoo import Command
 
@@ -87,19 +87,9 @@ class MemberAccountingCase(MemberChainMixin, AccountTestInvoicingCommon):
         env = self.env_as(user or self.manager_a, store)
         return env["member.wallet.move"].browse(move.id)._reverse("Wrong card", key=new_key())[0]
 
-    @staticmethod
-    def pos_order():
-        """Stands for a POS order (point_of_sale is not installed here)."""
-        return SimpleNamespace(_name="pos.order", id=1)
-
     # ------------------------------------------------------------------
     # Reading the books
     # ------------------------------------------------------------------
-
-    def entry_of(self, move):
-        entries = move.sudo().account_move_ids
-        self.assertEqual(len(entries), 1, f"one entry for {move.display_ref}")
-        return entries
 
     def assertEntry(self, entry, company, expected):
         """``entry`` is posted in ``company``'s books, balanced, without
@@ -111,12 +101,12 @@ class MemberAccountingCase(MemberChainMixin, AccountTestInvoicingCommon):
         self.assertFalse(entry.line_ids.tax_ids, "no tax on stored value")
         self.assertFalse(entry.line_ids.filtered("tax_line_id"), "no tax line")
         self.assertEqual(money(sum(entry.line_ids.mapped("balance"))), 0, "balanced")
-        actual = {}
+        actual = defaultdict(Decimal)
         for line in entry.line_ids:
-            actual[line.account_id] = actual.get(line.account_id, Decimal(0)) + money(line.balance)
+            actual[line.account_id.id] += money(line.balance)
         self.assertEqual(
-            {account.id: amount for account, amount in actual.items() if amount},
-            {account.id: money(amount) for account, amount in expected.items() if amount},
+            {account: amount for account, amount in actual.items() if amount},
+            {account.id: money(amount) for account, amount in expected.items() if money(amount)},
         )
 
     def account_balance(self, account, companies=None):

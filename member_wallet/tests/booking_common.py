@@ -32,24 +32,6 @@ class BookingCase(MemberAccountingCase):
         self.assertEqual(len(entry), 1, f"one entry for {move.display_ref}")
         return entry
 
-    def assertEntry(self, entry, company, expected):
-        """``entry`` is posted in ``company``'s books, balanced, without
-        taxes, and its lines are ``expected``: ``{account: balance}``
-        (positive for a debit), summed per account."""
-        self.assertEqual(entry.state, "posted")
-        self.assertEqual(entry.company_id, company)
-        self.assertEqual(entry.move_type, "entry")
-        self.assertFalse(entry.line_ids.tax_ids, "no tax on stored value")
-        self.assertFalse(entry.line_ids.filtered("tax_line_id"), "no tax line")
-        self.assertEqual(money(sum(entry.line_ids.mapped("balance"))), 0, "balanced")
-        actual = defaultdict(Decimal)
-        for line in entry.line_ids:
-            actual[line.account_id.id] += money(line.balance)
-        self.assertEqual(
-            {account: amount for account, amount in actual.items() if amount},
-            {account.id: money(amount) for account, amount in expected.items() if money(amount)},
-        )
-
     # ------------------------------------------------------------------
     # Invariant 8, figure by figure
     # ------------------------------------------------------------------
