@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .member_wallet_move import PACKAGE_KINDS, POINTS_KINDS
+
 ASSETS = [
     ("principal", "Stored Value (paid)"),
     ("bonus", "Stored Value (bonus)"),
@@ -18,13 +20,8 @@ LINE_KINDS = [
     ("expiry", "Expiry"),
     ("reversal", "Reversal"),
     ("opening", "Opening Balance"),
-    ("package_sale", "Package Sale"),
-    ("package_use", "Package Use"),
-    ("renewal", "Package Renewal"),
-    ("package_refund", "Package Refund"),
-    ("package_expiry", "Package Expiry"),
-    ("earn", "Points Earned"),
-    ("redemption", "Points Redeemed"),
+    *PACKAGE_KINDS,
+    *POINTS_KINDS,
 ]
 
 

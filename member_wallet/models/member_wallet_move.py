@@ -4,6 +4,16 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+# kinds shared by postings and their ledger lines: packages (计次) and points
+PACKAGE_KINDS = [
+    ("package_sale", "Package Sale"),
+    ("package_use", "Package Use"),
+    ("renewal", "Package Renewal"),
+    ("package_refund", "Package Refund"),
+    ("package_expiry", "Package Expiry"),
+]
+POINTS_KINDS = [("earn", "Points Earned"), ("redemption", "Points Redeemed")]
+
 MOVE_KINDS = [
     ("topup", "Top-up"),
     ("consumption", "Consumption"),
@@ -13,14 +23,9 @@ MOVE_KINDS = [
     ("expiry", "Expiry"),
     ("reversal", "Reversal"),
     ("opening", "Opening Balance"),
-    ("package_sale", "Package Sale"),
-    ("package_use", "Package Use"),
-    ("renewal", "Package Renewal"),
-    ("package_refund", "Package Refund"),
-    ("package_expiry", "Package Expiry"),
+    *PACKAGE_KINDS,
     ("timed", "Timed Consumption"),
-    ("earn", "Points Earned"),
-    ("redemption", "Points Redeemed"),
+    *POINTS_KINDS,
 ]
 
 
