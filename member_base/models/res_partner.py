@@ -233,7 +233,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if "is_member" not in vals and self.env.context.get("default_is_member"):
+            if self.env.context.get("default_is_member") and "is_member" not in vals:
                 # the Members menu and the import pass it as a default: number them too
                 vals["is_member"] = True
             self._prepare_member_vals(vals)
