@@ -35,9 +35,10 @@ class MemberAppendOnlyMixin(models.AbstractModel):
 
     def _append_only_message(self, operation):
         """The refusal shown for ``operation`` (create, write, unlink)."""
+        # the model's name in the user's language
+        name = self.env["ir.model"]._get(self._name).name or self._description
         if operation == "create":
-            return self.env._("%s records are written by the system only.", self._description)
+            return self.env._("%s records are written by the system only.", name)
         return self.env._(
-            "%s records cannot be changed or deleted: they are corrected by new records.",
-            self._description,
+            "%s records cannot be changed or deleted: they are corrected by new records.", name
         )

@@ -14,10 +14,10 @@ PIN_CONTEXT = CryptContext(["pbkdf2_sha512"])
 # client writing them, whatever its group and context, is refused.
 SERVICE_FIELDS = frozenset({"state", "pin_hash", "replaced_by_id", "replaces_id", "expiry_date"})
 # Fields of an issued card that only the operations change (upgrade,
-# replacement, merge): its holder, type, number, parent card (whose wallet
-# it spends) and issuing store (whose books carry its stored value).
+# replacement, merge): its holder, type, number and chip, parent card (whose
+# wallet it spends) and issuing store (whose books carry its stored value).
 ISSUED_SERVICE_FIELDS = frozenset(
-    {"type_id", "partner_id", "name", "parent_id", "issue_company_id"}
+    {"type_id", "partner_id", "name", "chip_uid", "parent_id", "issue_company_id"}
 )
 
 CARD_STATES = [

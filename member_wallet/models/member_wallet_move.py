@@ -146,6 +146,7 @@ class MemberWalletMove(models.Model):
     def _reverse(self, reason, key=None):
         """Post the exact opposite of this posting (manager)."""
         self.ensure_one()
+        self.check_access("read")  # another store's posting is not the user's to reverse
         move = self.sudo()
         wallet = move.wallet_id.with_env(self.env)
         if not (reason or "").strip():
