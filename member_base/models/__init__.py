@@ -11,3 +11,4 @@ from . import member_card_search
 from . import res_partner_desk
 from . import res_users
 from . import member_home
+from . import member_operation_log_summary
