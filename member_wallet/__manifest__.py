@@ -40,6 +40,8 @@
         "wizard/member_package_views.xml",
         "wizard/member_opening_import_views.xml",
         "views/member_wallet_menus.xml",
+        "views/member_desk_views.xml",
+        "views/res_company_topup_views.xml",
     ],
     "demo": ["demo/member_wallet_demo.xml", "demo/member_package_timed_demo.xml"],
     "post_init_hook": "_create_missing_wallets",

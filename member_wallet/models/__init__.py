@@ -25,3 +25,9 @@ from . import member_settlement_line
 from . import member_points_rule
 from . import member_points_lot
 from . import member_points_lot_usage
+from . import res_company_topup
+from . import res_config_settings_desk
+from . import member_card_desk
+from . import member_wallet_move_amounts
+from . import res_partner_desk
+from . import member_operation_log_summary

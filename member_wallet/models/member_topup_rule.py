@@ -46,6 +46,13 @@ class MemberTopupRule(models.Model):
     @api.model
     def _bonus_for(self, amount, card, company):
         """Bonus for topping up ``amount`` on ``card`` in ``company`` today."""
+        best = self._best_rule_for(amount, card, company)
+        return best._bonus(amount) if best else Decimal(0)
+
+    @api.model
+    def _best_rule_for(self, amount, card, company):
+        """The tier that gives the bonus of topping up ``amount`` on ``card``
+        in ``company`` today (the wizards show it before confirming)."""
         day = company._member_local_today()
         amount = Decimal(str(amount))
         rules = (
@@ -56,6 +63,5 @@ class MemberTopupRule(models.Model):
             )
         )
         if not rules:
-            return Decimal(0)
-        best = max(rules, key=lambda r: (r.min_amount, r._bonus(amount)))
-        return best._bonus(amount)
+            return self.browse()
+        return max(rules, key=lambda r: (r.min_amount, r._bonus(amount))).with_env(self.env)

@@ -602,6 +602,7 @@ class MemberWallet(models.Model):
         self.ensure_one()
         company = company or self.env.company
         card = card or self.card_id
+        company._member_check_topup_allowed(self.env.user)  # who may top up where
         amount = self._parse_amount(amount)
         if bonus is None:
             bonus = self.env["member.topup.rule"]._bonus_for(amount, card, company)

@@ -15,3 +15,5 @@ from . import test_package_concurrency
 from . import test_points
 from . import test_ui
 from . import test_posting_path
+from . import test_wallet_desk
+from . import test_ui_desk
