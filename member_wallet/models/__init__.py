@@ -31,3 +31,5 @@ from . import member_card_desk
 from . import member_wallet_move_amounts
 from . import res_partner_desk
 from . import member_operation_log_summary
+from . import member_batch_topup
+from . import member_batch_topup_line
