@@ -126,7 +126,8 @@ class ResCompany(models.Model):
                         for lang, _label in self.env["res.lang"].get_installed()
                     },
                 )
-            if not store.member_cash_journal_id:
+            # its own cash journal, unless the store chose one of its own
+            if store.member_cash_journal_id.company_id != store:
                 store.member_cash_journal_id = journal
 
     def _member_cash_journal_code(self):
@@ -141,6 +142,6 @@ class ResCompany(models.Model):
         return next(code for code in candidates if code not in used)
 
     def _member_wallet_setup_accounting(self):
-        result = super()._member_wallet_setup_accounting()
+        # first, so that the stores' accounting setup finds their own cash journal
         self._member_ensure_cash_journal()
-        return result
+        return super()._member_wallet_setup_accounting()
