@@ -252,6 +252,7 @@ class MemberWallet(models.Model):
             "prepare": prepare,
             "result": result,
             "move_vals": move_vals or {},
+            "card_number": card.name,
         }
         done = self._post_apart(args) if apart and self._may_post_apart() else None
         if done is None:
@@ -278,15 +279,23 @@ class MemberWallet(models.Model):
         prepare,
         result,
         move_vals,
+        card_number=None,
+        locked=None,
     ):
         """The part of ``_post`` under the wallet lock, in the service's
-        environment. Returns ``(move, answer, replay)``."""
+        environment. Returns ``(move, answer, replay)``. ``locked``: the
+        balances when the caller took the lock already (``_post_apart``)."""
         Move = self.env["member.wallet.move"]
-        state = self._lock()
+        state = locked or self._lock()
         if key:
-            existing = Move.search([("idempotency_key", "=", key)], limit=1)
+            self.env.cr.execute(
+                "SELECT id, request_digest, result FROM member_wallet_move"
+                " WHERE idempotency_key = %s",
+                [key],
+            )
+            existing = self.env.cr.fetchone()
             if existing:
-                if existing.request_digest != digest:
+                if existing[1] != digest:
                     raise UserError(
                         self.env._(
                             "The key %s was already used for another operation "
@@ -294,7 +303,7 @@ class MemberWallet(models.Model):
                             key,
                         )
                     )
-                return existing, existing._answer(), True
+                return Move.browse(existing[0]), json.loads(existing[2] or "{}"), True
         if prepare:
             deltas = deltas + list(prepare(self, state))
         if callable(source):  # a document the preparation made (a package sold)
@@ -306,72 +315,190 @@ class MemberWallet(models.Model):
             (Decimal(str(d["amount"])) for d in deltas if d["asset"] in ("principal", "bonus")),
             Decimal(0),
         )
-        move = Move.create(
-            {
-                "wallet_id": self.id,
-                "card_id": card_id,
-                "kind": kind,
-                "idempotency_key": key or False,
-                "request_digest": digest,
-                "company_id": company_id,
-                "user_id": self.env.uid,
-                "note": note or False,
-                "reversed_move_id": reverses_id or False,
-                "res_model": source[0] if source else False,
-                "res_id": source[1] if source else False,
-                "amount": float(money),
-                "points": sum(int(d["amount"]) for d in deltas if d["asset"] == "points"),
-                **move_vals,
-            }
-        )
+        points = sum(int(d["amount"]) for d in deltas if d["asset"] == "points")
+        move_row = {
+            "wallet_id": self.id,
+            "card_id": card_id,
+            "kind": kind,
+            "idempotency_key": key or None,
+            "request_digest": digest,
+            "company_id": company_id,
+            "user_id": self.env.uid,
+            "note": note or None,
+            "reversed_move_id": reverses_id or None,
+            "res_model": source[0] if source else None,
+            "res_id": source[1] if source else None,
+            "amount": money,
+            "points": points,
+            **move_vals,
+        }
         running = dict(state)
-        line_vals = []
+        line_rows = []
         for delta in deltas:
             asset = delta["asset"]
-            vals = {k: v for k, v in delta.items() if k not in ("asset", "amount", "kind")}
+            row = {k: v for k, v in delta.items() if k not in ("asset", "amount", "kind")}
             if asset in WALLET_ASSETS:
                 running[asset] += self._step(delta)
-                vals["balance_after"] = float(running[asset])
-            line_vals.append(
-                {
-                    "move_id": move.id,
-                    "wallet_id": self.id,
-                    "asset": asset,
-                    "kind": delta.get("kind") or kind,
-                    "amount": float(delta["amount"]),
-                    "company_id": vals.pop("company_id", company_id),
-                    **vals,
-                }
+                row["balance_after"] = running[asset]
+            row.update(
+                wallet_id=self.id,
+                asset=asset,
+                kind=delta.get("kind") or kind,
+                amount=delta["amount"],
+                company_id=row.get("company_id") or company_id,
             )
-        lines = self.env["member.wallet.line"].create(line_vals)
-        # the assets kept outside the wallet row, in this order
-        self.env["member.package"]._apply_package_lines(self, lines)
-        self.env["member.points.lot"]._apply_points_lines(self, lines)
-        self.env.cr.execute(
-            """UPDATE member_wallet
-                  SET principal = %s, bonus = %s, balance = %s, points = %s,
-                      last_move_id = %s, write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
-                WHERE id = %s""",
-            [
-                after["principal"],
-                after["bonus"],
-                after["principal"] + after["bonus"],
-                after["points"],
-                move.id,
-                self.env.uid,
-                self.id,
-            ],
+            line_rows.append(row)
+        card_number = card_number or self.env["member.card"].browse(card_id).name
+        answer = {
+            "idempotency_key": key or "",
+            "kind": kind,
+            "card_number": card_number,
+            "amount": float(money),
+            "points_delta": points,
+            "principal": float(after["principal"]),
+            "bonus": float(after["bonus"]),
+            "balance": float(after["principal"] + after["bonus"]),
+            "points": int(after["points"]),
+        }
+        move_id, line_ids = self._insert_posting(
+            move_row, line_rows, after, None if result else answer, card_number
         )
-        self.invalidate_recordset(["principal", "bonus", "balance", "points", "last_move_id"])
+        move = Move.browse(move_id)
+        answer["move_id"] = move_id
+        if any(row["asset"] in ("package", "points") for row in line_rows):
+            # the assets kept outside the wallet row, in this order
+            lines = self.env["member.wallet.line"].browse(line_ids)
+            self.env["member.package"]._apply_package_lines(self, lines)
+            self.env["member.points.lot"]._apply_points_lines(self, lines)
+        # written in SQL: what the ORM may hold about them is stale
+        self.invalidate_recordset(
+            ["principal", "bonus", "balance", "points", "last_move_id", "move_ids", "line_ids"]
+        )
+        Move.invalidate_model(["reversal_move_ids", "line_ids"])
+        self.env["member.package"].invalidate_model(["line_ids"])
         self.env["member.card"].invalidate_model(
             ["wallet_id", "balance", "principal", "bonus", "points"]
         )
-        answer = self._build_answer(move, after)
         if result:
             answer.update(result(move))
-        move.result = json.dumps(answer, sort_keys=True, default=str)
-        move._log_operation()
+            self.env.cr.execute(
+                "UPDATE member_wallet_move SET result = %s WHERE id = %s",
+                [json.dumps(answer, sort_keys=True, default=str), move_id],
+            )
         return move, answer, False
+
+    def _insert_posting(self, move_row, line_rows, after, answer, card_number):
+        """Write a posting, its ledger lines, its operation-log line and the
+        wallet's new balances in one statement; ``(move id, line ids)``.
+        The ORM is bypassed on purpose (this is the hot path of every till):
+        the columns are the models' own, checked against their fields; the
+        database's CHECKs and foreign keys still apply."""
+        Move = self.env["member.wallet.move"]
+        Line = self.env["member.wallet.line"]
+
+        def typed(model, names):
+            columns = []
+            for name in names:
+                field = model._fields.get(name)
+                if not field or not field.store or not field.column_type:
+                    raise ValueError(f"{model._name}.{name} is not a stored column")
+                columns.append((name, field.column_type[1]))
+            return columns
+
+        def plain(value):
+            if isinstance(value, Decimal):
+                return str(value)
+            if isinstance(value, models.BaseModel):
+                return value.id
+            return value if value is not False else None
+
+        self.env.flush_all()  # what the preparation wrote with the ORM (a package sold)
+        move_columns = typed(Move, sorted(move_row))
+        line_columns = typed(Line, sorted({name for row in line_rows for name in row}))
+        lines_json = json.dumps(
+            [{name: plain(row.get(name)) for name, _type in line_columns} for row in line_rows],
+            default=str,
+        )
+        now = "(now() AT TIME ZONE 'UTC')"
+        lines_sql = "SELECT NULL::int4 AS id WHERE false"  # a posting without lines (transfer)
+        if line_columns:
+            lines_sql = f"""
+                INSERT INTO member_wallet_line
+                       (move_id, date, create_date, write_date, create_uid, write_uid,
+                        {", ".join(name for name, _type in line_columns)})
+                SELECT m.id, m.date, m.date, m.date, %(uid)s, %(uid)s,
+                       {", ".join(f"v.{name}" for name, _type in line_columns)}
+                  FROM m, jsonb_to_recordset(%(lines)s::jsonb)
+                       AS v({", ".join(f"{name} {type_}" for name, type_ in line_columns)})
+                RETURNING id"""  # noqa: S608 - stored columns, checked above
+        self.env.cr.execute(
+            f"""
+            WITH seq AS (SELECT nextval('member_wallet_move_id_seq') AS id),
+            m AS (
+                INSERT INTO member_wallet_move
+                       (id, date, create_date, write_date, create_uid, write_uid, result,
+                        {", ".join(name for name, _type in move_columns)})
+                SELECT seq.id, {now}, {now}, {now}, %(uid)s, %(uid)s,
+                       CASE WHEN %(answer)s::jsonb IS NULL THEN NULL
+                            ELSE jsonb_set(%(answer)s::jsonb, '{{move_id}}', to_jsonb(seq.id))::text
+                       END,
+                       {", ".join(f"%(m_{name})s::{type_}" for name, type_ in move_columns)}
+                  FROM seq
+                RETURNING id, date
+            ),
+            l AS ({lines_sql}),
+            w AS (
+                UPDATE member_wallet
+                   SET principal = %(principal)s, bonus = %(bonus)s, balance = %(balance)s,
+                       points = %(points)s, last_move_id = m.id,
+                       write_uid = %(uid)s, write_date = m.date
+                  FROM m
+                 WHERE member_wallet.id = %(wallet)s
+             RETURNING member_wallet.partner_id
+            ),
+            o AS (
+                INSERT INTO member_operation_log
+                       (date, create_date, write_date, create_uid, write_uid, operation, user_id,
+                        company_id, card_id, partner_id, card_number, member_number,
+                        new_values, reason, res_model, res_id)
+                SELECT m.date, m.date, m.date, %(uid)s, %(uid)s, %(operation)s, %(uid)s,
+                       %(company)s, %(card)s, w.partner_id, %(card_number)s,
+                       (SELECT member_number FROM res_partner WHERE id = w.partner_id),
+                       %(log_after)s, %(note)s, 'member.wallet.move', m.id
+                  FROM m, w
+            )
+            SELECT (SELECT id FROM m), ARRAY(SELECT id FROM l ORDER BY id)
+            """,  # noqa: S608 - the columns are the models' stored fields, checked above
+            {
+                "uid": self.env.uid,
+                "answer": json.dumps(answer, sort_keys=True, default=str) if answer else None,
+                "lines": lines_json,
+                "principal": after["principal"],
+                "bonus": after["bonus"],
+                "balance": after["principal"] + after["bonus"],
+                "points": after["points"],
+                "wallet": self.id,
+                "operation": f"wallet_{move_row['kind']}",
+                "company": move_row["company_id"],
+                "card": move_row["card_id"],
+                "card_number": card_number,
+                "log_after": self._log_values(move_row),
+                "note": move_row.get("note"),
+                **{f"m_{name}": plain(move_row[name]) for name, _type in move_columns},
+            },
+        )
+        move_id, line_ids = self.env.cr.fetchone()
+        return move_id, line_ids
+
+    @api.model
+    def _log_values(self, move_row):
+        """What the operation-log line of a posting says it did."""
+        after = {}
+        if move_row["amount"]:
+            after["stored_value"] = float(move_row["amount"])
+        if move_row["points"]:
+            after["points"] = move_row["points"]
+        return json.dumps(after, ensure_ascii=False, sort_keys=True) if after else None
 
     def _check_deltas(self, state, deltas):
         """The balances after ``deltas`` on the locked ``state``, checked
@@ -487,14 +614,28 @@ class MemberWallet(models.Model):
         posting. Under test, the registry's test cursor stands for the new
         transaction (a savepoint of the test's)."""
         with self.env.registry.cursor() as cr:
+            query = """SELECT principal, bonus, points, credit_limit
+                         FROM member_wallet WHERE id = %s FOR NO KEY UPDATE"""
             if isinstance(cr, Cursor):  # not the test cursor standing for one
                 cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                cr.execute(f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'")
-            cr.execute("SELECT 1 FROM member_wallet WHERE id = %s", [self.id])
-            if not cr.fetchone():
+                # the tills queue on the card's lock, for a bounded time
+                query = f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'; {query}"
+            try:
+                cr.execute(query, [self.id], log_exceptions=False)
+            except psycopg2.errors.LockNotAvailable:
+                raise UserError(self._busy_message()) from None
+            row = cr.fetchone()
+            if not row:
                 return None  # created by the caller's transaction
+            principal, bonus, points, credit_limit = row
+            locked = {
+                "principal": Decimal(str(principal or 0)),
+                "bonus": Decimal(str(bonus or 0)),
+                "points": int(points or 0),
+                "credit_limit": Decimal(str(credit_limit or 0)),
+            }
             wallet = self.with_env(self.env(cr=cr))._as_service()
-            move, answer, replay = wallet._post_locked(**args)
+            move, answer, replay = wallet._post_locked(**args, locked=locked)
             wallet.env.flush_all()
             return move.id, answer, replay
 
@@ -549,20 +690,6 @@ class MemberWallet(models.Model):
                     type=self.card_id.type_id.display_name,
                 )
             )
-
-    def _build_answer(self, move, after):
-        return {
-            "move_id": move.id,
-            "idempotency_key": move.idempotency_key or "",
-            "kind": move.kind,
-            "card_number": move.card_id.name,
-            "amount": move.amount,
-            "points_delta": move.points,
-            "principal": float(after["principal"]),
-            "bonus": float(after["bonus"]),
-            "balance": float(after["principal"] + after["bonus"]),
-            "points": int(after["points"]),
-        }
 
     # ------------------------------------------------------------------
     # Stored-value operations

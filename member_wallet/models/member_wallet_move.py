@@ -172,33 +172,6 @@ class MemberWalletMove(models.Model):
             card_check=None,
         )
 
-    def _log_operation(self):
-        """The posting's line in the operation log: one timeline of the card
-        for lifecycle and money alike."""
-        self.ensure_one()
-        before = after = None
-        if self.amount:
-            after = {"stored_value": self.amount}
-        if self.points:
-            after = dict(after or {}, points=self.points)
-        log = self.env["member.operation.log"]
-        return log._as_service().create(
-            {
-                "operation": f"wallet_{self.kind}",
-                "user_id": self.user_id.id,
-                "company_id": self.company_id.id,
-                "card_id": self.card_id.id,
-                "partner_id": self.wallet_id.partner_id.id,
-                "card_number": self.card_id.name,
-                "member_number": self.wallet_id.partner_id.member_number or False,
-                "old_values": log._dump(before),
-                "new_values": log._dump(after),
-                "reason": self.note or False,
-                "res_model": self._name,
-                "res_id": self.id,
-            }
-        )
-
     @api.model
     def _member_booking_excluded_sql(self):
         """What the wallet's booking run does not book, as an SQL condition
