@@ -676,9 +676,9 @@ class MemberWallet(models.Model):
                     points=before["points"],
                 )
             )
-        ceiling = self.card_id.type_id.balance_ceiling
         grew = after["principal"] + after["bonus"] > before["principal"] + before["bonus"]
-        if grew and ceiling and after["principal"] + after["bonus"] > Decimal(str(ceiling)):
+        ceiling = grew and self.card_id.type_id.balance_ceiling
+        if ceiling and after["principal"] + after["bonus"] > Decimal(str(ceiling)):
             raise UserError(
                 self.env._(
                     "This would bring card %(card)s to %(balance)s, above the ceiling of "
@@ -695,10 +695,11 @@ class MemberWallet(models.Model):
     # Stored-value operations
     # ------------------------------------------------------------------
 
-    def _spend_deltas(self, amount, state, kind="consumption"):
+    def _spend_deltas(self, amount, state, kind="consumption", decimals=None):
         """Lines paying ``amount`` from the stored value, split between
         principal and bonus per policy on the balances ``state`` read under
-        the lock (the funds are checked by ``_post``)."""
+        the lock (the funds are checked by ``_post``); ``decimals`` of the
+        currency when the caller knows them."""
         if not amount:
             return []
         from_principal, from_bonus = amount_tools.split_spend(
@@ -706,7 +707,7 @@ class MemberWallet(models.Model):
             state["principal"],
             state["bonus"],
             self._param("bonus_policy", "last"),
-            decimals=self.currency_id.decimal_places,
+            decimals=self.currency_id.decimal_places if decimals is None else decimals,
         )
         deltas = [{"asset": "principal", "amount": -from_principal, "kind": kind}]
         if from_bonus:
@@ -765,6 +766,7 @@ class MemberWallet(models.Model):
         """Pay from the stored value (消费): principal and bonus per policy."""
         self.ensure_one()
         amount = self._parse_amount(amount)
+        decimals = self.currency_id.decimal_places
         return self._post(
             "consumption",
             key=key,
@@ -773,7 +775,7 @@ class MemberWallet(models.Model):
             note=note,
             source=source,
             request={"amount": amount},
-            prepare=lambda wallet, state: wallet._spend_deltas(amount, state),
+            prepare=lambda wallet, state: wallet._spend_deltas(amount, state, decimals=decimals),
             right=(CASHIER, self.env._("charge cards")),
             pin=pin,
             check_pin=check_pin,
