@@ -602,8 +602,10 @@ class MemberWallet(models.Model):
 
     def _may_post_apart(self):
         """A posting can be committed apart unless this transaction locked or
-        wrote the wallet (the other transaction would wait for our lock)."""
-        return self.id not in self.env.cr.cache.get(LOCKED_KEY, ())
+        wrote the wallet (the other transaction would wait for our lock), or
+        the registry is still being loaded (demo data at install: the tables
+        are not committed yet)."""
+        return self.env.registry.ready and self.id not in self.env.cr.cache.get(LOCKED_KEY, ())
 
     def _post_apart(self, args):
         """Run ``_post_locked`` in a short transaction of its own at READ
