@@ -29,6 +29,19 @@ class TestViewsByRole(WalletCase):
             env["res.partner"].browse(self.member.id),
             view="member_base.res_partner_view_form_member_main",
         )
+        Form(
+            env["res.partner"].browse(self.member.id),
+            view="member_base.res_partner_view_form_member_desk",
+        )
+        Form(
+            env["res.partner"].with_context(default_is_member=True),
+            view="member_base.res_partner_view_form_member_desk",
+        )
+        for button in ("action_member_topup", "action_member_pay"):
+            with self.subTest(button=button):
+                self.open_action_form(
+                    env, getattr(env["res.partner"].browse(self.member.id), button)()
+                )
         Form(card.wallet_id)
         Form(env["member.wallet.move"].search([], limit=1))
         for button in (
@@ -61,6 +74,8 @@ class TestViewsByRole(WalletCase):
         ):
             with self.subTest(button=button):
                 self.open_action_form(env, getattr(card, button)())
+        batch = self.open_action_form(env, env["member.batch.topup"]._action_from_cards(card))
+        self.assertEqual(batch.journal_id, self.store_a.member_cash_journal_id)
 
     def test_auditor_screens(self):
         env = self.env(user=self.auditor)
@@ -72,3 +87,7 @@ class TestViewsByRole(WalletCase):
         Form(env["member.wallet"].browse(self.card.wallet_id.id))
         Form(env["member.wallet.move"].search([], limit=1))
         Form(env["member.operation.log"].search([], limit=1))
+        Form(
+            env["res.partner"].browse(self.member.id),
+            view="member_base.res_partner_view_form_member_desk",
+        )
