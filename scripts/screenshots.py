@@ -11,7 +11,14 @@ view, and saves a PNG per page.
 
 A shot is NAME=PATH, e.g. card_list.png=/odoo/action-member_base.action_member_card.
 A PATH ending in /first opens the list or kanban view of PATH and then its first record,
-so a form can be shot without knowing a record id.
+so a form can be shot without knowing a record id. PATH may go on with steps, each after
+" >> ": "click CSS" clicks an element, "type CSS := TEXT" types into an input (as a person
+would: input and change events), "enter" presses Enter in the focused input, "wait CSS"
+waits for an element, "sleep SECONDS" waits, e.g. the top-up wizard of a card found at the
+desk:
+
+    /odoo/action-member_base.action_member_home >> type .o_member_home_input := 6000000001
+    >> enter >> click button[name=action_wallet_topup] >> type div[name=amount] input := 500
 """
 
 from __future__ import annotations
@@ -31,8 +38,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SHOTS = [
+    "desk.png=/odoo/action-member_base.action_member_home",
     "member_form.png=/odoo/action-member_base.action_member_partner/first",
-    "card_list.png=/odoo/action-member_base.action_member_card",
+    "topup_wizard.png=/odoo/action-member_base.action_member_home"
+    " >> type .o_member_home_input := 6000000001 >> enter"
+    " >> click .o_form_view button[name=action_wallet_topup]"
+    " >> type .modal div[name=amount] input := 500 >> sleep 1.5",
 ]
 CHROME_FLAGS = [
     "--headless",
@@ -143,7 +154,7 @@ def login(requests, url: str, db: str, user: str, password: str):
 
 def check_actions(session, url: str, path: str) -> None:
     """Refuse a path naming an action the database lacks (Odoo would quietly show Apps)."""
-    for segment in path.strip("/").split("/"):
+    for segment in path.split(" >> ")[0].strip("/").split("/"):
         if not segment.startswith("action-"):
             continue
         action = segment[len("action-") :]
@@ -281,7 +292,57 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
+def step_js(step: str) -> tuple[str, str]:
+    """The JavaScript of one step (see the module docstring) and what it waits for: it
+    returns true once done, false to be tried again."""
+    verb, _sep, rest = step.strip().partition(" ")
+    rest = rest.strip()
+    if verb == "click":
+        return (
+            f"""(() => {{
+            const el = document.querySelector({json.dumps(rest)});
+            if (!el || document.querySelector('.o_blockUI')) return false;
+            el.click();
+            return true;
+        }})()""",
+            rest,
+        )
+    if verb == "type":
+        selector, sep, text = rest.partition(":=")
+        if not sep:
+            raise ShotError(f"step {step!r}: expected 'type CSS := TEXT'")
+        return (
+            f"""(() => {{
+            const el = document.querySelector({json.dumps(selector.strip())});
+            if (!el) return false;
+            el.focus();
+            const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+            setter.call(el, {json.dumps(text.strip())});
+            el.dispatchEvent(new Event('input', {{bubbles: true}}));
+            el.dispatchEvent(new Event('change', {{bubbles: true}}));
+            return true;
+        }})()""",
+            selector.strip(),
+        )
+    if verb == "enter":
+        return (
+            """(() => {
+            const el = document.activeElement;
+            if (!el) return false;
+            const init = {key: 'Enter', code: 'Enter', bubbles: true, cancelable: true};
+            el.dispatchEvent(new KeyboardEvent('keydown', init));
+            el.dispatchEvent(new KeyboardEvent('keyup', init));
+            return true;
+        })()""",
+            "the focused input",
+        )
+    if verb == "wait":
+        return f"Boolean(document.querySelector({json.dumps(rest)}))", rest
+    raise ShotError(f"step {step!r}: unknown (click, type, enter, wait, sleep)")
+
+
 def take(chrome: Chrome, base_url: str, name: str, path: str, timeout: float) -> bytes:
+    path, *steps = path.split(" >> ")
     open_first = path.rstrip("/").endswith("/first")
     if open_first:
         path = path.rstrip("/")[: -len("/first")]
@@ -294,6 +355,13 @@ def take(chrome: Chrome, base_url: str, name: str, path: str, timeout: float) ->
                 raise ShotError(f"{name}: {path} shows no record to open")
             time.sleep(0.25)
         chrome.wait_for(FORM_READY_JS, timeout, f"{name} (first record of {path})")
+    for step in steps:
+        if step.strip().startswith("sleep"):
+            time.sleep(float(step.split()[1]))
+            continue
+        time.sleep(0.3)
+        expression, target = step_js(step)
+        chrome.wait_for(expression, timeout, f"{name}: {step.strip()} ({target})")
     time.sleep(1.0)  # let fonts, images and the last animations settle
     return chrome.screenshot()
 
@@ -304,8 +372,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--url", default="http://localhost:8069", help="Odoo's base URL")
     parser.add_argument("--db", default="member_demo", help="database")
-    parser.add_argument("--login", default="admin")
-    parser.add_argument("--password", default="admin")
+    # the README shows the back office as a store cashier sees it
+    parser.add_argument("--login", default="store1_cashier")
+    parser.add_argument("--password", default="store1_cashier")
     parser.add_argument(
         "--out", default=str(REPO / "docs" / "screenshots"), help="folder of the PNG files"
     )
