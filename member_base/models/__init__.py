@@ -7,8 +7,5 @@ from . import member_operation_log
 from . import member_card
 from . import res_partner
 from . import res_config_settings
-from . import member_card_search
-from . import res_partner_desk
 from . import res_users
 from . import member_home
-from . import member_operation_log_summary

@@ -16,7 +16,6 @@ from . import member_timed_resource
 from . import member_timed_session
 from . import member_timed_session_pause
 from . import res_company
-from . import res_config_settings_accounting
 from . import account_chart_template
 from . import account_move
 from . import member_wallet_booking
@@ -25,11 +24,5 @@ from . import member_settlement_line
 from . import member_points_rule
 from . import member_points_lot
 from . import member_points_lot_usage
-from . import res_company_topup
-from . import res_config_settings_desk
-from . import member_card_desk
-from . import member_wallet_move_amounts
-from . import res_partner_desk
-from . import member_operation_log_summary
 from . import member_batch_topup
 from . import member_batch_topup_line

@@ -14,3 +14,22 @@ class MemberOperationLog(models.Model):
         selection_add=[(f"wallet_{kind}", label) for kind, label in MOVE_KINDS],
         ondelete={f"wallet_{kind}": "cascade" for kind, _label in MOVE_KINDS},
     )
+
+    # ------------------------------------------------------------------
+    # A posting's line of the card's timeline says what it moved: stored
+    # ------------------------------------------------------------------
+
+    def _summary_parts(self):
+        parts = super()._summary_parts()
+        if not (self.operation or "").startswith("wallet_"):
+            return parts
+        _before, after = self._summary_values()
+        amount = after.get("stored_value")
+        if amount:
+            currency = self.company_id.sudo().currency_id
+            sign = "+" if amount > 0 else "−"
+            parts.append(self.env._("stored value %s", sign + currency.format(abs(amount))))
+        points = after.get("points")
+        if points:
+            parts.append(self.env._("points %s", f"{points:+d}"))
+        return parts

@@ -181,3 +181,30 @@ class MemberWalletMove(models.Model):
         extends the condition (``SQL("(%s) OR m.res_model = %s", super()...,
         "pos.order")``); the run still records their inter-store settlement."""
         return SQL("m.kind = 'opening'")
+
+    # ------------------------------------------------------------------
+    # Paid-in value and bonus of a posting apart: a top-up of 500 with a
+    # ------------------------------------------------------------------
+
+    amount_principal = fields.Monetary(
+        compute="_compute_amount_parts", string="Paid-in Value", help="Change of the paid-in value."
+    )
+
+    amount_bonus = fields.Monetary(
+        compute="_compute_amount_parts", string="Bonus Value", help="Change of the bonus value."
+    )
+
+    def _compute_amount_parts(self):
+        groups = (
+            self.env["member.wallet.line"]
+            .sudo()
+            ._read_group(
+                [("move_id", "in", self.ids), ("asset", "in", ("principal", "bonus"))],
+                ["move_id", "asset"],
+                ["amount:sum"],
+            )
+        )
+        sums = {(move.id, asset): amount for move, asset, amount in groups}
+        for move in self:
+            move.amount_principal = sums.get((move.id, "principal"), 0.0)
+            move.amount_bonus = sums.get((move.id, "bonus"), 0.0)

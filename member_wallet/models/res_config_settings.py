@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+BACKOFFICE_POINTS_PARAM = "member_wallet.backoffice_points"
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -72,3 +74,91 @@ class ResConfigSettings(models.TransientModel):
                 )
             if settings.member_points_cash_points <= 0 or settings.member_points_cash_amount <= 0:
                 raise ValidationError(self.env._("The points-to-cash rate must be positive."))
+
+    # ------------------------------------------------------------------
+    # Whether a payment from the stored value made in the back office earns
+    # ------------------------------------------------------------------
+
+    member_backoffice_points = fields.Boolean(
+        string="Back-office Payments Earn Points",
+        help="A payment from the stored value taken in the back office (the card's Pay button) "
+        "earns points under the earning rules, as a sale at the till does. On by default.",
+    )
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["member_backoffice_points"] = self._member_backoffice_earns_points()
+        return values
+
+    @api.model
+    def _member_backoffice_earns_points(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(BACKOFFICE_POINTS_PARAM, "1")
+        return value not in ("0", "False", "false", "")
+
+    def set_values(self):
+        super().set_values()
+        # stored as "1" / "0": an absent parameter means the default, on
+        self.env["ir.config_parameter"].sudo().set_param(
+            BACKOFFICE_POINTS_PARAM, "1" if self.member_backoffice_points else "0"
+        )
+
+    # ------------------------------------------------------------------
+    # Stored-value accounts of the current company (a branch may leave them
+    # ------------------------------------------------------------------
+
+    member_booking_granularity = fields.Selection(
+        [("day", "Per store and day"), ("posting", "Per posting")],
+        string="Book Entries",
+        default="day",
+        config_parameter="member_wallet.booking_granularity",
+        help="Stored value is booked in the general ledger by an hourly job (and Book Now), "
+        "never while the till waits: one journal entry per store and day with one line per "
+        "account, or one journal entry per posting (as many entries as postings: a chain "
+        "with 20 million ledger lines gets about 20 million journal entries). POS sales are "
+        "booked by the POS session either way.",
+    )
+
+    member_liability_account_id = fields.Many2one(
+        related="company_id.member_liability_account_id", readonly=False
+    )
+
+    member_bonus_account_id = fields.Many2one(
+        related="company_id.member_bonus_account_id", readonly=False
+    )
+
+    member_income_account_id = fields.Many2one(
+        related="company_id.member_income_account_id", readonly=False
+    )
+
+    member_adjustment_account_id = fields.Many2one(
+        related="company_id.member_adjustment_account_id", readonly=False
+    )
+
+    member_opening_account_id = fields.Many2one(
+        related="company_id.member_opening_account_id", readonly=False
+    )
+
+    member_due_from_account_id = fields.Many2one(
+        related="company_id.member_due_from_account_id", readonly=False
+    )
+
+    member_due_to_account_id = fields.Many2one(
+        related="company_id.member_due_to_account_id", readonly=False
+    )
+
+    member_journal_id = fields.Many2one(related="company_id.member_journal_id", readonly=False)
+
+    member_settlement_journal_id = fields.Many2one(
+        related="company_id.member_settlement_journal_id", readonly=False
+    )
+
+    member_cash_journal_id = fields.Many2one(
+        related="company_id.member_cash_journal_id", readonly=False
+    )
+
+    member_accounting_warning = fields.Char(related="company_id.member_accounting_warning")
+
+    def action_member_book_now(self):
+        """Book the stored value not yet booked (head office, accountants)."""
+        return self.env["member.wallet.booking"].action_book_now()

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class ResPartner(models.Model):
@@ -34,3 +35,22 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Top-up and payment straight from the member form: on the card the
+    # ------------------------------------------------------------------
+
+    def _member_spending_card(self):
+        self.ensure_one()
+        cards = self.member_card_ids.filtered(lambda card: card.state == "active")
+        if not cards:
+            raise UserError(
+                self.env._("%s has no active card: issue a card first.", self.display_name)
+            )
+        return cards.sorted(lambda card: card._member_spending_rank())[0]
+
+    def action_member_topup(self):
+        return self._member_spending_card().action_wallet_topup()
+
+    def action_member_pay(self):
+        return self._member_spending_card().action_wallet_consume()
