@@ -607,7 +607,7 @@ class TestPackages(PackageCase):
             "UPDATE member_package SET uses_remaining = uses_remaining + 1 WHERE id = %s",
             [package.id],
         )
-        with mute_logger("odoo.addons.member_wallet.models.member_wallet_package"):
+        with mute_logger("odoo.addons.member_wallet.models.member_wallet_reconciliation"):
             self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search([("asset", "=", "package"), ("package_id", "=", package.id)])
         self.assertEqual(len(found), 1)

@@ -336,7 +336,7 @@ class TestPoints(WalletCase):
         self.env.cr.execute(
             "UPDATE member_points_lot SET points_remaining = 60 WHERE id = %s", [lot.id]
         )
-        with mute_logger("odoo.addons.member_wallet.models.member_wallet_points"):
+        with mute_logger("odoo.addons.member_wallet.models.member_wallet_reconciliation"):
             self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search(ours)
         self.assertEqual((found.stored, found.ledger, found.difference), (100, 60, 40))

@@ -263,7 +263,7 @@ class TestWalletLedger(WalletCase):
                 WHERE id = %s""",
             [self.wallet.id],
         )
-        with mute_logger("odoo.addons.member_wallet.models.member_wallet"):
+        with mute_logger("odoo.addons.member_wallet.models.member_wallet_reconciliation"):
             self.env["member.wallet.reconciliation"]._cron_reconcile()
         found = Reconciliation.search(ours)
         self.assertEqual(len(found), 1)
