@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_base", "account", "product", "l10n_cn"],
+    "depends": ["member_base", "account", "product"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/ir.model.access.csv",
