@@ -715,7 +715,7 @@ class MemberCard(models.Model):
         return count
 
     # ------------------------------------------------------------------
-    # How the back office finds a card: the lists search through the
+    # How the back office finds a card: the lookup service behind the search
     # ------------------------------------------------------------------
 
     member_lookup = fields.Char(

@@ -101,7 +101,7 @@ class MemberOperationLog(models.Model):
         return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
 
     # ------------------------------------------------------------------
-    # A line of the operation log said in words, for the card's timeline:
+    # A line of the operation log said in words, for the card's timeline
     # ------------------------------------------------------------------
 
     summary = fields.Char(compute="_compute_summary", string="Details")

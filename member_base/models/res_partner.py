@@ -422,7 +422,7 @@ class ResPartner(models.Model):
         return True
 
     # ------------------------------------------------------------------
-    # The member as the Membership app shows it: found by whatever the
+    # The member as the Membership app shows it and finds it
     # ------------------------------------------------------------------
 
     member_lookup = fields.Char(

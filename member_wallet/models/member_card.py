@@ -181,7 +181,7 @@ class MemberCard(models.Model):
         return self._action_open_points("add")
 
     # ------------------------------------------------------------------
-    # The card as the back office shows it: its balances are the chain's
+    # The card as the back office shows it (balances are the chain's)
     # ------------------------------------------------------------------
 
     wallet_hidden_move_count = fields.Integer(

@@ -16,7 +16,7 @@ class MemberOperationLog(models.Model):
     )
 
     # ------------------------------------------------------------------
-    # A posting's line of the card's timeline says what it moved: stored
+    # A posting's line of the card's timeline says what it moved
     # ------------------------------------------------------------------
 
     def _summary_parts(self):

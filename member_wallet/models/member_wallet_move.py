@@ -183,7 +183,7 @@ class MemberWalletMove(models.Model):
         return SQL("m.kind = 'opening'")
 
     # ------------------------------------------------------------------
-    # Paid-in value and bonus of a posting apart: a top-up of 500 with a
+    # Paid-in value and bonus of a posting shown apart
     # ------------------------------------------------------------------
 
     amount_principal = fields.Monetary(

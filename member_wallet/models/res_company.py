@@ -411,7 +411,7 @@ class ResCompany(models.Model):
         return move
 
     # ------------------------------------------------------------------
-    # Top-ups in a store: whether the chain lets the store take them and
+    # Top-ups in a store: whether the chain lets the store and the user take them
     # ------------------------------------------------------------------
 
     member_topup_allowed = fields.Boolean(

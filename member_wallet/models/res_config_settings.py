@@ -76,7 +76,7 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(self.env._("The points-to-cash rate must be positive."))
 
     # ------------------------------------------------------------------
-    # Whether a payment from the stored value made in the back office earns
+    # Whether a back-office payment from the stored value earns points
     # ------------------------------------------------------------------
 
     member_backoffice_points = fields.Boolean(
@@ -104,7 +104,7 @@ class ResConfigSettings(models.TransientModel):
         )
 
     # ------------------------------------------------------------------
-    # Stored-value accounts of the current company (a branch may leave them
+    # Stored-value accounts of the current company (a branch may use its parent's)
     # ------------------------------------------------------------------
 
     member_booking_granularity = fields.Selection(

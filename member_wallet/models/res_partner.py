@@ -37,7 +37,7 @@ class ResPartner(models.Model):
         return action
 
     # ------------------------------------------------------------------
-    # Top-up and payment straight from the member form: on the card the
+    # Top-up and payment straight from the member form
     # ------------------------------------------------------------------
 
     def _member_spending_card(self):
