@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_base", "account", "product"],
+    "depends": ["member_base", "account", "product", "l10n_cn"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/ir.model.access.csv",
@@ -47,7 +47,11 @@
         "views/member_batch_topup_views.xml",
         "report/member_batch_topup_report.xml",
     ],
-    "demo": ["demo/member_wallet_demo.xml", "demo/member_package_timed_demo.xml"],
+    "demo": [
+        "demo/member_wallet_chart_demo.xml",
+        "demo/member_wallet_demo.xml",
+        "demo/member_package_timed_demo.xml",
+    ],
     "post_init_hook": "_create_missing_wallets",
     "assets": {
         "web.assets_tests": ["member_wallet/static/tests/tours/**/*"],

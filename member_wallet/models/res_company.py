@@ -239,6 +239,27 @@ class ResCompany(models.Model):
             if company._member_has_chart():
                 company._member_wallet_setup_accounting()
 
+    @api.model
+    def _member_demo_chinese_books(self):
+        """Demo data function: the demo chain is Chinese, so its head office
+        keeps Chinese books — the large-enterprise chart of ``l10n_cn``
+        (企业会计准则: 2204 合同负债, ¥) with Odoo's accounting demo on it —
+        where account's own demo gave the main company the generic chart (in
+        USD) before member_wallet's demo was loaded. Only replaces a chart
+        holding demo entries of the generic chart; a real chart is left as
+        it is. Then every company gets its stored-value accounts, journals
+        and the stores their cash journals again."""
+        head_office = self.env.ref("base.main_company")
+        Template = self.env["account.chart.template"]
+        template = "cn_large_bis"
+        if (
+            head_office.member_company_kind == "head_office"
+            and head_office.chart_template == "generic_coa"
+            and template in Template._get_chart_template_mapping()
+        ):
+            Template.try_loading(template, head_office, install_demo=True)
+        self._member_wallet_install_accounting()
+
     def _member_wallet_setup_accounting(self):
         """Fill this company's empty stored-value accounts and journals with
         the chart's accounts (l10n_cn: 2204 合同负债 or 2203 预收账款, …), or

@@ -193,11 +193,66 @@ def demo_data_phase(ctx: Context, db: str, port: int, logdir: Path, data_dir: Pa
         problems += counted(
             f"upgrade (-u): warning of ours: {rec.short()}" for rec in upgrade_scan.warnings_ours
         )
+    if not problems:
+        problems += demo_chain_problems(ctx, db)
     phase.checks_failed = int(bool(problems))
     phase.detail = ("clean" if not problems else "NOT clean") + (
         f": {len(names)} addons with demo data, installed then upgraded (-u)"
     )
     return phase
+
+
+# What the demo chain must be once installed: a Chinese chain keeping Chinese books.
+DEMO_CHAIN_CHECKS = (
+    (
+        "the demo head office keeps its books in CNY with l10n_cn's chart",
+        """SELECT cur.name = 'CNY' AND c.chart_template LIKE 'cn%'
+             FROM res_company c
+             JOIN res_currency cur ON cur.id = c.currency_id
+             JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'res.company'
+                                 AND d.module = 'base' AND d.name = 'main_company'""",
+    ),
+    (
+        "the demo head office's stored-value liability is 2204 合同负债",
+        """SELECT a.code_store ->> c.id::text = '2204'
+             FROM res_company c
+             JOIN account_account a ON a.id = c.member_liability_account_id
+             JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'res.company'
+                                 AND d.module = 'base' AND d.name = 'main_company'""",
+    ),
+    (
+        "every demo store has a cash journal of its own",
+        """SELECT bool_and(EXISTS (SELECT 1 FROM account_journal j
+                                    WHERE j.company_id = c.id AND j.type = 'cash'))
+             FROM res_company c WHERE c.member_company_kind = 'store'""",
+    ),
+    (
+        "the demo wallets hold what their ledgers say",
+        """SELECT bool_and(w.balance = COALESCE(
+                      (SELECT sum(l.amount) FROM member_wallet_line l
+                        WHERE l.wallet_id = w.id AND l.asset IN ('principal', 'bonus')), 0))
+             FROM member_wallet w""",
+    ),
+)
+
+
+def demo_chain_problems(ctx: Context, db: str) -> list[str]:
+    """The demo chain's facts (DEMO_CHAIN_CHECKS) that do not hold on DB."""
+    problems = []
+    conn = ctx.pg.connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT to_regclass('member_wallet')")
+            if cr.fetchone()[0] is None:
+                return []
+            for label, query in DEMO_CHAIN_CHECKS:
+                cr.execute(query)
+                row = cr.fetchone()
+                if not (row and row[0]):
+                    problems.append(f"demo chain: not true that {label}")
+    finally:
+        conn.close()
+    return problems
 
 
 def pytest_phase(logdir: Path) -> Phase:
