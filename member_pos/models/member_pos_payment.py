@@ -1,0 +1,318 @@
+import logging
+import re
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
+
+CASHIER = "member_base.group_member_cashier"
+KEY_PREFIX = "pos-pay"
+# what a POS uuid looks like (the client makes them): no separators of our keys
+UUID_RE = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+
+class MemberPosPayment(models.Model):
+    """A member-balance payment authorised at a till: the debit posted on
+    the wallet when the cashier sent the payment (keyed by the order's and
+    the payment line's uuids), the order it was attached to when the order
+    reached the server, or its reversal (cancelled at the till, or
+    abandoned: the order never arrived). Written by the POS service only."""
+
+    _name = "member.pos.payment"
+    _description = "Member Balance Payment at the Till"
+    _order = "id desc"
+    _rec_name = "idempotency_key"
+
+    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True, index=True)
+    state = fields.Selection(
+        [
+            ("authorised", "Authorised"),
+            ("done", "Paid"),
+            ("reversed", "Reversed"),
+        ],
+        required=True,
+        readonly=True,
+        default="authorised",
+        index=True,
+    )
+    reversal_reason = fields.Selection(
+        [
+            ("cancelled", "Cancelled at the till"),
+            ("abandoned", "Order never arrived"),
+            ("not_on_order", "Not on the order"),
+        ],
+        readonly=True,
+    )
+    session_id = fields.Many2one("pos.session", required=True, readonly=True, index=True)
+    config_id = fields.Many2one(related="session_id.config_id", string="Point of Sale")
+    company_id = fields.Many2one("res.company", string="Store", required=True, readonly=True)
+    user_id = fields.Many2one("res.users", string="Cashier", required=True, readonly=True)
+    card_id = fields.Many2one("member.card", string="Card", required=True, readonly=True)
+    partner_id = fields.Many2one(related="card_id.partner_id", string="Member")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount = fields.Monetary(readonly=True)
+    order_uuid = fields.Char(required=True, readonly=True, index=True)
+    payment_uuid = fields.Char(required=True, readonly=True)
+    idempotency_key = fields.Char(required=True, readonly=True)
+    move_id = fields.Many2one(
+        "member.wallet.move", string="Posting", required=True, readonly=True, ondelete="restrict"
+    )
+    reversal_move_id = fields.Many2one("member.wallet.move", string="Reversal", readonly=True)
+    order_id = fields.Many2one("pos.order", string="Order", readonly=True, index="btree_not_null")
+
+    _move_unique = models.UniqueIndex("(move_id)", "This posting already has its POS payment.")
+    _authorised = models.Index("(date) WHERE state = 'authorised'")
+
+    # ------------------------------------------------------------------
+    # Authorising and cancelling at the till
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _authorize(self, session, card_ref, amount, order_uuid, payment_uuid, pin=None):
+        """Debit ``amount`` from the card's stored value for a payment line of
+        an order of ``session`` (the server's authorisation), under the
+        wallet's lock in a transaction of its own; the same payment line
+        sent again gets the same answer and posts nothing new."""
+        session = self._check_session(session)
+        company = session.company_id
+        order_uuid, payment_uuid = self._check_uuid(order_uuid), self._check_uuid(payment_uuid)
+        Card = self.env["member.card"].with_company(company)
+        card = Card._lookup(card_ref, company=company) if card_ref else None
+        if not card:
+            raise UserError(self.env._("Find the member's card first."))
+        wallet = card._get_wallet()
+        amount = wallet._parse_amount(amount)
+        decimals = wallet.currency_id.decimal_places
+        limit = self._daily_limit(company)
+        since = self._local_day_start(company)
+        key = self._next_key(order_uuid, payment_uuid)
+
+        def prepare(locked, state):
+            # under the wallet's lock: the day's spending of the card is final
+            if limit:
+                locked._member_pos_check_daily_limit(card.id, since, amount, limit)
+            return locked._spend_deltas(amount, state, decimals=decimals)
+
+        uid = self.env.uid
+
+        def record(move):
+            # in the debit's own transaction: the debit and its record of ours
+            # are committed together, or neither is
+            payment = move.env["member.pos.payment"].create(
+                {
+                    "session_id": session.id,
+                    "company_id": company.id,
+                    "user_id": uid,
+                    "card_id": card.id,
+                    "amount": float(amount),
+                    "order_uuid": order_uuid,
+                    "payment_uuid": payment_uuid,
+                    "idempotency_key": key,
+                    "move_id": move.id,
+                }
+            )
+            return {"pos_payment_id": payment.id}
+
+        _move, answer = wallet._post(
+            "consumption",
+            key=key,
+            card=card,
+            company=company,
+            source=session,
+            note=self.env._("POS %s", session.name),
+            request={"amount": amount},
+            prepare=prepare,
+            result=record,
+            right=(CASHIER, self.env._("charge cards")),
+            pin=pin,
+            check_pin=True,
+            apart=True,
+        )
+        # committed apart, after this transaction's snapshot: answer from what
+        # the posting said, not from records this transaction cannot see
+        return self._answer(answer, wallet.currency_id)
+
+    @api.model
+    def _cancel(self, session, order_uuid, payment_uuid):
+        """Reverse at once what was authorised for a payment line that the
+        cashier removed before the order was validated."""
+        session = self._check_session(session, opened=False)
+        payments = self.sudo().search(
+            [
+                ("order_uuid", "=", self._check_uuid(order_uuid)),
+                ("payment_uuid", "=", self._check_uuid(payment_uuid)),
+                ("company_id", "=", session.company_id.id),
+                ("state", "!=", "reversed"),
+            ]
+        )
+        if payments.filtered(lambda p: p.state == "done"):
+            raise UserError(
+                self.env._("This payment belongs to a validated order: refund the order instead.")
+            )
+        answer = {"ok": True, "reversed": len(payments)}
+        for payment in payments:
+            answer.update(payment._reverse_debit("cancelled"))
+        return answer
+
+    def _reverse_debit(self, reason):
+        """Post the reversal of the debit (as the POS service: the cashier's
+        rights were checked by the caller) and mark the payment reversed."""
+        self.ensure_one()
+        labels = dict(self._fields["reversal_reason"]._description_selection(self.env))
+        move = self.move_id.sudo().with_company(self.company_id)
+        reversal, answer = move._reverse(
+            self.env._("POS payment reversed: %s", labels[reason]),
+            key=f"{self.idempotency_key}:reverse",
+        )
+        self.sudo().write(
+            {"state": "reversed", "reversal_reason": reason, "reversal_move_id": reversal.id}
+        )
+        return {"balance": answer.get("balance"), "reversal_move_id": reversal.id}
+
+    @api.model
+    def _answer(self, posted, currency):
+        """What the till gets back for an authorised payment."""
+        amount = abs(posted["amount"])
+        return {
+            "ok": True,
+            "payment_id": posted["pos_payment_id"],
+            "move_id": posted["move_id"],
+            "card_number": posted["card_number"],
+            "amount": amount,
+            "balance": posted["balance"],
+            "principal": posted["principal"],
+            "bonus": posted["bonus"],
+            "balance_before": currency.round(posted["balance"] + amount),
+        }
+
+    # ------------------------------------------------------------------
+    # The order reaches the server
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _attach_order(self, order):
+        """Check the member-balance lines of a validated ``order`` against
+        what was authorised for it and attach the debits to it; debits of the
+        order's payment lines that are no longer on it are reversed. A line
+        without a debit of exactly its amount, in its store, is refused."""
+        lines = order.payment_ids.filtered(lambda p: p.payment_method_id._is_member_balance())
+        payments = self.sudo().search(
+            [("order_uuid", "=", order.uuid), ("state", "!=", "reversed")]
+        )
+        if order.state == "draft" or (not lines and not payments):
+            return
+        currency = order.currency_id
+        matched = self.sudo()
+        for line in lines:
+            payment = payments.filtered(lambda p, line=line: p.payment_uuid == line.uuid)
+            if (
+                len(payment) != 1
+                or payment.company_id != order.company_id
+                or (payment.order_id and payment.order_id != order)
+                or currency.compare_amounts(payment.amount, line.amount)
+            ):
+                raise UserError(
+                    self.env._(
+                        "Order %(order)s has a member balance payment of %(amount)s that the "
+                        "server did not authorise: send the payment again from the payment "
+                        "screen.",
+                        order=order.pos_reference or order.name,
+                        amount=currency.format(line.amount),
+                    )
+                )
+            matched |= payment
+        matched.filtered(lambda p: p.state != "done").write({"state": "done", "order_id": order.id})
+        for payment in payments - matched:
+            payment._reverse_debit("not_on_order")
+
+    # ------------------------------------------------------------------
+    # Abandoned debits
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_reverse_abandoned(self, limit=500):
+        """Reverse the POS debits whose order never reached the server
+        within the configured delay (tab closed, order deleted, till gone
+        offline for good); they stay listed for the managers."""
+        Param = self.env["ir.config_parameter"].sudo()
+        minutes = int(Param.get_param("member_pos.abandon_minutes", 30))
+        cutoff = fields.Datetime.now() - timedelta(minutes=minutes)
+        payments = self.sudo().search(
+            [("state", "=", "authorised"), ("date", "<", cutoff), ("order_id", "=", False)],
+            order="id",
+            limit=limit,
+        )
+        done = self.sudo()
+        for payment in payments:
+            try:
+                with self.env.cr.savepoint():
+                    payment._reverse_debit("abandoned")
+                done |= payment
+            except UserError as error:
+                _logger.warning("POS debit %s could not be reversed: %s", payment.move_id.id, error)
+        if done:
+            _logger.info("Reversed %s abandoned POS debits", len(done))
+        return done
+
+    # ------------------------------------------------------------------
+    # Checks and helpers
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _check_session(self, session, opened=True):
+        """The caller's own open session (a cashier of another store cannot
+        reach it), in its store's environment."""
+        if not self.env.user.has_group(CASHIER):
+            raise AccessError(self.env._("Only store staff can take member balance payments."))
+        session = session.exists()
+        if len(session) != 1:
+            raise UserError(self.env._("Unknown POS session."))
+        session.check_access("read")
+        if session.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._("You cannot take payments for %s.", session.company_id.display_name)
+            )
+        if opened and session.state != "opened":
+            raise UserError(self.env._("POS session %s is not open.", session.name))
+        return session.with_company(session.company_id)
+
+    @api.model
+    def _check_uuid(self, value):
+        if not isinstance(value, str) or not UUID_RE.match(value):
+            raise UserError(self.env._("The payment has no valid reference."))
+        return value
+
+    @api.model
+    def _next_key(self, order_uuid, payment_uuid):
+        """The idempotency key of a payment line's debit: a line sent again
+        gets the same key; once its debit was reversed, a new attempt gets a
+        new one."""
+        attempt = self.sudo().search_count(
+            [
+                ("order_uuid", "=", order_uuid),
+                ("payment_uuid", "=", payment_uuid),
+                ("state", "=", "reversed"),
+            ]
+        )
+        return f"{KEY_PREFIX}:{order_uuid}:{payment_uuid}:{attempt}"
+
+    @api.model
+    def _daily_limit(self, company):
+        """The store's daily spend limit per card, else its nearest parent's
+        (0: none)."""
+        for node in reversed(company.sudo().parent_ids):
+            if node.member_pos_daily_limit:
+                return node.member_pos_daily_limit
+        return 0.0
+
+    @api.model
+    def _local_day_start(self, company):
+        """Start of the store's local day, in UTC (naive, as stored)."""
+        tz = pytz.timezone(company.member_tz or "Asia/Shanghai")
+        today = company._member_local_today()
+        start = tz.localize(datetime.combine(today, time.min))
+        return start.astimezone(pytz.utc).replace(tzinfo=None)

@@ -1,0 +1,111 @@
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+REFUSALS = (UserError, AccessError, ValidationError)
+
+
+class PosSession(models.Model):
+    """The till's calls for members: look a member up, authorise and cancel
+    a member-balance payment. Business refusals come back as
+    ``{"ok": False, "message": …}`` (translated), with nothing written, so
+    that the till shows them on the payment line."""
+
+    _inherit = "pos.session"
+
+    def member_pos_authorize(self, card_ref, amount, order_uuid, payment_uuid, pin=None):
+        """Authorise and post a payment of ``amount`` from the stored value
+        of the card ``card_ref`` (number, phone, QR, or card id) for the
+        payment line ``payment_uuid`` of the order ``order_uuid``.
+
+        :return: ``{"ok": True, "payment_id", "move_id", "card_number",
+            "amount", "balance", "principal", "bonus", "balance_before"}``
+            or ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self.env["member.pos.payment"]._authorize(
+                self, card_ref, amount, order_uuid, payment_uuid, pin=pin
+            )
+        )
+
+    def member_pos_cancel(self, order_uuid, payment_uuid):
+        """Reverse the debit of a payment line removed before validation.
+
+        :return: ``{"ok": True, "reversed": n, "balance"?}`` or
+            ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self.env["member.pos.payment"]._cancel(self, order_uuid, payment_uuid)
+        )
+
+    def member_pos_lookup(self, raw):
+        """The member behind what was scanned or typed (card number, e-card
+        QR, phone with or without spaces), for the member panel.
+
+        :return: ``{"ok": True, "partner_id", "card_id", "card_number",
+            "member": {...}}`` or ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(lambda: self._member_pos_lookup(raw))
+
+    def _member_pos_answer(self, call):
+        try:
+            with self.env.cr.savepoint():
+                return call()
+        except REFUSALS as error:
+            return {"ok": False, "message": str(error.args[0] if error.args else error)}
+
+    def _member_pos_lookup(self, raw):
+        session = self.env["member.pos.payment"]._check_session(self)
+        company = session.company_id
+        if not isinstance(raw, str) or not raw.strip():
+            raise UserError(self.env._("Scan the card or type a card number or phone."))
+        card = self.env["member.card"].with_company(company)._lookup(raw, company=company)
+        return {
+            "ok": True,
+            "partner_id": card.partner_id.id,
+            "card_id": card.id,
+            "card_number": card.name,
+            "member": session._member_pos_panel(card),
+        }
+
+    def _member_pos_panel(self, card):
+        """What the member panel shows: level, balances, packages with uses
+        left, running timed sessions, today's birthday."""
+        company = self.company_id
+        partner = card.partner_id
+        wallet = card.sudo()._get_wallet()
+        packages = wallet.package_ids.filtered(lambda p: p.state == "active")
+        Timed = self.env["member.timed.session"].sudo()
+        running = Timed.search([("card_id", "=", card.id), ("state", "in", ("running", "paused"))])
+        today = company._member_local_today()
+        return {
+            "name": partner.name or "",
+            "member_number": partner.member_number or "",
+            "card_number_masked": mask_number(card.name),
+            "level": partner.member_level_id.name or "",
+            "discount": partner.member_level_id.discount or 0.0,
+            "balance": wallet.balance,
+            "principal": wallet.principal,
+            "bonus": wallet.bonus,
+            "points": wallet.points,
+            "packages": [
+                {
+                    "name": package.display_name,
+                    "uses_left": package.uses_remaining,
+                    "expiry_date": fields.Date.to_string(package.expiry_date)
+                    if package.expiry_date
+                    else False,
+                }
+                for package in packages
+            ],
+            "timed_sessions": [
+                {"name": session.display_name, "state": session.state} for session in running
+            ],
+            "birthday_today": partner._next_birthday_from(today) == today,
+            "currency": wallet.currency_id.name,
+        }
+
+
+def mask_number(number):
+    """A card number with all but its last four characters hidden."""
+    number = number or ""
+    return "*" * max(len(number) - 4, 0) + number[-4:]

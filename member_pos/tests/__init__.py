@@ -1,0 +1,2 @@
+from . import test_balance_payment
+from . import test_concurrency

@@ -1,0 +1,179 @@
+"""Fixtures of the member_pos tests, on member_base's test chain
+(``odoo.addons.member_base.tests.common``) under a head office with a chart
+of accounts (member_wallet's ``MemberAccountingCase``): a point of sale in
+store A and one in store B, each with its own cash and member-balance
+payment methods and an open session; the stores' cashiers are POS users.
+
+The helpers call the server as the till does: ``member_pos_authorize`` /
+``member_pos_cancel`` / ``member_pos_lookup`` on the session and
+``pos.order.sync_from_ui`` with the order as the POS sends it.
+"""
+
+import copy
+import uuid
+from random import randint
+
+from odoo import Command, fields
+
+from odoo.addons.member_base.tests.common import money, new_key  # noqa: F401
+from odoo.addons.member_wallet.tests.booking_common import BookingCase
+
+
+def new_uuid():
+    return str(uuid.uuid4())
+
+
+class PosChainMixin:
+    """A point of sale per store of the chain (fixture helpers shared by the
+    transaction cases and the tour)."""
+
+    @classmethod
+    def _setup_pos_chain(cls):
+        pos_user = cls.env.ref("point_of_sale.group_pos_user")
+        for user in cls.cashier_a | cls.cashier_b | cls.manager_a | cls.manager_b:
+            user.sudo().group_ids = [Command.link(pos_user.id)]
+        cls.product = cls.env["product.product"].sudo().create(
+            {
+                "name": "MBT Coffee",
+                "type": "consu",
+                "available_in_pos": True,
+                "list_price": 30.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        cls.pos_a = cls._make_pos(cls.store_a, "A")
+        cls.pos_b = cls._make_pos(cls.store_b, "B")
+
+    @classmethod
+    def _make_pos(cls, store, code):
+        env = cls.env(su=True, context=dict(cls.env.context, allowed_company_ids=[store.id]))
+        cash_journal = env["account.journal"].create(
+            {
+                "name": f"POS Cash {code}",
+                "type": "cash",
+                "code": f"PC{code}",
+                "company_id": store.id,
+            }
+        )
+        Method = env["pos.payment.method"]
+        cash = Method.create(
+            {"name": f"Cash {code}", "journal_id": cash_journal.id, "company_id": store.id}
+        )
+        balance = Method.create(
+            {
+                "name": f"Member Balance {code}",
+                "use_payment_terminal": "member_balance",
+                "company_id": store.id,
+            }
+        )
+        config = env["pos.config"].create(
+            {
+                "name": f"MBT Till {code}",
+                "company_id": store.id,
+                "payment_method_ids": [Command.set((cash | balance).ids)],
+            }
+        )
+        config.open_ui()
+        config.current_session_id.set_opening_control(0, None)
+        setattr(cls, f"cash_pm_{code.lower()}", cash)
+        setattr(cls, f"balance_pm_{code.lower()}", balance)
+        return config
+
+
+class MemberPosCase(PosChainMixin, BookingCase):
+    """The chain with a chart of accounts and a point of sale per store."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pos_chain()
+        cls.session_a = cls.pos_a.current_session_id
+        cls.session_b = cls.pos_b.current_session_id
+
+    # ------------------------------------------------------------------
+    # The till's calls
+    # ------------------------------------------------------------------
+
+    def session_as(self, session, user):
+        return session.with_env(self.env_as(user, session.company_id))
+
+    def authorize(self, card, amount, order_uuid=None, payment_uuid=None, user=None, **kw):
+        """``member_pos_authorize`` as the till of ``session`` (default A)
+        sends it, as ``user`` (default cashier A)."""
+        session = kw.pop("session", self.session_a)
+        return self.session_as(session, user or self.cashier_a).member_pos_authorize(
+            card.name if hasattr(card, "name") else card,
+            amount,
+            order_uuid or new_uuid(),
+            payment_uuid or new_uuid(),
+            **kw,
+        )
+
+    def cancel(self, order_uuid, payment_uuid, session=None, user=None):
+        return self.session_as(session or self.session_a, user or self.cashier_a).member_pos_cancel(
+            order_uuid, payment_uuid
+        )
+
+    def order_data(self, order_uuid, payments, partner=None, session=None, state="paid"):
+        """The order as the POS sends it: ``payments`` is a list of
+        ``(payment method, amount, payment uuid)``; one line of coffee for
+        the total."""
+        session = session or self.session_a
+        total = sum(amount for _method, amount, _uuid in payments)
+        return {
+            "amount_paid": total,
+            "amount_return": 0,
+            "amount_tax": 0,
+            "amount_total": total,
+            "date_order": fields.Datetime.to_string(fields.Datetime.now()),
+            "fiscal_position_id": False,
+            "pricelist_id": session.config_id.pricelist_id.id,
+            "name": f"Order {order_uuid}",
+            "last_order_preparation_change": "{}",
+            "lines": [
+                Command.create(
+                    {
+                        "id": randint(1, 1000000),
+                        "pack_lot_ids": [],
+                        "price_unit": total,
+                        "product_id": self.product.id,
+                        "price_subtotal": total,
+                        "price_subtotal_incl": total,
+                        "qty": 1,
+                        "tax_ids": [Command.set([])],
+                    }
+                )
+            ],
+            "partner_id": partner.id if partner else False,
+            "session_id": session.id,
+            "payment_ids": [
+                Command.create(
+                    {
+                        "amount": amount,
+                        "name": fields.Datetime.now(),
+                        "payment_method_id": method.id,
+                        "uuid": payment_uuid,
+                    }
+                )
+                for method, amount, payment_uuid in payments
+            ],
+            "uuid": order_uuid,
+            "user_id": self.env.uid,
+            "to_invoice": False,
+            "state": state,
+        }
+
+    def sync(self, data, user=None, session=None):
+        """``pos.order.sync_from_ui`` as the cashier; the order record."""
+        session = session or self.session_a
+        env = self.env_as(user or self.cashier_a, session.company_id)
+        env["pos.order"].sync_from_ui([copy.deepcopy(data)])
+        return self.env["pos.order"].search([("uuid", "=", data["uuid"])])
+
+    def pos_payments(self, card):
+        return self.env["member.pos.payment"].sudo().search([("card_id", "=", card.id)])
+
+    def balance(self, card):
+        wallet = card.sudo()._get_wallet()
+        wallet.invalidate_recordset()
+        return money(wallet.balance)
