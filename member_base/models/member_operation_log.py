@@ -5,6 +5,7 @@ from odoo import api, fields, models
 OPERATIONS = [
     ("register", "Register Member"),
     ("update", "Update Member"),
+    ("level", "Change Level"),
     ("issue", "Issue Card"),
     ("replace", "Replace Card"),
     ("report_lost", "Report Lost"),

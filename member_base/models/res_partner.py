@@ -3,7 +3,7 @@ import datetime
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import lunar, phone
 
@@ -239,6 +239,8 @@ class ResPartner(models.Model):
             if not vals.get("lang") and self._member_registering(vals):
                 vals["lang"] = self._member_default_lang()
             self._prepare_member_vals(vals)
+            if vals.get("member_level_id"):
+                self._check_level_right(vals["member_level_id"])
             if vals.get("is_member") and vals.get("member_mobile") and vals.get("active", True):
                 self._check_mobile_unused(vals["member_mobile"])
         partners = super().create(vals_list)
@@ -257,7 +259,27 @@ class ResPartner(models.Model):
         new_members = (
             self.filtered(lambda p: not p.is_member) if vals.get("is_member") else self.browse()
         )
+        level_changes = {}
+        # a level set by the server itself (card type on issue or upgrade, merge) is logged
+        # by the operation that set it; a level changed by hand is logged here
+        if "member_level_id" in vals and not self.env.su:
+            level = self.env["member.level"].browse(vals["member_level_id"] or [])
+            level_changes = {
+                partner: partner.member_level_id
+                for partner in self
+                if partner.member_level_id != level
+            }
+            if level_changes:
+                self._check_level_right(level.id, had_level=any(level_changes.values()))
         res = super().write(vals)
+        for partner, before in level_changes.items():
+            if partner.is_member:
+                self.env["member.operation.log"]._record(
+                    "level",
+                    partner=partner,
+                    before={"level": before.name or ""},
+                    after={"level": partner.member_level_id.name or ""},
+                )
         for partner in new_members.filtered(lambda p: p.is_member and not p.member_number):
             partner.member_number = self._next_member_number()
         for partner in new_members.filtered("is_member"):
@@ -273,6 +295,23 @@ class ResPartner(models.Model):
             for partner in self.filtered("is_member"):
                 partner._check_mobile_free()
         return res
+
+    @api.model
+    def _check_level_right(self, level_id, had_level=False):
+        """A member's level sets their discount and multipliers: store
+        managers (and the server's own services, which run as superuser)
+        change it; a cashier registers members at the entry level only."""
+        if self.env.su or self.env.user.has_group("member_base.group_member_manager"):
+            return
+        entry = self.env["member.level"].sudo().search([], limit=1)
+        if had_level or level_id != entry.id:
+            raise AccessError(
+                self.env._(
+                    "Only a store manager may change a member's level (%(level)s).",
+                    level=self.env["member.level"].sudo().browse(level_id).name
+                    or self.env._("none"),
+                )
+            )
 
     def _prepare_member_vals(self, vals, records=None):
         """Normalise the member fields of ``vals`` and number new members."""

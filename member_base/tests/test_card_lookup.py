@@ -152,7 +152,7 @@ class TestCardLookup(MemberChainCase):
             self.lookup(card.name, self.store_b)
 
     def test_lookup_card_rpc(self):
-        self.member.member_level_id = self.level_silver
+        self.member.sudo().member_level_id = self.level_silver
         result = self.env_as(self.cashier_b)["member.card"].lookup_card("+8613900001234")
         self.assertEqual(result["card_id"], self.card.id)
         self.assertEqual(result["card_number"], "6200000000000017")

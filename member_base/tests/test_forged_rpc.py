@@ -151,3 +151,37 @@ class TestForgedRpc(MemberChainHttpCase):
             after={"state": "active"},
             reason="Cleared",
         )
+
+    def test_member_level(self):
+        """A member's level is their discount: a cashier cannot raise it
+        (nor register a member above the entry level) over RPC, whatever the
+        context says; a store manager can, and the change is logged."""
+        self.assertEqual(self.member.member_level_id, self.level_basic)
+        self.assertForgedWritesRefused(
+            "res.partner",
+            self.member.id,
+            {"member_level_id": self.level_gold.id},
+            roles=("cashier_a",),
+        )
+        self.assertForgedCreateRefused(
+            "res.partner",
+            {"name": "Gold at birth", "is_member": True, "member_level_id": self.level_gold.id},
+            roles=("cashier_a",),
+        )
+        ok, _answer = self.rpc(
+            "json2",
+            "manager_a",
+            "res.partner",
+            "write",
+            ids=[self.member.id],
+            vals={"member_level_id": self.level_gold.id},
+        )
+        self.assertTrue(ok, _answer)
+        self.member.invalidate_recordset()
+        self.assertEqual(self.member.member_level_id, self.level_gold)
+        line = self.env["member.operation.log"].search(
+            [("partner_id", "=", self.member.id), ("operation", "=", "level")]
+        )
+        self.assertEqual(len(line), 1)
+        self.assertEqual(line.user_id, self.manager_a)
+        self.assertIn(self.level_gold.name, line.new_values)
