@@ -199,13 +199,15 @@ class MemberPosPayment(models.Model):
         what was authorised for it and attach the debits to it; debits of the
         order's payment lines that are no longer on it are reversed. A line
         without a debit of exactly its amount, in its store, is refused."""
-        lines = order.payment_ids.filtered(lambda p: p.payment_method_id._is_member_balance())
+        currency = order.currency_id
+        lines = order.payment_ids.filtered(
+            lambda p: p.payment_method_id._is_member_balance() and not currency.is_zero(p.amount)
+        )
         payments = self.sudo().search(
             [("order_uuid", "=", order.uuid), ("state", "!=", "reversed")]
         )
         if order.state == "draft" or (not lines and not payments):
             return
-        currency = order.currency_id
         matched = self.sudo()
         for line in lines:
             payment = payments.filtered(lambda p, line=line: p.payment_uuid == line.uuid)

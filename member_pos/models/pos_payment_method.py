@@ -68,7 +68,9 @@ class PosPaymentMethod(models.Model):
     def _member_pos_demo_link(self):
         """Demo data: offer this method on the company's points of sale
         that have no open session."""
-        configs = self.env["pos.config"].search(
-            [("company_id", "=", self.company_id.id), ("current_session_id", "=", False)]
+        configs = (
+            self.env["pos.config"]
+            .search([("company_id", "=", self.company_id.id)])
+            .filtered(lambda config: not config.current_session_id)
         )
         self.write({"config_ids": [fields.Command.link(config.id) for config in configs]})

@@ -42,7 +42,7 @@ class PosSession(models.Model):
         QR, phone with or without spaces), for the member panel.
 
         :return: ``{"ok": True, "partner_id", "card_id", "card_number",
-            "member": {...}}`` or ``{"ok": False, "message"}``
+            "pin_required", "member": {...}}`` or ``{"ok": False, "message"}``
         """
         return self._member_pos_answer(lambda: self._member_pos_lookup(raw))
 
@@ -64,6 +64,7 @@ class PosSession(models.Model):
             "partner_id": card.partner_id.id,
             "card_id": card.id,
             "card_number": card.name,
+            "pin_required": bool(card.type_id.pin_required and card.sudo().pin_hash),
             "member": session._member_pos_panel(card),
         }
 

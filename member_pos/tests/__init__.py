@@ -1,2 +1,3 @@
 from . import test_balance_payment
 from . import test_concurrency
+from . import test_frontend

@@ -32,14 +32,18 @@ class PosChainMixin:
         pos_user = cls.env.ref("point_of_sale.group_pos_user")
         for user in cls.cashier_a | cls.cashier_b | cls.manager_a | cls.manager_b:
             user.sudo().group_ids = [Command.link(pos_user.id)]
-        cls.product = cls.env["product.product"].sudo().create(
-            {
-                "name": "MBT Coffee",
-                "type": "consu",
-                "available_in_pos": True,
-                "list_price": 30.0,
-                "taxes_id": [Command.clear()],
-            }
+        cls.product = (
+            cls.env["product.product"]
+            .sudo()
+            .create(
+                {
+                    "name": "MBT Coffee",
+                    "type": "consu",
+                    "available_in_pos": True,
+                    "list_price": 30.0,
+                    "taxes_id": [Command.clear()],
+                }
+            )
         )
         cls.pos_a = cls._make_pos(cls.store_a, "A")
         cls.pos_b = cls._make_pos(cls.store_b, "B")

@@ -1,0 +1,106 @@
+import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
+import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
+import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
+import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
+import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
+import { registry } from "@web/core/registry";
+
+function findMember(typed) {
+    return [
+        {
+            content: "open the member search",
+            trigger: ".member-pos-find",
+            run: "click",
+        },
+        {
+            content: `type ${typed}`,
+            trigger: ".modal textarea",
+            run: `edit ${typed}`,
+        },
+        Dialog.confirm("Apply"),
+    ];
+}
+
+function panelShows(name, balance) {
+    return [
+        {
+            content: "the member panel shows the member",
+            trigger: `.modal .member-pos-name:contains("${name}")`,
+        },
+        {
+            content: "and the balance",
+            trigger: `.modal .member-pos-balance:contains("${balance}")`,
+        },
+        {
+            content: "and the level",
+            trigger: ".modal .member-pos-level:contains('MBT Gold')",
+        },
+        Dialog.confirm("Ok"),
+    ];
+}
+
+function payFromBalance(keys, amount) {
+    return [
+        PaymentScreen.clickPaymentMethod("Member Balance"),
+        PaymentScreen.clickNumpad(keys),
+        PaymentScreen.selectedPaymentlineHas("Member Balance", amount),
+        {
+            content: "send the balance payment",
+            trigger: ".paymentline .send_payment_request:contains('Send')",
+            run: "click",
+        },
+        {
+            content: "the server authorised it",
+            trigger: ".paymentlines:contains('Payment Successful')",
+        },
+    ].flat();
+}
+
+registry.category("web_tour.tours").add("member_pos_tour", {
+    steps: () =>
+        [
+            Chrome.startPoS(),
+            // by card number, then by phone typed with spaces
+            findMember("MW900000001"),
+            panelShows("MBT Tour Member", "100.00"),
+            {
+                content: "the member is the order's customer",
+                trigger: ".set-partner:contains('MBT Tour Member')",
+            },
+            findMember("139 1234 5678"),
+            panelShows("MBT Tour Member", "100.00"),
+            ProductScreen.addOrderline("MBT Massage", "1"),
+            ProductScreen.clickPayButton(),
+            // the whole 150 from a balance of 100: refused, balance shown
+            PaymentScreen.clickPaymentMethod("Member Balance"),
+            {
+                content: "send the balance payment",
+                trigger: ".paymentline .send_payment_request:contains('Send')",
+                run: "click",
+            },
+            {
+                content: "refused with the balance",
+                trigger: ".modal .modal-body:contains('Insufficient balance'):contains('100.00')",
+            },
+            Dialog.confirm(),
+            PaymentScreen.clickPaymentlineDelButton("Member Balance", "150.00"),
+            // 100 from the balance, sent, then reversed before validating
+            ...payFromBalance("1 0 0", "100.00"),
+            {
+                content: "reverse it: the card gets it back at once",
+                trigger: ".paymentlines .send_payment_reversal",
+                run: "click",
+            },
+            {
+                content: "the payment is reversed",
+                trigger: ".paymentlines:contains('Payment reversed')",
+            },
+            PaymentScreen.remainingIs("150.00"),
+            // 80 from the balance, the rest in cash
+            ...payFromBalance("8 0", "80.00"),
+            PaymentScreen.clickPaymentMethod("Cash A"),
+            PaymentScreen.remainingIs("0.00"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+        ].flat(),
+});

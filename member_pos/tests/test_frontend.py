@@ -1,0 +1,58 @@
+"""One POS tour (headless Chromium) covering the till's member flows: find
+a member by card number and by a phone typed with spaces, a balance payment
+refused for a short balance, then part from the balance and the rest in
+cash."""
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
+
+from .common import PosChainMixin, money
+
+
+@tagged("post_install", "-at_install")
+class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pos_chain()
+        cls.env["product.product"].sudo().create(
+            {
+                "name": "MBT Massage",
+                "type": "service",
+                "available_in_pos": True,
+                "list_price": 150.0,
+                "taxes_id": [(5, 0, 0)],
+            }
+        )
+        member = cls.make_member(
+            level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"
+        )
+        cls.card = cls.make_card(partner=member, name="MW900000001")
+
+    def test_member_pos_tour(self):
+        self.topup(self.card, 100)
+        self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
+        order = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_a.current_session_id.id)]
+        )
+        self.assertEqual(len(order), 1)
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(order.partner_id, self.card.partner_id)
+        wallet = self.card.sudo()._get_wallet()
+        wallet.invalidate_recordset()
+        self.assertEqual(money(wallet.balance), money(20))
+        payments = (
+            self.env["member.pos.payment"]
+            .sudo()
+            .search([("card_id", "=", self.card.id)], order="id")
+        )
+        self.assertEqual(
+            [(p.state, p.reversal_reason, money(p.amount)) for p in payments],
+            [("reversed", "cancelled", money(100)), ("done", False, money(80))],
+        )
+        self.assertEqual(payments.order_id, order)
+        balance_lines = order.sudo().payment_ids.filtered(
+            lambda p: p.payment_method_id == self.balance_pm_a
+        )
+        self.assertEqual(balance_lines.mapped("amount"), [80.0], "the reversed line dropped")
