@@ -1,15 +1,117 @@
-from odoo import api, models
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .pos_session import mask_number
+
+_logger = logging.getLogger(__name__)
 
 
 class PosOrder(models.Model):
+    """A POS order's member side: the debits of its member-balance lines
+    (authorised when the cashier sent them), the points it earned (posted
+    when the order reaches the server, through the wallet's points service)
+    and what its receipt says of the member."""
+
     _inherit = "pos.order"
+
+    member_card_masked = fields.Char(string="Member Card", readonly=True, copy=False)
+    member_level = fields.Char(string="Member Level", readonly=True, copy=False)
+    member_balance_before = fields.Float(
+        string="Stored Value Before", readonly=True, copy=False, digits=(16, 2)
+    )
+    member_balance_after = fields.Float(
+        string="Stored Value After", readonly=True, copy=False, digits=(16, 2)
+    )
+    member_points_earned = fields.Integer(string="Points Earned", readonly=True, copy=False)
+    member_points_total = fields.Integer(string="Points Balance", readonly=True, copy=False)
 
     @api.model
     def _process_order(self, order, existing_order):
         """A validated order reaching the server is checked against the
-        member-balance debits authorised for it, which it then owns. It
-        posts nothing: the debits were posted when the cashier sent them, so
-        a resync, a retry or a second tab cannot post twice."""
+        member-balance debits authorised for it, which it then owns, and
+        earns its points. It posts no stored value: the debits were posted
+        when the cashier sent them, so a resync, a retry or a second tab
+        cannot post twice (points have the order's key)."""
         order_id = super()._process_order(order, existing_order)
-        self.env["member.pos.payment"]._attach_order(self.browse(order_id))
+        pos_order = self.browse(order_id)
+        self.env["member.pos.payment"]._attach_order(pos_order)
+        pos_order._member_pos_settle()
         return order_id
+
+    def _member_pos_settle(self):
+        """Points earned by a validated member's order and the member lines
+        of its receipt (once: a resync of a paid order does not come here)."""
+        self.ensure_one()
+        if self.state == "draft" or not self.partner_id.is_member:
+            return
+        card = self._member_pos_card()
+        if not card:
+            return
+        wallet = card.sudo()._get_wallet()
+        balance_paid = sum(
+            p.amount for p in self.payment_ids if p.payment_method_id._is_member_balance()
+        )
+        earned = 0
+        if self.currency_id.compare_amounts(self.amount_total, 0) > 0:
+            earned = self._member_pos_earn_points(card, wallet, balance_paid)
+        wallet.invalidate_recordset()
+        self.sudo().write(
+            {
+                "member_card_masked": mask_number(card.name),
+                "member_level": self.partner_id.member_level_id.name or False,
+                "member_balance_after": wallet.balance,
+                "member_balance_before": wallet.balance + balance_paid,
+                "member_points_earned": earned,
+                "member_points_total": wallet.points,
+            }
+        )
+
+    def _member_pos_card(self):
+        """The card of the order's member: the one its balance was paid
+        with, else the member's active card."""
+        paid_with = (
+            self.env["member.pos.payment"]
+            .sudo()
+            .search([("order_id", "=", self.id), ("state", "=", "done")], limit=1)
+            .card_id
+        )
+        if paid_with:
+            return paid_with
+        cards = self.partner_id.sudo().member_card_ids.filtered(lambda c: c.state == "active")
+        return cards.sorted("id", reverse=True)[:1]
+
+    def _member_pos_earn_points(self, card, wallet, balance_paid):
+        """Post the points the sale earns (the order's uuid is the key);
+        a sale that cannot earn (card not usable here, no rule) still goes
+        through."""
+        lines = [
+            {
+                "product_id": line.product_id.id,
+                "quantity": line.qty,
+                "amount": line.price_subtotal_incl,
+            }
+            for line in self.lines
+            if self.currency_id.compare_amounts(line.price_subtotal_incl, 0) > 0
+        ]
+        if self.currency_id.compare_amounts(sum(d["amount"] for d in lines), self.amount_total) > 0:
+            lines = None  # discounts on their own lines: the rules see the total only
+        Lot = self.env["member.points.lot"].with_company(self.company_id)
+        try:
+            with self.env.cr.savepoint():
+                _move, answer = Lot._earn(
+                    wallet.with_env(Lot.env),
+                    self.currency_id.round(self.amount_total),
+                    key=f"pos-earn:{self.uuid}",
+                    card=card.with_env(Lot.env),
+                    company=self.company_id,
+                    lines=lines,
+                    paid_from_balance=self.currency_id.round(min(balance_paid, self.amount_total)),
+                    source=self,
+                    note=self.env._("POS order %s", self.pos_reference or self.name),
+                )
+        except UserError as error:
+            _logger.info("POS order %s earned no points: %s", self.id, error)
+            return 0
+        return answer.get("points_earned", 0)

@@ -1,3 +1,4 @@
 from . import test_balance_payment
 from . import test_concurrency
 from . import test_frontend
+from . import test_lookup

@@ -18,6 +18,17 @@ class TestBalancePayment(MemberPosCase):
         super().setUpClass()
         cls.card = cls.make_card()
         cls.member = cls.card.partner_id
+        # one earning rule: a point per yuan not paid from the stored value
+        cls.env["member.points.rule"].search([]).write({"active": False})
+        cls.env["member.points.rule"].create(
+            {
+                "name": "MBT a point per yuan",
+                "amount_step": 1.0,
+                "points_per_step": 1,
+                "apply_level_multiplier": False,
+                "exclude_stored_value": True,
+            }
+        )
 
     def setUp(self):
         super().setUp()
@@ -101,6 +112,50 @@ class TestBalancePayment(MemberPosCase):
         self.assertFalse(answer["ok"])
         self.assertIn("validated order", answer["message"])
         self.assertEqual(self.balance(self.card), money(40))
+
+    def test_points_earned_once_and_receipt_figures(self):
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 60, order_uuid, line_uuid)["ok"])
+        data = self.order_data(
+            order_uuid,
+            [(self.balance_pm_a, 60, line_uuid), (self.cash_pm_a, 10, new_uuid())],
+            partner=self.member,
+        )
+        for _attempt in range(3):
+            order = self.sync(data)
+        earned = (
+            self.env["member.wallet.move"]
+            .sudo()
+            .search([("card_id", "=", self.card.id), ("kind", "=", "earn")])
+        )
+        self.assertEqual(len(earned), 1, "points posted once")
+        self.assertEqual((earned.points, earned.company_id), (10, self.store_a))
+        self.assertEqual((earned.res_model, earned.res_id), ("pos.order", order.id))
+        self.assertEqual(
+            (
+                order.member_points_earned,
+                order.member_points_total,
+                money(order.member_balance_before),
+                money(order.member_balance_after),
+                order.member_level,
+            ),
+            (10, 10, money(100), money(40), self.level_basic.name),
+        )
+        self.assertTrue(order.member_card_masked.endswith(self.card.name[-4:]))
+        self.assertTrue(order.member_card_masked.startswith("****"))
+
+    def test_member_paying_cash_earns_points(self):
+        order = self.sync(
+            self.order_data(new_uuid(), [(self.cash_pm_a, 25, new_uuid())], partner=self.member)
+        )
+        self.assertEqual(order.member_points_earned, 25)
+        self.assertEqual(self.card.sudo()._get_wallet().points, 25)
+        # not a member: nothing
+        other = self.env["res.partner"].create({"name": "MBT Not a member"})
+        order = self.sync(
+            self.order_data(new_uuid(), [(self.cash_pm_a, 25, new_uuid())], partner=other)
+        )
+        self.assertEqual(order.member_points_earned, 0)
 
     def test_whole_balance_then_cash(self):
         order_uuid, line_uuid = new_uuid(), new_uuid()

@@ -102,5 +102,17 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             PaymentScreen.remainingIs("0.00"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
+            {
+                content: "the receipt shows the stored value before and after",
+                trigger: ".pos-receipt .member-pos-receipt-before:contains('100.00')",
+            },
+            {
+                content: "after",
+                trigger: ".pos-receipt .member-pos-receipt-after:contains('20.00')",
+            },
+            {
+                content: "the masked card number",
+                trigger: ".pos-receipt .member-pos-receipt:contains('*******0001')",
+            },
         ].flat(),
 });
