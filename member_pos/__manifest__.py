@@ -12,6 +12,7 @@
         "security/member_pos_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/barcode_rule_data.xml",
         "views/member_pos_payment_views.xml",
         "views/res_config_settings_views.xml",
     ],

@@ -1,3 +1,4 @@
+from . import barcode_rule
 from . import member_pos_payment
 from . import member_wallet
 from . import member_wallet_liability_report

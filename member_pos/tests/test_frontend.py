@@ -29,6 +29,17 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"
         )
         cls.card = cls.make_card(partner=member, name="MW900000001")
+        # the chain's own card numbers, read by the scanner as member cards
+        cls.env["barcode.rule"].sudo().create(
+            {
+                "name": "MBT member cards",
+                "barcode_nomenclature_id": cls.env.ref("barcodes.default_barcode_nomenclature").id,
+                "sequence": 44,
+                "type": "member_card",
+                "encoding": "any",
+                "pattern": "MW9",
+            }
+        )
 
     def test_member_pos_tour(self):
         self.topup(self.card, 100)

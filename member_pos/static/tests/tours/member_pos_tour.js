@@ -3,6 +3,7 @@ import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
+import { scan_barcode } from "@point_of_sale/../tests/generic_helpers/utils";
 import { registry } from "@web/core/registry";
 
 function findMember(typed) {
@@ -68,6 +69,9 @@ registry.category("web_tour.tours").add("member_pos_tour", {
                 trigger: ".set-partner:contains('MBT Tour Member')",
             },
             findMember("139 1234 5678"),
+            panelShows("MBT Tour Member", "100.00"),
+            // scanned (a barcode rule of type Member Card)
+            scan_barcode("MW900000001"),
             panelShows("MBT Tour Member", "100.00"),
             ProductScreen.addOrderline("MBT Massage", "1"),
             ProductScreen.clickPayButton(),
