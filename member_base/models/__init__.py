@@ -1,6 +1,7 @@
 from . import member_service_mixin
 from . import member_append_only_mixin
 from . import res_company
+from . import res_currency
 from . import member_level
 from . import member_card_type
 from . import member_operation_log

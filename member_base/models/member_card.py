@@ -588,12 +588,15 @@ class MemberCard(models.Model):
         """Try each reading of the scanned data in order (best first) in the
         field it belongs to; the first card found wins."""
         Card = self.sudo().with_context(active_test=False)
+        # what the checks of a card (usable here, now) and of its wallet read, in the
+        # same query as the search
+        fetch = ["name", "state", "expiry_date", "type_id", "parent_id", "replaced_by_id"]
         readings = read.readings or ((read.kind, read.value),)
         for kind, value in readings:
             if kind == "qr":
                 card = Card.browse(int(value)).exists()
             elif kind == "phone":
-                card = Card.search([("name", "=", value)], limit=1)
+                card = Card.search_fetch([("name", "=", value)], fetch, limit=1)
                 if not card:
                     partner = (
                         self.env["res.partner"]
@@ -604,9 +607,9 @@ class MemberCard(models.Model):
                         :1
                     ]
             elif kind == "uid":
-                card = Card.search([("chip_uid", "=", value)], limit=1)
+                card = Card.search_fetch([("chip_uid", "=", value)], fetch, limit=1)
             else:
-                card = Card.search([("name", "=", value)], limit=1)
+                card = Card.search_fetch([("name", "=", value)], fetch, limit=1)
             if card:
                 return card
         return Card.browse()

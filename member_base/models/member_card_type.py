@@ -1,6 +1,7 @@
 import re
+from collections import namedtuple
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 # China's single-purpose prepaid card rules (单用途商业预付卡管理办法): ceilings
@@ -8,6 +9,9 @@ from odoo.exceptions import ValidationError
 DEFAULT_REGISTERED_CEILING = 5000.0
 DEFAULT_ANONYMOUS_CEILING = 1000.0
 ANONYMOUS_MIN_VALIDITY_MONTHS = 36
+
+# What the till's hot path needs of a card type (see MemberCardType._member_type_facts)
+TypeFacts = namedtuple("TypeFacts", "draws_on_parent pin_required balance_ceiling company_ids")
 
 UID_FORMATS = [
     ("hex_msb", "Hex, reader order"),
@@ -167,14 +171,42 @@ class MemberCardType(models.Model):
         if self.kind == "anonymous" and self.validity_months < ANONYMOUS_MIN_VALIDITY_MONTHS:
             self.validity_months = ANONYMOUS_MIN_VALIDITY_MONTHS
 
-    def _is_valid_in(self, company):
-        """Whether cards of this type work in ``company`` (a store)."""
+    @tools.ormcache("self.id")
+    def _member_type_facts(self):
+        """What every payment at the till checks of its card's type, cached
+        for the registry (cleared when a card type is created, changed or
+        deleted)."""
         self.ensure_one()
-        # store staff may not read their head office or region: compare ids as superuser
         card_type = self.sudo()
-        if not card_type.company_ids:
-            return True
-        return bool(set(company.sudo().parent_ids.ids) & set(card_type.company_ids.ids))
+        return TypeFacts(
+            draws_on_parent=card_type.draws_on_parent,
+            pin_required=card_type.pin_required,
+            balance_ceiling=card_type.balance_ceiling,
+            company_ids=frozenset(card_type.company_ids.ids),
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        card_types = super().create(vals_list)
+        self.env.registry.clear_cache()  # _member_type_facts
+        return card_types
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _member_type_facts
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _member_type_facts
+        return res
+
+    def _is_valid_in(self, company):
+        """Whether cards of this type work in ``company`` (a store). Store
+        staff may not read their head office or region: ids are compared."""
+        self.ensure_one()
+        valid_in = self._member_type_facts().company_ids
+        return not valid_in or bool(valid_in & set(company._member_store_facts().parent_ids))
 
     def _normalize_number(self, number):
         return re.sub(r"[\s\-]", "", number or "").upper()

@@ -1,12 +1,16 @@
 import datetime
+from collections import namedtuple
 
 import pytz
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from odoo.addons.base.models.res_partner import _tz_get
 
 DEFAULT_STORE_TZ = "Asia/Shanghai"
+
+# What the till's hot path needs of a store (see ResCompany._member_store_facts)
+StoreFacts = namedtuple("StoreFacts", "tz parent_ids currency_id decimal_places")
 
 
 class ResCompany(models.Model):
@@ -56,10 +60,31 @@ class ResCompany(models.Model):
             elif not company.member_company_kind or company.member_company_kind == "head_office":
                 company.member_company_kind = "store"
 
+    def cache_invalidation_fields(self):
+        # what _member_store_facts caches
+        return super().cache_invalidation_fields() | {"member_tz", "currency_id"}
+
+    @tools.ormcache("self.id")
+    def _member_store_facts(self):
+        """The store's time zone, its parents' ids (itself included), its
+        currency and that currency's decimals, cached for the registry: a
+        payment at the till reads them on every call, and reading any field
+        of a company fetches its hundreds of columns. Cleared when one of
+        them changes (``cache_invalidation_fields``, res.currency.write);
+        the hierarchy of companies never changes in Odoo."""
+        self.ensure_one()
+        company = self.sudo()
+        return StoreFacts(
+            tz=company.member_tz or DEFAULT_STORE_TZ,
+            parent_ids=tuple(company.parent_ids.ids),
+            currency_id=company.currency_id.id,
+            decimal_places=company.currency_id.decimal_places,
+        )
+
     def _member_local_now(self):
         """Current datetime in the store's time zone (naive, local)."""
         self.ensure_one()
-        tz = pytz.timezone(self.member_tz or DEFAULT_STORE_TZ)
+        tz = pytz.timezone(self._member_store_facts().tz)
         return datetime.datetime.now(tz).replace(tzinfo=None)
 
     def _member_local_today(self):

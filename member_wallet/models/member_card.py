@@ -75,7 +75,8 @@ class MemberCard(models.Model):
     def _wallet_card(self):
         """The card whose wallet this card spends from."""
         self.ensure_one()
-        card = self.parent_id if self.type_id.draws_on_parent and self.parent_id else self
+        draws_on_parent = self.type_id._member_type_facts().draws_on_parent
+        card = self.parent_id if draws_on_parent and self.parent_id else self
         while card.replaced_by_id:  # the wallet moved to the replacement card
             card = card.replaced_by_id
         return card
@@ -85,7 +86,12 @@ class MemberCard(models.Model):
         self.ensure_one()
         main = self._wallet_card()
         Wallet = self.env["member.wallet"].sudo()
-        wallet = Wallet.search([("card_id", "=", main.id)], limit=1)
+        # the fields a posting reads, in the same query
+        wallet = Wallet.search_fetch(
+            [("card_id", "=", main.id)],
+            ["card_id", "partner_id", "currency_id", "principal", "bonus", "points"],
+            limit=1,
+        )
         if not wallet:
             wallet = Wallet.create(
                 {

@@ -129,13 +129,14 @@ class MemberWallet(models.Model):
     def _parse_amount(self, value, maximum=None, allow_zero=False):
         """``value`` as a positive Decimal in the currency's precision, or a
         translated error (zero, negative, NaN, text, too many decimals, absurd)."""
-        currency = self.env.company.currency_id
+        decimals = self.env.company._member_store_facts().decimal_places
         maximum = maximum if maximum is not None else float(self._param("max_amount", 100000))
         try:
             return amount_tools.parse_amount(
-                value, decimals=currency.decimal_places, maximum=maximum, allow_zero=allow_zero
+                value, decimals=decimals, maximum=maximum, allow_zero=allow_zero
             )
         except amount_tools.AmountError as error:
+            currency = self.env.company.currency_id
             messages = {
                 "not_a_number": self.env._("%s is not an amount.", value),
                 "not_positive": self.env._("The amount must be greater than zero."),
@@ -234,7 +235,8 @@ class MemberWallet(models.Model):
             self._check_group(*right)
         if card_check:
             self._check_card(card, company, refund=card_check == "refund")
-        if check_pin and card.type_id.pin_required and not card._check_pin(pin):
+        pin_required = check_pin and card.type_id._member_type_facts().pin_required
+        if pin_required and not card._check_pin(pin):
             raise UserError(self.env._("Wrong PIN for card %s.", card.name))
         digest = self._request_digest(
             kind, card, reverses, request if request is not None else deltas
@@ -281,19 +283,23 @@ class MemberWallet(models.Model):
         move_vals,
         card_number=None,
         locked=None,
+        existing=None,
     ):
         """The part of ``_post`` under the wallet lock, in the service's
         environment. Returns ``(move, answer, replay)``. ``locked``: the
-        balances when the caller took the lock already (``_post_apart``)."""
+        balances when the caller took the lock already (``_post_apart``),
+        and ``existing`` the posting of ``key`` it found under that lock
+        (``(id, request digest, answer)``, or ``()``: none)."""
         Move = self.env["member.wallet.move"]
         state = locked or self._lock()
         if key:
-            self.env.cr.execute(
-                "SELECT id, request_digest, result FROM member_wallet_move"
-                " WHERE idempotency_key = %s",
-                [key],
-            )
-            existing = self.env.cr.fetchone()
+            if existing is None:
+                self.env.cr.execute(
+                    "SELECT id, request_digest, result FROM member_wallet_move"
+                    " WHERE idempotency_key = %s",
+                    [key],
+                )
+                existing = self.env.cr.fetchone()
             if existing:
                 if existing[1] != digest:
                     raise UserError(
@@ -616,20 +622,28 @@ class MemberWallet(models.Model):
         posting. Under test, the registry's test cursor stands for the new
         transaction (a savepoint of the test's)."""
         with self.env.registry.cursor() as cr:
-            query = """SELECT principal, bonus, points, credit_limit
-                         FROM member_wallet WHERE id = %s FOR NO KEY UPDATE"""
+            # One round trip: take the lock (waiting for the tills before us), then read
+            # the balances and the key's posting in a statement of its own, whose
+            # snapshot (READ COMMITTED) sees what those tills committed.
+            query = """
+                SELECT 1 FROM member_wallet WHERE id = %(wallet)s FOR NO KEY UPDATE;
+                SELECT w.principal, w.bonus, w.points, w.credit_limit,
+                       m.id, m.request_digest, m.result
+                  FROM member_wallet w
+                  LEFT JOIN member_wallet_move m ON m.idempotency_key = %(key)s
+                 WHERE w.id = %(wallet)s"""
             if isinstance(cr, Cursor):  # not the test cursor standing for one
                 cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
                 # the tills queue on the card's lock, for a bounded time
                 query = f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'; {query}"
             try:
-                cr.execute(query, [self.id], log_exceptions=False)
+                cr.execute(query, {"wallet": self.id, "key": args["key"]}, log_exceptions=False)
             except psycopg2.errors.LockNotAvailable:
                 raise UserError(self._busy_message()) from None
             row = cr.fetchone()
             if not row:
                 return None  # created by the caller's transaction
-            principal, bonus, points, credit_limit = row
+            principal, bonus, points, credit_limit, *existing = row
             locked = {
                 "principal": Decimal(str(principal or 0)),
                 "bonus": Decimal(str(bonus or 0)),
@@ -637,7 +651,9 @@ class MemberWallet(models.Model):
                 "credit_limit": Decimal(str(credit_limit or 0)),
             }
             wallet = self.with_env(self.env(cr=cr))._as_service()
-            move, answer, replay = wallet._post_locked(**args, locked=locked)
+            move, answer, replay = wallet._post_locked(
+                **args, locked=locked, existing=tuple(existing) if existing[0] else ()
+            )
             wallet.env.flush_all()
             return move.id, answer, replay
 
@@ -660,8 +676,9 @@ class MemberWallet(models.Model):
         card._check_usable(company)
 
     def _check_funds(self, before, after):
-        currency = self.currency_id
+        # the wallet's record is read only to say what went wrong
         if after["bonus"] < 0 or after["principal"] + after["credit_limit"] < 0:
+            currency = self.currency_id
             available = before["principal"] + before["bonus"] + before["credit_limit"]
             raise UserError(
                 self.env._(
@@ -679,8 +696,9 @@ class MemberWallet(models.Model):
                 )
             )
         grew = after["principal"] + after["bonus"] > before["principal"] + before["bonus"]
-        ceiling = grew and self.card_id.type_id.balance_ceiling
+        ceiling = grew and self.card_id.type_id._member_type_facts().balance_ceiling
         if ceiling and after["principal"] + after["bonus"] > Decimal(str(ceiling)):
+            currency = self.currency_id
             raise UserError(
                 self.env._(
                     "This would bring card %(card)s to %(balance)s, above the ceiling of "
@@ -768,7 +786,7 @@ class MemberWallet(models.Model):
         """Pay from the stored value (消费): principal and bonus per policy."""
         self.ensure_one()
         amount = self._parse_amount(amount)
-        decimals = self.currency_id.decimal_places
+        decimals = self.env["res.currency"]._member_decimal_places(self.currency_id.id)
         return self._post(
             "consumption",
             key=key,

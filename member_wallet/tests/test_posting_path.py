@@ -99,6 +99,38 @@ class TestPostingPath(WalletCase):
         answer = env["member.wallet"].api_consume(card.name, 10, new_key(), pin="2468")
         self.assertEqual(answer["balance"], 90.0)
 
+    def test_what_the_till_caches_follows_the_settings(self):
+        """A payment reads its card type's PIN rule and valid stores, and its
+        store's currency decimals and time zone, from registry caches: a change
+        of any of them applies to the very next payment."""
+        card = self.make_card(card_type=self.type_personal)
+        card._as_service()._set_pin("2468")
+        self.topup(card, 100)
+        Wallet = self.env_as(self.cashier_a, self.store_a)["member.wallet"]
+        Wallet.api_consume(card.name, 1, new_key())  # facts cached: no PIN, every store
+        self.type_personal.sudo().pin_required = True
+        with self.assertNothingWritten(message="Wrong PIN"):
+            Wallet.api_consume(card.name, 1, new_key())
+        Wallet.api_consume(card.name, 1, new_key(), pin="2468")
+        self.type_personal.sudo().company_ids = self.store_b
+        with self.assertNothingWritten(message="cannot be used in"):
+            Wallet.api_consume(card.name, 1, new_key(), pin="2468")
+        self.type_personal.sudo().company_ids = False
+        Wallet.api_consume(card.name, "1.5", new_key(), pin="2468")
+        currency = self.store_a.sudo().currency_id
+        currency.rounding = 1.0  # a currency without cents
+        try:
+            with self.assertNothingWritten(message="more decimals"):
+                Wallet.api_consume(card.name, "1.5", new_key(), pin="2468")
+        finally:
+            currency.rounding = 0.01
+        self.assertEqual(self.wallet_of(card).balance, 96.5)
+        # the store's day follows its time zone
+        store = self.store_a.sudo()
+        for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            store.member_tz = tz
+            self.assertEqual(store._member_store_facts().tz, tz)
+
 
 @tagged("post_install", "-at_install")
 class TestForgedCapabilities(MemberChainHttpCase):
