@@ -132,12 +132,12 @@ def create_chain(args):
                 "currency_id": cny.id,
                 "member_store_code": "BHQ",
                 "member_tz": "Asia/Shanghai",
-                "country_id": env.ref("base.cn").id,
             }
         )
         if not head.chart_template:
             # Chinese books, as the demo chain's: l10n_cn's large-enterprise chart (the
-            # regions and stores, branches of the head office, share it)
+            # regions and stores, branches of the head office, share it); it sets the
+            # country too (created with one, the company would get l10n_cn's first chart)
             env["account.chart.template"].try_loading("cn_large_bis", head)
         regions = Company.browse()
         for number in range(1, args.regions + 1):
