@@ -44,6 +44,7 @@ class MemberPosPayment(models.Model):
             ("cancelled", "Cancelled at the till"),
             ("abandoned", "Order never arrived"),
             ("not_on_order", "Not on the order"),
+            ("returned", "Goods returned"),
         ],
         readonly=True,
     )
@@ -63,6 +64,13 @@ class MemberPosPayment(models.Model):
     )
     reversal_move_id = fields.Many2one("member.wallet.move", string="Reversal", readonly=True)
     order_id = fields.Many2one("pos.order", string="Order", readonly=True, index="btree_not_null")
+    return_order_id = fields.Many2one(
+        "pos.order",
+        string="Return",
+        readonly=True,
+        index="btree_not_null",
+        help="The refund order that gave this payment back to the card.",
+    )
 
     _move_unique = models.UniqueIndex("(move_id)", "This posting already has its POS payment.")
     _authorised = models.Index("(date) WHERE state = 'authorised'")
@@ -200,13 +208,19 @@ class MemberPosPayment(models.Model):
         order's payment lines that are no longer on it are reversed. A line
         without a debit of exactly its amount, in its store, is refused."""
         currency = order.currency_id
-        lines = order.payment_ids.filtered(
+        balance_lines = order.payment_ids.filtered(
             lambda p: p.payment_method_id._is_member_balance() and not currency.is_zero(p.amount)
         )
+        if order.state == "draft":
+            return
+        returned = balance_lines.filtered(lambda p: currency.compare_amounts(p.amount, 0) < 0)
+        if returned:
+            self._return_to_balance(order, -sum(returned.mapped("amount")))
+        lines = balance_lines - returned
         payments = self.sudo().search(
             [("order_uuid", "=", order.uuid), ("state", "!=", "reversed")]
         )
-        if order.state == "draft" or (not lines and not payments):
+        if not lines and not payments:
             return
         matched = self.sudo()
         for line in lines:
@@ -230,6 +244,44 @@ class MemberPosPayment(models.Model):
         matched.filtered(lambda p: p.state != "done").write({"state": "done", "order_id": order.id})
         for payment in payments - matched:
             payment._reverse_debit("not_on_order")
+
+    # ------------------------------------------------------------------
+    # Returns
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _returnable(self, refunded_orders):
+        """The balance payments of ``refunded_orders`` not given back yet."""
+        return self.sudo().search([("order_id", "in", refunded_orders.ids), ("state", "=", "done")])
+
+    @api.model
+    def _check_return(self, refunded_orders, amount, currency):
+        """A return gives the stored value back by reversing the debits of
+        the orders it refunds, whole: ``amount`` must be what they debited."""
+        payments = self._returnable(refunded_orders)
+        paid = sum(payments.mapped("amount"))
+        if not payments or currency.compare_amounts(paid, amount):
+            raise UserError(
+                self.env._(
+                    "Only what the returned order paid from the member balance (%(paid)s) can "
+                    "go back to it, and only all of it: refund %(amount)s with another payment "
+                    "method.",
+                    paid=currency.format(paid),
+                    amount=currency.format(amount),
+                )
+            )
+        return payments
+
+    @api.model
+    def _return_to_balance(self, order, amount):
+        """A refund order gives its member-balance part back to the card:
+        the debits of the refunded order are reversed (in this transaction)
+        and belong to the refund order, whose session books them."""
+        refunded = order.lines.refunded_orderline_id.order_id
+        payments = self._check_return(refunded, amount, order.currency_id)
+        for payment in payments:
+            payment._reverse_debit("returned")
+        payments.write({"return_order_id": order.id})
 
     # ------------------------------------------------------------------
     # Abandoned debits

@@ -54,15 +54,18 @@ class PosOrder(models.Model):
             p.amount for p in self.payment_ids if p.payment_method_id._is_member_balance()
         )
         earned = 0
-        if self.currency_id.compare_amounts(self.amount_total, 0) > 0:
+        sign = self.currency_id.compare_amounts(self.amount_total, 0)
+        if sign > 0:
             earned = self._member_pos_earn_points(card, wallet, balance_paid)
+        elif sign < 0:
+            earned = -self._member_pos_take_back_points()
         wallet.invalidate_recordset()
         self.sudo().write(
             {
                 "member_card_masked": mask_number(card.name),
                 "member_level": self.partner_id.member_level_id.name or False,
                 "member_balance_after": wallet.balance,
-                "member_balance_before": wallet.balance + balance_paid,
+                "member_balance_before": wallet.balance + balance_paid,  # a return: negative
                 "member_points_earned": earned,
                 "member_points_total": wallet.points,
             }
@@ -115,3 +118,39 @@ class PosOrder(models.Model):
             _logger.info("POS order %s earned no points: %s", self.id, error)
             return 0
         return answer.get("points_earned", 0)
+
+    def _member_pos_take_back_points(self):
+        """A whole return takes back the points its order earned (reversed,
+        as every ledger correction); points already spent, or a partial
+        return, leave them with the member and say so on the order."""
+        taken = 0
+        Move = self.env["member.wallet.move"].sudo()
+        for original in self.lines.refunded_orderline_id.order_id:
+            earned = Move.search([("idempotency_key", "=", f"pos-earn:{original.uuid}")])
+            if not earned or earned.reversal_move_ids:
+                continue
+            if self.currency_id.compare_amounts(-self.amount_total, original.amount_total) < 0:
+                self.message_post(
+                    body=self.env._(
+                        "Partial return: the %(points)s points earned by %(order)s stay with "
+                        "the member.",
+                        points=earned.points,
+                        order=original.name,
+                    )
+                )
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    earned.with_company(self.company_id)._reverse(
+                        self.env._("Return %s", self.name), key=f"pos-earn:{original.uuid}:return"
+                    )
+                taken += earned.points
+            except UserError as error:
+                self.message_post(
+                    body=self.env._(
+                        "The points earned by %(order)s could not be taken back: %(reason)s",
+                        order=original.name,
+                        reason=str(error),
+                    )
+                )
+        return taken

@@ -37,6 +37,24 @@ class PosSession(models.Model):
             lambda: self.env["member.pos.payment"]._cancel(self, order_uuid, payment_uuid)
         )
 
+    def member_pos_check_return(self, refunded_order_ids, amount):
+        """Whether ``amount`` can go back to the member balance for a return
+        of the orders ``refunded_order_ids`` (the whole of what they paid
+        from it); the stored value moves when the refund order syncs.
+
+        :return: ``{"ok": True}`` or ``{"ok": False, "message"}``
+        """
+
+        def check():
+            session = self.env["member.pos.payment"]._check_session(self)
+            orders = self.env["pos.order"].browse([int(i) for i in refunded_order_ids or []])
+            orders.check_access("read")
+            currency = session.currency_id
+            self.env["member.pos.payment"]._check_return(orders, abs(float(amount)), currency)
+            return {"ok": True}
+
+        return self._member_pos_answer(check)
+
     def member_pos_lookup(self, raw):
         """The member behind what was scanned or typed (card number, e-card
         QR, phone with or without spaces), for the member panel.

@@ -118,12 +118,15 @@ class MemberPosCase(PosChainMixin, BookingCase):
             order_uuid, payment_uuid
         )
 
-    def order_data(self, order_uuid, payments, partner=None, session=None, state="paid"):
+    def order_data(
+        self, order_uuid, payments, partner=None, session=None, state="paid", refund_of=None
+    ):
         """The order as the POS sends it: ``payments`` is a list of
         ``(payment method, amount, payment uuid)``; one line of coffee for
-        the total."""
+        the total (with ``refund_of``: the return of that order's line)."""
         session = session or self.session_a
         total = sum(amount for _method, amount, _uuid in payments)
+        refund_line = refund_of.sudo().lines[:1] if refund_of else None
         return {
             "amount_paid": total,
             "amount_return": 0,
@@ -139,12 +142,13 @@ class MemberPosCase(PosChainMixin, BookingCase):
                     {
                         "id": randint(1, 1000000),
                         "pack_lot_ids": [],
-                        "price_unit": total,
+                        "price_unit": abs(total),
                         "product_id": self.product.id,
                         "price_subtotal": total,
                         "price_subtotal_incl": total,
-                        "qty": 1,
+                        "qty": -1 if refund_line else 1,
                         "tax_ids": [Command.set([])],
+                        **({"refunded_orderline_id": refund_line.id} if refund_line else {}),
                     }
                 )
             ],

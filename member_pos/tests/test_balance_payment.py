@@ -355,6 +355,92 @@ class TestBalancePayment(MemberPosCase):
         self.assertEqual(listed, payments[abandoned_uuid])
 
     # ------------------------------------------------------------------
+    # Returns
+    # ------------------------------------------------------------------
+
+    def sale(self, balance, cash=0):
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, balance, order_uuid, line_uuid)["ok"])
+        payments = [(self.balance_pm_a, balance, line_uuid)]
+        if cash:
+            payments.append((self.cash_pm_a, cash, new_uuid()))
+        return self.sync(self.order_data(order_uuid, payments, partner=self.member))
+
+    def test_whole_return_gives_balance_and_points_back(self):
+        sale = self.sale(60, cash=10)
+        self.assertEqual(self.card.sudo()._get_wallet().points, 10)
+        check = self.session_as(self.session_a, self.cashier_a).member_pos_check_return
+        self.assertTrue(check(sale.ids, 60)["ok"])
+        refused = check(sale.ids, 30)
+        self.assertFalse(refused["ok"])
+        self.assertIn("only all of it", refused["message"])
+        data = self.order_data(
+            new_uuid(),
+            [(self.balance_pm_a, -60, new_uuid()), (self.cash_pm_a, -10, new_uuid())],
+            partner=self.member,
+            refund_of=sale,
+        )
+        for _attempt in range(2):
+            refund = self.sync(data)
+        self.assertEqual(self.balance(self.card), money(100))
+        wallet = self.card.sudo()._get_wallet()
+        wallet.invalidate_recordset()
+        self.assertEqual(wallet.points, 0, "the points it earned are taken back")
+        payment = self.pos_payments(self.card)
+        self.assertEqual(
+            (payment.state, payment.reversal_reason, payment.order_id, payment.return_order_id),
+            ("reversed", "returned", sale, refund),
+        )
+        self.assertEqual(
+            (
+                refund.member_points_earned,
+                money(refund.member_balance_before),
+                money(refund.member_balance_after),
+            ),
+            (-10, money(40), money(100)),
+        )
+        # nothing more to give back
+        self.assertFalse(check(sale.ids, 60)["ok"])
+
+    def test_partial_return_to_balance_refused(self):
+        sale = self.sale(60)
+        data = self.order_data(
+            new_uuid(),
+            [(self.balance_pm_a, -30, new_uuid())],
+            partner=self.member,
+            refund_of=sale,
+        )
+        with self.assertWritesNothing(
+            self.ledger_state, exception=UserError, message="only all of it", strict=False
+        ):
+            self.sync(data)
+        self.assertEqual(self.balance(self.card), money(40))
+
+    def test_books_agree_after_sales_returns_and_closing(self):
+        sale = self.sale(60, cash=10)
+        self.sale(25)
+        self.sync(
+            self.order_data(
+                new_uuid(),
+                [(self.balance_pm_a, -60, new_uuid()), (self.cash_pm_a, -10, new_uuid())],
+                partner=self.member,
+                refund_of=sale,
+            )
+        )
+        self.assertTrue(self.authorize(self.card, 5)["ok"])  # abandoned, not reversed yet
+        self.book()
+        self.session_a.action_pos_session_closing_control()
+        self.assertEqual(self.session_a.state, "closed")
+        row = self.report_rows()[self.store_a]
+        balance = self.balance(self.card)
+        self.assertEqual(balance, money(70))
+        self.assertEqual(money(row.ledger_amount), balance)
+        # the session booked the 25 kept; the sale and its return cancel out
+        self.assertEqual(money(row.gl_amount), money(75))
+        self.assertEqual(money(row.unbooked_amount), money(-5))
+        self.assertEqual(money(row.difference), money(0))
+
+    # ------------------------------------------------------------------
     # Daily limit
     # ------------------------------------------------------------------
 

@@ -33,6 +33,9 @@ export class PaymentMemberBalance extends PaymentInterface {
             );
             return false;
         }
+        if (line.amount < 0) {
+            return this.checkReturn(order, line);
+        }
         let member = order.uiState.member;
         if (!member || (order.partner_id && member.partner_id !== order.partner_id.id)) {
             member = await this.pos.memberAsk();
@@ -76,6 +79,34 @@ export class PaymentMemberBalance extends PaymentInterface {
         member.principal = answer.principal;
         member.bonus = answer.bonus;
         order.uiState.memberBalance = { before: answer.balance_before, after: answer.balance };
+        return true;
+    }
+
+    /**
+     * A return gives back, whole, what the returned order paid from the
+     * balance; the server moves the stored value when the refund syncs.
+     */
+    async checkReturn(order, line) {
+        const refunded = [
+            ...new Set(
+                order.lines.map((l) => l.refunded_orderline_id?.order_id?.id).filter(Boolean)
+            ),
+        ];
+        let answer;
+        try {
+            answer = await this.pos.data.call("pos.session", "member_pos_check_return", [
+                [this.pos.session.id],
+                refunded,
+                -line.amount,
+            ]);
+        } catch {
+            this._showError(_t("The server could not be reached: try again."));
+            return false;
+        }
+        if (!answer.ok) {
+            this._showError(answer.message);
+            return false;
+        }
         return true;
     }
 
