@@ -15,6 +15,7 @@
         "data/barcode_rule_data.xml",
         "views/member_pos_payment_views.xml",
         "views/res_config_settings_views.xml",
+        "views/pos_config_views.xml",
     ],
     "demo": ["demo/member_pos_demo.xml"],
     "assets": {

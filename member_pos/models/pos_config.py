@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL
 
 # the sessions whose customers a till preloads
@@ -7,6 +7,14 @@ RECENT_SESSIONS = 5
 
 class PosConfig(models.Model):
     _inherit = "pos.config"
+
+    member_quick_product_id = fields.Many2one(
+        "product.product",
+        string="Quick Consumption Product",
+        domain=[("available_in_pos", "=", True)],
+        help="Quick consumption (快速消费): the member panel adds this product at the amount "
+        "the cashier types, for service businesses that sell by amount only.",
+    )
 
     def get_limited_partners_loading(self, offset=0):
         """The partners a till preloads: the customers of its last few

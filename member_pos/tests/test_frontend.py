@@ -16,14 +16,18 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_pos_chain()
-        cls.env["product.product"].sudo().create(
-            {
-                "name": "MBT Massage",
-                "type": "service",
-                "available_in_pos": True,
-                "list_price": 150.0,
-                "taxes_id": [(5, 0, 0)],
-            }
+        cls.pos_a.member_quick_product_id = (
+            cls.env["product.product"]
+            .sudo()
+            .create(
+                {
+                    "name": "MBT Massage",
+                    "type": "service",
+                    "available_in_pos": True,
+                    "list_price": 0.0,
+                    "taxes_id": [(5, 0, 0)],
+                }
+            )
         )
         member = cls.make_member(
             level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"

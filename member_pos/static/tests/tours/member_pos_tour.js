@@ -1,5 +1,6 @@
 import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
+import * as NumberPopup from "@point_of_sale/../tests/generic_helpers/number_popup_util";
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
@@ -73,7 +74,16 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             // scanned (a barcode rule of type Member Card)
             scan_barcode("MW900000001"),
             panelShows("MBT Tour Member", "100.00"),
-            ProductScreen.addOrderline("MBT Massage", "1"),
+            // quick consumption: an amount only, on the configured product
+            findMember("MW900000001"),
+            {
+                content: "quick consumption from the member panel",
+                trigger: ".modal .member-pos-quick-sale",
+                run: "click",
+            },
+            NumberPopup.enterValue("150"),
+            Dialog.confirm(),
+            ProductScreen.selectedOrderlineHas("MBT Massage", "1", "150.00"),
             ProductScreen.clickPayButton(),
             // the whole 150 from a balance of 100: refused, balance shown
             PaymentScreen.clickPaymentMethod("Member Balance"),
