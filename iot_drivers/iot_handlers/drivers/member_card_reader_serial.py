@@ -10,7 +10,8 @@ Loaded by the box from its ``iot_handlers/drivers`` folder (copied there by
   effect (nothing is ever written), cuts its bytes into frames
   (``member_card_frames.py``), normalises them with member_base's
   ``card_data.py`` loaded by path, drops double swipes, and publishes each
-  read to every waiting till and to the box's own event manager;
+  read to every waiting till (and to the box's own event manager, which
+  asks no secret, only with ``card_reads_to_event_manager = true``);
 * :class:`MemberIotController`: ``/hw_proxy/handshake`` (the community POS
   marks a box connected only when it answers), ``/member_iot/card/wait``
   (the card-read long poll: a cursor per till, every till gets every read)
@@ -102,6 +103,7 @@ class MemberCardReaderDriver(SerialDriver):
         self.configured_port = device.get("configured") or identifier
         self.device_name = f"Member card reader ({self.configured_port})"
         self.pipeline = None
+        self.options = SETTINGS.card_reader_options()
         self.reads = 0
 
     @classmethod
@@ -129,7 +131,7 @@ class MemberCardReaderDriver(SerialDriver):
             event_manager.device_changed(self, {"status": self._status, "member_card": item})
 
     def run(self):
-        options = SETTINGS.card_reader_options()
+        self.options = options = SETTINGS.card_reader_options()
         try:
             card_data = frames.find_card_data(HERE, options["card_data_path"])
         except (OSError, ImportError) as error:
@@ -188,8 +190,10 @@ class MemberCardReaderDriver(SerialDriver):
     def _publish(self, read):
         item = broadcaster().publish({**read, "device": self.device_identifier})
         self.reads += 1
-        self.data["value"] = read.get("value") or ""
-        event_manager.device_changed(self, {"member_card": item, "value": self.data["value"]})
+        if self.options["reads_to_event_manager"]:
+            # Odoo's /iot_drivers/event (and the websocket to a database) ask no
+            # secret: card numbers go there only when the box's settings say so
+            event_manager.device_changed(self, {"member_card": item, "value": read.get("value")})
         _logger.info(
             "Member card reader %s: %s read", self.configured_port, read.get("kind") or "bad"
         )
