@@ -1,0 +1,29 @@
+from odoo import api, models, tools
+
+
+class MemberLevel(models.Model):
+    """The order of the levels, as the level rules compare them: a member
+    moves up to a level that comes later (sequence, then id)."""
+
+    _inherit = "member.level"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        levels = super().create(vals_list)
+        self.env.registry.clear_cache()  # _member_level_keys
+        return levels
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "sequence" in vals or "active" in vals:
+            self.env.registry.clear_cache()
+        return res
+
+    @tools.ormcache()
+    def _member_level_keys(self):
+        """``{level id: (sequence, id)}`` of every level, archived ones too,
+        cached for the registry: the upgrade after a top-up reads it."""
+        self.env.cr.execute("SELECT id, sequence FROM member_level")
+        return {
+            level_id: (sequence or 0, level_id) for level_id, sequence in self.env.cr.fetchall()
+        }

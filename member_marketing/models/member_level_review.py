@@ -1,0 +1,378 @@
+import datetime
+import logging
+from collections import defaultdict, namedtuple
+
+import pytz
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# level changes written per batch (and per commit in the cron)
+BATCH_SIZE = 1000
+# no level (a member without one) comes before every level
+NO_LEVEL_KEY = (float("-inf"), 0)
+
+Change = namedtuple("Change", "partner_id company_id from_id to_id direction rule_id value")
+Member = namedtuple("Member", "id level_id company_id since values")
+
+
+class MemberLevelReview(models.AbstractModel):
+    """Moves members between levels by the level rules, set-based: one
+    aggregate pass over the ledger lines of the longest period (what each
+    member earned, topped up and spent, per rule period), decisions in
+    memory over the aggregated rows, then the changes written in batches —
+    never one query per member. The periodic review (a daily cron), the
+    simulation and the immediate upgrade after a top-up read the same SQL
+    (``_measure_source_sql``, ``_aggregate_sql``)."""
+
+    _name = "member.level.review"
+    _description = "Member Level Review"
+
+    # ------------------------------------------------------------------
+    # What a measure counts (the one SQL source, extended by other addons)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _measure_source_sql(self, date_from, date_to, partner_ids=None, exclude_move_id=None):
+        """The events the measures count, as SQL queries of rows
+        ``(partner_id, date, measure, amount)`` dated in ``[date_from,
+        date_to)`` (UTC): ``measure`` is ``points`` (points earned),
+        ``topup`` (paid-in value topped up, bonus excluded; the single
+        top-up is the largest such row) or ``spend`` (stored value consumed:
+        till, packages and timed sessions paid from the balance). Postings
+        that were reversed count for nothing (the reversal cancels them
+        wherever it falls). An addon that knows other spending (member_pos:
+        POS orders paid otherwise) appends its own query to the list."""
+        partner_clause = (
+            SQL("AND w.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL()
+        )
+        move_clause = SQL("AND l.move_id <> %s", exclude_move_id) if exclude_move_id else SQL()
+        return [
+            SQL(
+                """
+                SELECT w.partner_id AS partner_id, l.date AS date,
+                       CASE l.kind WHEN 'topup' THEN 'topup'
+                                   WHEN 'consumption' THEN 'spend'
+                                   ELSE 'points' END AS measure,
+                       CASE l.kind WHEN 'consumption' THEN -l.amount ELSE l.amount END AS amount
+                  FROM member_wallet_line l
+                  JOIN member_wallet w ON w.id = l.wallet_id
+                 WHERE l.date >= %(date_from)s AND l.date < %(date_to)s
+                   AND ((l.kind = 'topup' AND l.asset = 'principal')
+                     OR (l.kind = 'consumption' AND l.asset IN ('principal', 'bonus'))
+                     OR (l.kind = 'earn' AND l.asset = 'points'))
+                   AND NOT EXISTS (SELECT 1 FROM member_wallet_move r
+                                    WHERE r.reversed_move_id = l.move_id)
+                   %(partner_clause)s %(move_clause)s
+                """,
+                date_from=date_from,
+                date_to=date_to,
+                partner_clause=partner_clause,
+                move_clause=move_clause,
+            )
+        ]
+
+    @api.model
+    def _aggregate_sql(self, slots, date_to, partner_ids=None, exclude_move_id=None):
+        """One row per member with activity: ``partner_id`` then one value per
+        slot ``(measure, since)``: the sum of the measure since ``since``
+        (UTC), or for ``single_topup`` the largest top-up since then."""
+        date_from = min(since for _measure, since in slots)
+        sources = self._measure_source_sql(date_from, date_to, partner_ids, exclude_move_id)
+        columns = []
+        for measure, since in slots:
+            if measure == "single_topup":
+                columns.append(
+                    SQL(
+                        "COALESCE(MAX(src.amount) FILTER (WHERE src.measure = 'topup'"
+                        " AND src.date >= %s), 0)",
+                        since,
+                    )
+                )
+            else:
+                columns.append(
+                    SQL(
+                        "COALESCE(SUM(src.amount) FILTER (WHERE src.measure = %s"
+                        " AND src.date >= %s), 0)",
+                        measure,
+                        since,
+                    )
+                )
+        return SQL(
+            "SELECT src.partner_id, ARRAY[%s]::float8[] AS v"
+            " FROM (%s) AS src GROUP BY src.partner_id",
+            SQL(", ").join(columns),
+            SQL(" UNION ALL ").join(sources),
+        )
+
+    # ------------------------------------------------------------------
+    # Periods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _review_company(self):
+        """The company whose local date the periods follow: the head office
+        of the current company."""
+        return self.env.company.sudo().root_id
+
+    @api.model
+    def _period_start(self, today, months, tz):
+        """Start of the rolling period of ``months`` ending ``today`` (local
+        midnight), in naive UTC."""
+        start = datetime.datetime.combine(today - relativedelta(months=months), datetime.time())
+        return pytz.timezone(tz).localize(start).astimezone(pytz.utc).replace(tzinfo=None)
+
+    # ------------------------------------------------------------------
+    # Deciding
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_rules(self, rules, today, tz):
+        """The rules as the decision reads them, and the slots of the
+        aggregate: ``(prepared rules, slots)``."""
+        keys = self.env["member.level"]._member_level_keys()
+        slots, slot_index, prepared = [], {}, []
+
+        def slot(measure, months):
+            since = self._period_start(today, months, tz)
+            if (measure, since) not in slot_index:
+                slot_index[(measure, since)] = len(slots)
+                slots.append((measure, since))
+            return slot_index[(measure, since)]
+
+        for rule in rules.sudo():
+            prepared.append(
+                {
+                    "id": rule.id,
+                    "level_id": rule.level_id.id,
+                    "key": keys.get(rule.level_id.id, NO_LEVEL_KEY),
+                    "threshold": rule.threshold,
+                    "slot": slot(rule.measure, rule.period_months),
+                    "keep": rule.keep_enabled,
+                    "keep_threshold": rule.keep_threshold,
+                    "keep_slot": slot(rule.measure, rule.keep_period_months)
+                    if rule.keep_enabled
+                    else None,
+                    "keep_since": today - relativedelta(months=rule.keep_period_months),
+                    "downgrade_id": rule.downgrade_level_id.id,
+                    "downgrade_key": keys.get(rule.downgrade_level_id.id, NO_LEVEL_KEY),
+                    "scope": rule._scope_company_ids(),
+                }
+            )
+        return prepared, slots
+
+    @api.model
+    def _decide(self, member, rules):
+        """The change of ``member`` (a ``Member``) by the prepared ``rules``,
+        or None. Up: to the highest level of the rules whose threshold the
+        member reached, when above their level. Down: when every keep-level
+        check of their level failed (checked once a whole review period has
+        passed since they reached it), to the highest of the downgrade levels
+        and the levels they still qualify for below their own."""
+        keys = self.env["member.level"]._member_level_keys()
+        current = keys.get(member.level_id, NO_LEVEL_KEY) if member.level_id else NO_LEVEL_KEY
+        applicable = [
+            rule for rule in rules if rule["scope"] is None or member.company_id in rule["scope"]
+        ]
+        best = None
+        for rule in applicable:
+            value = member.values[rule["slot"]]
+            if tools.float_compare(value, rule["threshold"], precision_digits=2) >= 0 and (
+                best is None or rule["key"] > best[0]["key"]
+            ):
+                best = (rule, value)
+        if best and best[0]["key"] > current:
+            rule, value = best
+            return Change(
+                member.id,
+                member.company_id,
+                member.level_id,
+                rule["level_id"],
+                "up",
+                rule["id"],
+                value,
+            )
+        if best and best[0]["key"] == current:
+            return None  # qualifies for the level they hold
+        keeping = [r for r in applicable if r["keep"] and r["level_id"] == member.level_id]
+        if not keeping:
+            return None
+        for rule in keeping:
+            if member.since and member.since > rule["keep_since"]:
+                return None  # not a whole review period at this level yet
+            value = member.values[rule["keep_slot"]]
+            if tools.float_compare(value, rule["keep_threshold"], precision_digits=2) >= 0:
+                return None
+        rule = max(keeping, key=lambda r: r["downgrade_key"])
+        target, key = rule["downgrade_id"], rule["downgrade_key"]
+        value = member.values[rule["keep_slot"]]
+        if best and best[0]["key"] > key:
+            target = best[0]["level_id"]
+        return Change(
+            member.id, member.company_id, member.level_id, target, "down", rule["id"], value
+        )
+
+    @api.model
+    def _compute_changes(self, rules):
+        """The level changes ``rules`` make today, from one aggregate query:
+        a list of ``Change``. Writes nothing."""
+        if not rules:
+            return []
+        company = self._review_company()
+        tz = company._member_store_facts().tz
+        today = company._member_local_today()
+        prepared, slots = self._prepare_rules(rules, today, tz)
+        keep_levels = list({rule["level_id"] for rule in prepared if rule["keep"]})
+        tomorrow = self._period_start(today + datetime.timedelta(days=1), 0, tz)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH agg AS (%(aggregate)s)
+                SELECT p.id, p.member_level_id, p.member_register_company_id,
+                       COALESCE(p.member_level_date, p.member_register_date), agg.v
+                  FROM res_partner p
+                  LEFT JOIN agg ON agg.partner_id = p.id
+                 WHERE p.is_member AND p.active AND p.member_merged_into_id IS NULL
+                   AND (agg.partner_id IS NOT NULL OR p.member_level_id = ANY(%(keep)s))
+                 ORDER BY p.id
+                """,
+                aggregate=self._aggregate_sql(slots, tomorrow),
+                keep=keep_levels,
+            )
+        )
+        zeros = [0.0] * len(slots)
+        changes = []
+        for partner_id, level_id, company_id, since, values in self.env.cr.fetchall():
+            member = Member(partner_id, level_id or False, company_id, since, values or zeros)
+            change = self._decide(member, prepared)
+            if change:
+                changes.append(change)
+        return changes
+
+    # ------------------------------------------------------------------
+    # Applying
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_review(self):
+        """The daily review (ir.cron): the active rules' changes, written in
+        batches, each committed with its progress. A run stopped half-way
+        (a restart) is finished by the next one: what was applied is no
+        change any more."""
+        rules = self.env["member.level.rule"].search([("state", "=", "active")])
+        changes = self._compute_changes(rules)
+        cron = self.env["ir.cron"]
+        cron._commit_progress(remaining=len(changes))
+        for start in range(0, len(changes), BATCH_SIZE):
+            batch = changes[start : start + BATCH_SIZE]
+            self._apply_changes(batch, origin="review")
+            if not cron._commit_progress(len(batch)):
+                break  # out of time: the next run goes on
+        _logger.info("Level review: %s member(s) changed level", len(changes))
+
+    @api.model
+    def _review(self, rules=None):
+        """Apply the changes of ``rules`` (default: the active ones) in this
+        transaction; returns them."""
+        if rules is None:
+            rules = self.env["member.level.rule"].search([("state", "=", "active")])
+        changes = self._compute_changes(rules)
+        for start in range(0, len(changes), BATCH_SIZE):
+            self._apply_changes(changes[start : start + BATCH_SIZE], origin="review")
+        return changes
+
+    @api.model
+    def _apply_changes(self, changes, origin, reasons=None):
+        """Write ``changes`` as the service: the members' levels (one write
+        per target level), their history and their operation-log lines
+        ("level", the rule as the reason), in bulk."""
+        if not changes:
+            return
+        Partner = self.env["res.partner"]
+        rules = {
+            rule.id: rule
+            for rule in self.env["member.level.rule"]
+            .sudo()
+            .browse({change.rule_id for change in changes if change.rule_id})
+        }
+        levels = {
+            level.id: level
+            for level in self.env["member.level"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse({c.from_id for c in changes if c.from_id} | {c.to_id for c in changes})
+        }
+        by_target = defaultdict(list)
+        for change in changes:
+            by_target[change.to_id].append(change.partner_id)
+        today = self._review_company()._member_local_today()
+        for level_id, partner_ids in by_target.items():
+            Partner.browse(partner_ids)._member_write_level(level_id, today)
+        partners = {p.id: p for p in Partner.sudo().browse([c.partner_id for c in changes])}
+        now = fields.Datetime.now()
+        history, log = [], []
+        Log = self.env["member.operation.log"]
+        for change in changes:
+            rule = rules.get(change.rule_id)
+            reason = (reasons or {}).get(change.partner_id) or self._change_reason(change, rule)
+            company_id = change.company_id or self.env.company.id
+            history.append(
+                {
+                    "partner_id": change.partner_id,
+                    "level_from_id": change.from_id or False,
+                    "level_to_id": change.to_id,
+                    "direction": change.direction,
+                    "date": now,
+                    "origin": origin,
+                    "rule_id": change.rule_id or False,
+                    "user_id": self.env.uid,
+                    "company_id": company_id,
+                    "reason": reason,
+                }
+            )
+            log.append(
+                {
+                    "operation": "level",
+                    "user_id": self.env.uid,
+                    "company_id": company_id,
+                    "partner_id": change.partner_id,
+                    "member_number": partners[change.partner_id].member_number,
+                    "old_values": Log._dump(
+                        {"level": levels[change.from_id].name if change.from_id else ""}
+                    ),
+                    "new_values": Log._dump({"level": levels[change.to_id].name}),
+                    "reason": reason,
+                    "res_model": "member.level.rule" if rule else False,
+                    "res_id": rule.id if rule else False,
+                }
+            )
+        self.env["member.level.history"]._as_service().create(history)
+        Log._as_service().create(log)
+
+    @api.model
+    def _change_reason(self, change, rule):
+        if not rule:
+            return False
+        measure = dict(rule._fields["measure"]._description_selection(self.env))[rule.measure]
+        if change.direction == "up":
+            return self.env._(
+                "Level rule %(rule)s: %(measure)s %(value)s ≥ %(threshold)s in %(months)s month(s)",
+                rule=rule.name,
+                measure=measure,
+                value=tools.float_repr(change.value, 2),
+                threshold=tools.float_repr(rule.threshold, 2),
+                months=rule.period_months,
+            )
+        return self.env._(
+            "Level rule %(rule)s: keep-level check failed, %(measure)s %(value)s < %(threshold)s "
+            "in %(months)s month(s)",
+            rule=rule.name,
+            measure=measure,
+            value=tools.float_repr(change.value, 2),
+            threshold=tools.float_repr(rule.keep_threshold, 2),
+            months=rule.keep_period_months,
+        )

@@ -1,0 +1,111 @@
+import contextvars
+import datetime
+from decimal import Decimal
+
+from odoo import models, tools
+
+from .member_level_review import NO_LEVEL_KEY, Change
+
+# the paid-in value of the top-up being posted, from _post to _posting_done:
+# the answer gives principal and bonus together, and a posting authorised
+# apart is not visible in the caller's snapshot (never from a client: set by
+# the server's own call only)
+_TOPUP_PAID = contextvars.ContextVar("member_marketing_topup_paid", default=None)
+
+
+class MemberWallet(models.Model):
+    """The immediate upgrade (即时升级): a top-up that reaches a single
+    top-up rule, or that makes the member's paid-in top-ups of the period
+    cross a total top-up rule, moves the member up at once, as the service,
+    logged with the rule. Only top-ups are looked at (a debit pays nothing
+    more), from cached rules, with at most one indexed aggregate query."""
+
+    _inherit = "member.wallet"
+
+    def _post(self, kind, deltas=None, **kwargs):
+        if kind != "topup":
+            return super()._post(kind, deltas, **kwargs)
+        paid = sum(
+            (
+                Decimal(str(delta["amount"]))
+                for delta in deltas or ()
+                if delta["asset"] == "principal" and delta.get("kind", kind) == "topup"
+            ),
+            Decimal(0),
+        )
+        token = _TOPUP_PAID.set(paid)
+        try:
+            return super()._post(kind, deltas, **kwargs)
+        finally:
+            _TOPUP_PAID.reset(token)
+
+    def _posting_done(self, move, answer, replay):
+        super()._posting_done(move, answer, replay)
+        paid = _TOPUP_PAID.get()
+        if replay or paid is None or answer.get("kind") != "topup":
+            return
+        rules = self.env["member.level.rule"]._immediate_rules()
+        if rules:
+            self._member_upgrade_after_topup(move, float(paid), rules)
+
+    def _member_upgrade_after_topup(self, move, paid, rules):
+        partner = self.sudo().partner_id
+        if not partner or not partner.is_member or not partner.active:
+            return
+        Review = self.env["member.level.review"]
+        keys = self.env["member.level"]._member_level_keys()
+        current = keys.get(partner.member_level_id.id, NO_LEVEL_KEY)
+        company_id = partner.member_register_company_id.id
+        candidates = [
+            rule
+            for rule in rules
+            if keys.get(rule[1], NO_LEVEL_KEY) > current
+            and (rule[5] is None or company_id in rule[5])
+        ]
+        if not candidates:
+            return
+        best = None  # (key, rule, value)
+
+        def consider(rule, value):
+            nonlocal best
+            key = keys.get(rule[1], NO_LEVEL_KEY)
+            if tools.float_compare(value, rule[3], precision_digits=2) >= 0 and (
+                best is None or key > best[0]
+            ):
+                best = (key, rule, value)
+
+        for rule in candidates:
+            if rule[2] == "single_topup":
+                consider(rule, paid)
+        totals = [
+            rule
+            for rule in candidates
+            if rule[2] == "topup" and (best is None or keys.get(rule[1]) > best[0])
+        ]
+        if totals:
+            company = Review._review_company()
+            tz = company._member_store_facts().tz
+            today = company._member_local_today()
+            slots = [("topup", Review._period_start(today, rule[4], tz)) for rule in totals]
+            tomorrow = Review._period_start(today + datetime.timedelta(days=1), 0, tz)
+            # this posting is counted from ``paid``: apart, it is not visible here
+            self.env.cr.execute(
+                Review._aggregate_sql(slots, tomorrow, [partner.id], exclude_move_id=move.id)
+            )
+            row = self.env.cr.fetchone()
+            values = row[1] if row else [0.0] * len(slots)
+            for rule, value in zip(totals, values, strict=True):
+                consider(rule, value + paid)
+        if best:
+            _key, rule, value = best
+            # logged in the store of the top-up
+            change = Change(
+                partner.id,
+                self.env.company.id,
+                partner.member_level_id.id,
+                rule[1],
+                "up",
+                rule[0],
+                value,
+            )
+            Review._apply_changes([change], origin="immediate")

@@ -1,0 +1,4 @@
+from . import test_level_rules
+from . import test_level_review
+from . import test_level_upgrade
+from . import test_level_change

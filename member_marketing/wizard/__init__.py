@@ -1,0 +1,3 @@
+from . import member_level_change
+from . import member_level_simulation
+from . import member_level_simulation_line
