@@ -2,3 +2,4 @@ from . import test_balance_payment
 from . import test_concurrency
 from . import test_frontend
 from . import test_lookup
+from . import test_security
