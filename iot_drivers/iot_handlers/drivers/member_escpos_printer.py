@@ -11,7 +11,9 @@ Loaded by the box from its ``iot_handlers/drivers`` folder. Defines:
   printer so the box's probing serial drivers never write to it;
 * :class:`MemberPrinterController`: ``/hw_proxy/default_printer_action``
   (what the community POS posts its receipts and cash-drawer kicks to) and
-  ``/member_iot/print_slip``; both require the box's shared secret.
+  ``/member_iot/print_slip``; both require the box's shared secret;
+* :class:`MemberProxyController`: the box's own ``/hw_proxy/status_json``
+  counting our printers as the box's printer.
 """
 
 import base64
@@ -28,7 +30,7 @@ from werkzeug.exceptions import BadRequest, Forbidden, NotFound
 from odoo import http
 from odoo.http import request
 
-from odoo.addons.iot_drivers.controllers.proxy import proxy_drivers
+from odoo.addons.iot_drivers.controllers.proxy import ProxyController
 from odoo.addons.iot_drivers.driver import Driver
 from odoo.addons.iot_drivers.event_manager import event_manager
 from odoo.addons.iot_drivers.main import iot_devices
@@ -174,9 +176,6 @@ class MemberEscposPrinterDriver(Driver):
         return {"status": "connected" if connected else "disconnected", "messages": ""}
 
 
-proxy_drivers.setdefault("printer", MemberEscposPrinterDriver)
-
-
 class MemberReservedSerialPortDriver(Driver):
     """Holds a serial printer's port (never opens it) so that no probing
     serial driver writes its queries to the printer."""
@@ -255,3 +254,19 @@ class MemberPrinterController(http.Controller):
         except ValueError as error:
             raise BadRequest(str(error))
         return {"result": True, "printer": device.options["name"], "bytes": size}
+
+
+class MemberProxyController(ProxyController):
+    @route.iot_route("/hw_proxy/status_json", type="jsonrpc", cors="*")
+    def status_json(self):
+        """The box's own status, with our printers counted as its printer
+        (the POS shows "Printer Offline" otherwise): Odoo's CUPS printer
+        driver, when loaded, only knows CUPS printers."""
+        statuses = super().status_json()
+        ours = MemberEscposPrinterDriver.get_status()
+        if (
+            ours["status"] == "connected"
+            and statuses.get("printer", {}).get("status") != "connected"
+        ):
+            statuses["printer"] = ours
+        return statuses
