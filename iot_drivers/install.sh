@@ -64,8 +64,12 @@ trap 'rm -rf "$STAGE"' EXIT
 mkdir -p "$STAGE/files/drivers/member_card_tools" "$STAGE/files/interfaces"
 cp "$HERE"/iot_handlers/drivers/member_*.py "$STAGE/files/drivers/"
 cp "$HERE"/iot_handlers/interfaces/member_*.py "$STAGE/files/interfaces/"
-cp "$REPO/member_base/tools/card_data.py" "$REPO/member_base/tools/phone.py" \
-    "$STAGE/files/drivers/member_card_tools/"
+TOOLS="$REPO/member_base/tools"
+# card_data.py and the siblings it loads by path (phone.py today)
+for tool in card_data $(grep -o '_load_sibling("[a-z_]*")' "$TOOLS/card_data.py" \
+        | sed 's/.*("\(.*\)")/\1/' | sort -u); do
+    cp "$TOOLS/$tool.py" "$STAGE/files/drivers/member_card_tools/"
+done
 (cd "$STAGE/files" && find drivers interfaces -type f -name '*.py' | LC_ALL=C sort \
     | xargs sha256sum) >"$STAGE/local.sums"
 

@@ -60,6 +60,7 @@ SCENARIOS = [
     "route_card_wait_two_tills",
     "route_default_printer_action",
     "route_print_slip_and_status",
+    "route_printer_unreachable",
     "reader_unplug_mid_read",
 ]
 
@@ -136,14 +137,19 @@ class Pty:
         os.close(self.master)
 
 
-def write_conf(work, reader, other_printer_pty, sink_port):
+def free_port():
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        return server.getsockname()[1]
+
+
+def write_conf(work, reader, other_printer_pty, sink_port, dead_port):
     (work / "odoo.conf").write_text(
         f"""[options]
 [member_iot]
 secret = {SECRET}
 card_readers = {reader.path}
 card_dedup_seconds = 1.0
-printers = front, counter
+printers = front, counter, dead
 
 [member_iot.printer.front]
 connection = network
@@ -151,6 +157,12 @@ host = 127.0.0.1
 port = {sink_port}
 width = 32
 default = true
+
+[member_iot.printer.dead]
+connection = network
+host = 127.0.0.1
+port = {dead_port}
+timeout = 2
 
 [member_iot.printer.counter]
 connection = serial
@@ -201,7 +213,7 @@ class Box:
         self.counter = Pty()  # the serial slip printer
         self.sink = TcpSink()
         self.sink.start()
-        write_conf(work, self.reader, self.counter, self.sink.port)
+        write_conf(work, self.reader, self.counter, self.sink.port, free_port())
         self.start_odoo()
 
     def start_odoo(self):
@@ -439,7 +451,7 @@ def reader_never_written_to(box):
 
 def printer_devices(box):
     devices = box.printer_interface.get_devices()
-    assert set(devices) == {"member_escpos_front", "member_escpos_counter"}
+    assert set(devices) == {"member_escpos_front", "member_escpos_counter", "member_escpos_dead"}
     front = box.main.iot_devices["member_escpos_front"]
     assert type(front).__name__ == "MemberEscposPrinterDriver"
     assert (front.device_type, front.device_connection) == ("printer", "network")
@@ -600,10 +612,26 @@ def route_print_slip_and_status(box):
     assert drain(box.counter.master) == golden("slip_consumption_80mm_text.bin")
     status = box.rpc("/member_iot/status", {"secret": SECRET})["result"]
     assert [reader["status"] for reader in status["readers"]] == ["connected"]
-    assert {printer["name"] for printer in status["printers"]} == {"front", "counter"}
+    assert {printer["name"] for printer in status["printers"]} == {"front", "counter", "dead"}
     # the box's own status route (the POS's printer light) sees our printers
     drivers = box.rpc("/hw_proxy/status_json")["result"]
     assert drivers["printer"]["status"] == "connected"
+
+
+def route_printer_unreachable(box):
+    answer = box.rpc(
+        "/member_iot/print_slip", {"secret": SECRET, "slip": TOPUP, "printer": "dead"}
+    )["result"]
+    assert answer["result"] is False and answer["printer"] == "dead", answer
+    assert answer["message"]
+    status = box.rpc("/member_iot/status", {"secret": SECRET})["result"]
+    (dead,) = [printer for printer in status["printers"] if printer["name"] == "dead"]
+    assert dead["status"] == "error" and dead["jobs"] == 0
+    # an unknown slip type is a bad request, not a printer failure
+    answer = box.rpc("/member_iot/print_slip", {"secret": SECRET, "slip": {"type": "refund"}})
+    assert "error" in answer and "refund" in answer["error"]["data"]["message"], answer
+    # the working printers still count as the box's printer
+    assert box.rpc("/hw_proxy/status_json")["result"]["printer"]["status"] == "connected"
 
 
 def reader_unplug_mid_read(box):

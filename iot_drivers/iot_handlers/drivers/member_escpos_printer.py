@@ -57,6 +57,10 @@ SETTINGS = common.Settings(helpers.path_file("odoo.conf"))
 CONNECTIONS = {"network": "network", "serial": "serial", "usb": "direct"}
 
 
+class PrinterUnavailable(Exception):
+    """The printer could not be reached (off, unplugged, out of paper...)."""
+
+
 def open_transport(options):
     """The python-escpos printer object that sends bytes to this printer."""
     from escpos import printer as escpos_printer  # noqa: PLC0415
@@ -110,17 +114,22 @@ class MemberEscposPrinterDriver(Driver):
         self._stopped.wait()
 
     def send(self, data):
-        """Send ``data`` (bytes) to the printer; one job at a time."""
+        """Send ``data`` (bytes) to the printer; one job at a time.
+
+        :raises PrinterUnavailable: the printer cannot be reached
+        """
         with self._lock:
-            transport = open_transport(self.options)
             try:
+                transport = open_transport(self.options)
                 transport.open()
-                transport._raw(data)
-            except Exception as error:
-                self.last_error = str(error)
-                raise
-            finally:
-                transport.close()
+                try:
+                    transport._raw(data)
+                finally:
+                    transport.close()
+            except Exception as error:  # socket, serial, USB and python-escpos errors
+                self.last_error = str(error) or type(error).__name__
+                _logger.warning("Member slip printer %s: %s", self.options["name"], error)
+                raise PrinterUnavailable(self.last_error) from error
             self.jobs += 1
             self.last_error = ""
         return len(data)
@@ -171,7 +180,8 @@ class MemberEscposPrinterDriver(Driver):
     def get_status(cls):
         """For the box's /hw_proxy/status_json (the POS's printer light)."""
         connected = any(
-            getattr(device, "member_iot_kind", None) == "printer" for device in iot_devices.values()
+            getattr(device, "member_iot_kind", None) == "printer" and not device.last_error
+            for device in list(iot_devices.values())
         )
         return {"status": "connected" if connected else "disconnected", "messages": ""}
 
@@ -237,12 +247,10 @@ class MemberPrinterController(http.Controller):
         printer = member_printer()
         action = data.get("action")
         if action == "print_receipt":
-            size = printer.print_receipt(data.get("receipt", ""))
-        elif action == "cashbox":
-            size = printer.open_cashbox()
-        else:
-            raise BadRequest(f"Unknown printer action {action!r}")
-        return {"result": True, "printer": printer.options["name"], "bytes": size}
+            return _job(printer, printer.print_receipt, data.get("receipt", ""))
+        if action == "cashbox":
+            return _job(printer, printer.open_cashbox)
+        raise BadRequest(f"Unknown printer action {action!r}")
 
     @route.iot_route("/member_iot/print_slip", type="jsonrpc", cors="*", csrf=False)
     def print_slip(self, slip=None, printer=None, **params):
@@ -250,10 +258,20 @@ class MemberPrinterController(http.Controller):
         check_secret(params)
         device = member_printer(printer)
         try:
-            size = device.print_slip(slip or {})
-        except ValueError as error:
+            return _job(device, device.print_slip, slip or {})
+        except ValueError as error:  # not a slip: unknown type, ...
             raise BadRequest(str(error))
-        return {"result": True, "printer": device.options["name"], "bytes": size}
+
+
+def _job(printer, method, *args):
+    """Run a print job; a printer that cannot be reached gives ``result``
+    false and its message (what the POS's printer service shows)."""
+    name = printer.options["name"]
+    try:
+        size = method(*args)
+    except PrinterUnavailable as error:
+        return {"result": False, "printer": name, "message": str(error)}
+    return {"result": True, "printer": name, "bytes": size}
 
 
 class MemberProxyController(ProxyController):
