@@ -78,6 +78,9 @@ on_box "test -d '$DEST/drivers' && test -d '$DEST/interfaces'" \
     || die "$HOST has no $DEST: not an Odoo 19 IoT box, or pass --box-odoo"
 on_box "cd '$DEST' && find drivers interfaces -type f -path '*/member_*' -name '*.py' \
     | LC_ALL=C sort | xargs -r sha256sum" >"$STAGE/remote.sums"
+# Odoo 19's box images ship these (pyserial, python-escpos 3.1, Pillow)
+on_box "python3 -c 'import serial, escpos.printer, PIL'" >/dev/null 2>&1 \
+    || say "WARNING: $HOST lacks pyserial, python-escpos or Pillow: the printers will not load"
 
 CHANGED=0
 if cmp -s "$STAGE/local.sums" "$STAGE/remote.sums"; then

@@ -45,6 +45,7 @@ TRACK2 = ";4111111111111111=25121011234567890?9"
 SCENARIOS = [
     "handlers_loaded",
     "reader_claimed_only_when_configured",
+    "reader_get_status_action",
     "reader_one_write",
     "reader_split_writes",
     "reader_each_terminator",
@@ -367,6 +368,20 @@ def reader_claimed_only_when_configured(box):
         assert device is None or type(device).__name__ != "MemberCardReaderDriver"
 
 
+def reader_get_status_action(box):
+    """Odoo's serial base driver fails on its own get_status action, and on
+    any action before its port is open; ours answers both."""
+    reader_class = box.reader_module.MemberCardReaderDriver
+    unopened = reader_class("/dev/member-iot-not-a-port", {"identifier": "/dev/x"})
+    for driver in (unopened, box.reader_driver):
+        before = len(box.event_manager.events)
+        driver.action({"action": "get_status", "session_id": "till-1"})
+        (event,) = box.event_manager.events[before:]
+        assert event["status"] == "success", event
+        assert event["result"]["status"] in ("connecting", "connected"), event
+        assert event["session_id"] == "till-1"
+
+
 def reader_one_write(box):
     cursor = box.broadcaster.cursor
     events_before = len(box.event_manager.events)
@@ -648,7 +663,8 @@ def reader_unplug_mid_read(box):
     wait_for(
         lambda: any(
             event.get("device_identifier") == driver.device_identifier
-            and event.get("status", {}).get("status") == "disconnected"
+            and isinstance(event.get("status"), dict)
+            and event["status"].get("status") == "disconnected"
             for event in box.event_manager.events
         ),
         message="the unplug in the box's event manager",
