@@ -22,5 +22,6 @@
     "demo": [
         "demo/member_level_rule_demo.xml",
     ],
+    "post_init_hook": "_set_level_dates",
     "installable": True,
 }

@@ -3,8 +3,11 @@ period, keep-level checks and downgrades, idempotence, and the simulation
 (same SQL, nothing written)."""
 
 import json
+from unittest.mock import patch
 
 from odoo.tests import tagged
+
+from odoo.addons.member_marketing.models import member_level_review
 
 from .common import LevelCase
 
@@ -290,3 +293,38 @@ class TestSimulation(LevelCase):
         changes = self.review()
         self.assertEqual(changes[up_a[1].partner_id.id].to_id, self.level_silver.id)
         self.assertNotIn(down_b.partner_id.id, changes)
+
+
+@tagged("post_install", "-at_install")
+class TestReviewCron(LevelCase):
+    def test_cron_applies_in_committed_batches(self):
+        """The cron writes its changes in batches, reporting its progress
+        after each (committed there: stubbed here), and a second run finds
+        nothing to do."""
+        cards = [self.member_card() for _i in range(5)]
+        for card in cards:
+            self.topup_at(card, 2000, self.months_ago(1))
+        self.make_rule(self.level_silver, "topup", 2000)
+        progress = []
+
+        def commit_progress(cron, processed=0, remaining=None, deactivate=False):
+            progress.append((processed, remaining))
+            return 60.0
+
+        Cron = type(self.env["ir.cron"])
+        with (
+            patch.object(Cron, "_commit_progress", commit_progress),
+            patch.object(member_level_review, "BATCH_SIZE", 2),
+        ):
+            self.env["member.level.review"]._cron_review()
+            ours = [card.partner_id for card in cards]
+            self.assertTrue(all(p.member_level_id == self.level_silver for p in ours))
+            total = progress[0][1]
+            self.assertGreaterEqual(total, 5)
+            self.assertEqual(sum(done for done, _remaining in progress[1:]), total)
+            self.assertTrue(all(done <= 2 for done, _remaining in progress[1:]))
+            progress.clear()
+            before = self.level_state()
+            self.env["member.level.review"]._cron_review()
+            self.assertEqual(progress, [(0, 0)])
+            self.assertEqual(self.level_state(), before)
