@@ -123,6 +123,13 @@ def test_em4100_ascii_hex_frame(frames):
     assert payloads(parser, bad, good) == [(body, "binary")]
 
 
+def test_stx_etx_frames_without_check(frames):
+    parser = frames.FrameParser(stx_check=False)
+    assert payloads(parser, b"\x0288000123\r\n\x03", b"\x02\x03") == [(b"88000123", "binary")]
+    # with the check (the default) the same frame is refused: its last byte is no BCC
+    assert payloads(frames.FrameParser(), b"\x0288000124\x03", b"1234\r") == [(b"1234", "text")]
+
+
 # --- swipes -------------------------------------------------------------------
 
 

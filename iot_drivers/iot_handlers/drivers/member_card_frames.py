@@ -16,7 +16,9 @@ Readers send one of two kinds of frame:
     ETX, or, as EM4100/125 kHz modules (RDM6300 and clones) send it, ASCII
     hex whose last two digits are the XOR of the bytes the other digits
     spell. A frame whose check fails is dropped; raw (non-printable) data
-    is turned into uppercase hex, as a chip UID.
+    is turned into uppercase hex, as a chip UID. Readers that frame with
+    STX/ETX but send no check (``card_stx_check = false``): the data
+    between them, CR/LF trimmed.
 
 Anything else is noise and is dropped: control bytes outside a frame, bytes
 with the high bit set (a text frame holding one is discarded at its end),
@@ -91,8 +93,11 @@ class FrameParser:
     """Cut a byte stream into :class:`Frame` objects, whatever the reads'
     boundaries: call :meth:`feed` with each chunk read from the port."""
 
-    def __init__(self, frame_gap=DEFAULT_FRAME_GAP, max_frame=MAX_FRAME, clock=time.monotonic):
+    def __init__(
+        self, frame_gap=DEFAULT_FRAME_GAP, max_frame=MAX_FRAME, clock=time.monotonic, stx_check=True
+    ):
         self.frame_gap = frame_gap
+        self.stx_check = stx_check
         self.max_frame = max_frame
         self.clock = clock
         self.rejected = 0  # frames dropped (bad check, too long, dirty, stale)
@@ -166,6 +171,10 @@ class FrameParser:
         return Frame(payload, "text")
 
     def _feed_binary(self, byte):
+        if byte == ETX and not self.stx_check:
+            payload = bytes(self._buffer).strip(b"\r\n ")
+            self._reset()
+            return Frame(payload, "binary") if payload else None
         if byte == ETX:
             # the latest STX first: what came before it is likely a frame that lost its end
             for start in reversed([0, *self._restarts]):
@@ -282,10 +291,11 @@ class CardReadPipeline:
         dedup_window=DEFAULT_DEDUP_WINDOW,
         frame_gap=DEFAULT_FRAME_GAP,
         clock=time.monotonic,
+        stx_check=True,
     ):
         self.card_data = card_data
         self.uid_format = uid_format or None
-        self.parser = FrameParser(frame_gap=frame_gap, clock=clock)
+        self.parser = FrameParser(frame_gap=frame_gap, clock=clock, stx_check=stx_check)
         self.swipes = SwipeFilter(dedup_window, clock=clock)
 
     def feed(self, data):

@@ -139,7 +139,10 @@ class MemberCardReaderDriver(SerialDriver):
             self._set_status(self.STATUS_ERROR, str(error))
             return
         self.pipeline = frames.CardReadPipeline(
-            card_data, uid_format=options["uid_format"], dedup_window=options["dedup_window"]
+            card_data,
+            uid_format=options["uid_format"],
+            dedup_window=options["dedup_window"],
+            stx_check=options["stx_check"],
         )
         reported_missing = False
         while not self._stopped.is_set():

@@ -13,6 +13,7 @@ in a section of their own::
     card_reader_baudrate = 9600
     ; optional: card_reader_uid_format = hex_msb, card_dedup_seconds = 1.5,
     ; card_data_path = /path/to/card_data.py
+    ; card_stx_check = true (false: STX…ETX frames carry no BCC)
     ; card_reads_to_event_manager = false (true: reads also go to Odoo's own
     ; unauthenticated /iot_drivers/event long poll, e.g. for pos_iot)
     printers = front
@@ -78,6 +79,7 @@ class Settings:
             "card_data_path": self.get("card_data_path"),
             "reads_to_event_manager": (self.get("card_reads_to_event_manager") or "").lower()
             in TRUE_VALUES,
+            "stx_check": (self.get("card_stx_check") or "true").lower() in TRUE_VALUES,
         }
 
     def printers(self):
