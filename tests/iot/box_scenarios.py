@@ -391,6 +391,9 @@ def reader_one_write(box):
     assert (read["kind"], read["value"]) == ("track", "4111111111111111")
     assert read["readings"] == [list(r) for r in expected.readings]
     assert read["device"] == os.path.realpath(box.reader.path)
+    # run from the repository, the driver loaded member_base's own file by path
+    card_data_file = Path(box.reader_driver.pipeline.card_data.__file__).resolve()
+    assert card_data_file == REPO / "member_base" / "tools" / "card_data.py"
     # Odoo's own event manager (its /iot_drivers/event long poll asks no
     # secret) is not told the card number unless the settings say so
     time.sleep(0.2)
