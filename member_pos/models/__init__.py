@@ -5,6 +5,7 @@ from . import member_wallet_liability_report
 from . import member_wallet_move
 from . import pos_config
 from . import pos_order
+from . import pos_order_line
 from . import pos_payment_method
 from . import pos_session
 from . import res_company

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 # the sessions whose customers a till preloads
@@ -15,6 +16,39 @@ class PosConfig(models.Model):
         help="Quick consumption (快速消费): the member panel adds this product at the amount "
         "the cashier types, for service businesses that sell by amount only.",
     )
+
+    member_topup_product_id = fields.Many2one(
+        "product.product",
+        string="Top-up Product",
+        domain=[("available_in_pos", "=", True)],
+        help="Top-up at the till (充值): the member panel adds this product at the amount "
+        "topped up; the order is paid as any sale and the card is topped up (with the bonus "
+        "of the rules) when the order reaches the server. Its income account must be the "
+        "default account of the top-up journal.",
+    )
+    member_topup_journal_id = fields.Many2one(
+        "account.journal",
+        string="Top-up Clearing Journal",
+        domain=[("type", "=", "general")],
+        help="The wallet books the till's top-ups (stored-value liability, bonus) against "
+        "this journal's default account, which the session closing credits with the sale "
+        "of the top-up product: the clearing account nets to zero.",
+    )
+
+    @api.constrains("member_topup_product_id", "member_topup_journal_id")
+    def _check_member_topup(self):
+        for config in self.filtered("member_topup_product_id"):
+            product = config.member_topup_product_id.with_company(config.company_id)
+            income = product.product_tmpl_id._get_product_accounts()["income"]
+            clearing = config.member_topup_journal_id.default_account_id
+            if not clearing or income != clearing:
+                raise ValidationError(
+                    self.env._(
+                        "The top-up product of %s needs a top-up clearing journal whose default "
+                        "account is the product's income account.",
+                        config.name,
+                    )
+                )
 
     def get_limited_partners_loading(self, offset=0):
         """The partners a till preloads: the customers of its last few

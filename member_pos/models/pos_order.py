@@ -46,6 +46,7 @@ class PosOrder(models.Model):
         self.ensure_one()
         if self.state == "draft" or not self.partner_id.is_member:
             return
+        topped_up = self._member_pos_topups()
         card = self._member_pos_card()
         if not card:
             return
@@ -55,8 +56,8 @@ class PosOrder(models.Model):
         )
         earned = 0
         sign = self.currency_id.compare_amounts(self.amount_total, 0)
-        if sign > 0:
-            earned = self._member_pos_earn_points(card, wallet, balance_paid)
+        if sign > 0 and self.currency_id.compare_amounts(self.amount_total, topped_up) > 0:
+            earned = self._member_pos_earn_points(card, wallet, balance_paid, topped_up)
         elif sign < 0:
             earned = -self._member_pos_take_back_points()
         wallet.invalidate_recordset()
@@ -70,6 +71,44 @@ class PosOrder(models.Model):
                 "member_points_total": wallet.points,
             }
         )
+
+    def _member_pos_topups(self):
+        """Top up the cards of the order's top-up lines (the store's bonus
+        rules apply), once per line whatever the resyncs; the total topped
+        up."""
+        config = self.config_id
+        product = config.member_topup_product_id
+        lines = self.lines.filtered(lambda line: product and line.product_id == product)
+        total = 0.0
+        for line in lines:
+            if self.currency_id.compare_amounts(line.price_subtotal_incl, 0) <= 0:
+                raise UserError(
+                    self.env._(
+                        "A top-up is not refunded at the till: refund the stored value in "
+                        "the back office (Refund Stored Value)."
+                    )
+                )
+            if not config.member_topup_journal_id:
+                raise UserError(
+                    self.env._("Set the top-up clearing journal of %s first.", config.name)
+                )
+            card = (
+                self.env["member.card"]
+                .with_company(self.company_id)
+                ._lookup(line.member_topup_card or "", company=self.company_id)
+            )
+            wallet = card._get_wallet().with_company(self.company_id)
+            wallet._topup(
+                self.currency_id.round(line.price_subtotal_incl),
+                key=f"pos-topup:{self.uuid}:{line.uuid}",
+                card=card,
+                company=self.company_id,
+                note=self.env._("POS order %s", self.pos_reference or self.name),
+                source=self,
+                journal=config.member_topup_journal_id,
+            )
+            total += line.price_subtotal_incl
+        return total
 
     def _member_pos_card(self):
         """The card of the order's member: the one its balance was paid
@@ -85,10 +124,12 @@ class PosOrder(models.Model):
         cards = self.partner_id.sudo().member_card_ids.filtered(lambda c: c.state == "active")
         return cards.sorted("id", reverse=True)[:1]
 
-    def _member_pos_earn_points(self, card, wallet, balance_paid):
-        """Post the points the sale earns (the order's uuid is the key);
-        a sale that cannot earn (card not usable here, no rule) still goes
-        through."""
+    def _member_pos_earn_points(self, card, wallet, balance_paid, topped_up=0):
+        """Post the points the sale earns (the order's uuid is the key); a
+        top-up on the order earns nothing; a sale that cannot earn (card not
+        usable here, no rule) still goes through."""
+        topup_product = self.config_id.member_topup_product_id
+        sold = self.amount_total - topped_up
         lines = [
             {
                 "product_id": line.product_id.id,
@@ -97,20 +138,21 @@ class PosOrder(models.Model):
             }
             for line in self.lines
             if self.currency_id.compare_amounts(line.price_subtotal_incl, 0) > 0
+            and line.product_id != topup_product
         ]
-        if self.currency_id.compare_amounts(sum(d["amount"] for d in lines), self.amount_total) > 0:
+        if self.currency_id.compare_amounts(sum(d["amount"] for d in lines), sold) > 0:
             lines = None  # discounts on their own lines: the rules see the total only
         Lot = self.env["member.points.lot"].with_company(self.company_id)
         try:
             with self.env.cr.savepoint():
                 _move, answer = Lot._earn(
                     wallet.with_env(Lot.env),
-                    self.currency_id.round(self.amount_total),
+                    self.currency_id.round(sold),
                     key=f"pos-earn:{self.uuid}",
                     card=card.with_env(Lot.env),
                     company=self.company_id,
                     lines=lines,
-                    paid_from_balance=self.currency_id.round(min(balance_paid, self.amount_total)),
+                    paid_from_balance=self.currency_id.round(min(balance_paid, sold)),
                     source=self,
                     note=self.env._("POS order %s", self.pos_reference or self.name),
                 )

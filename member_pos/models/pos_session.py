@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -54,6 +56,43 @@ class PosSession(models.Model):
             return {"ok": True}
 
         return self._member_pos_answer(check)
+
+    def member_pos_topup_preview(self, card_ref, amount):
+        """What a top-up of ``amount`` at this till would give the card: the
+        bonus of the rules and the stored value after, or why it cannot be
+        done (the card, the store's top-up permissions, the ceiling). The
+        card is topped up when the order is paid and reaches the server.
+
+        :return: ``{"ok": True, "amount", "bonus", "balance_after"}`` or
+            ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(lambda: self._member_pos_topup_preview(card_ref, amount))
+
+    def _member_pos_topup_preview(self, card_ref, amount):
+        session = self.env["member.pos.payment"]._check_session(self)
+        company = session.company_id
+        if not session.config_id.member_topup_product_id:
+            raise UserError(self.env._("Top-ups are not set up on this point of sale."))
+        company._member_check_topup_allowed(self.env.user)
+        card = self.env["member.card"].with_company(company)._lookup(card_ref, company=company)
+        wallet = card._get_wallet().with_company(company)
+        value = wallet._parse_amount(amount)
+        bonus = self.env["member.topup.rule"].sudo()._bonus_for(value, card, company)
+        wallet = wallet.sudo()
+        before = {
+            "principal": Decimal(str(wallet.principal)),
+            "bonus": Decimal(str(wallet.bonus)),
+            "points": wallet.points,
+            "credit_limit": Decimal(str(wallet.credit_limit)),
+        }
+        after = dict(before, principal=before["principal"] + value, bonus=before["bonus"] + bonus)
+        wallet._check_funds(before, after)  # the card type's ceiling
+        return {
+            "ok": True,
+            "amount": float(value),
+            "bonus": float(bonus),
+            "balance_after": float(after["principal"] + after["bonus"]),
+        }
 
     def member_pos_lookup(self, raw):
         """The member behind what was scanned or typed (card number, e-card

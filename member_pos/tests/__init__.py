@@ -3,3 +3,4 @@ from . import test_concurrency
 from . import test_frontend
 from . import test_lookup
 from . import test_security
+from . import test_topup

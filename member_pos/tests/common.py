@@ -49,6 +49,46 @@ class PosChainMixin:
         cls.pos_b = cls._make_pos(cls.store_b, "B")
 
     @classmethod
+    def _setup_topup(cls, config):
+        """Top-ups at ``config``: a clearing account, its journal and the
+        top-up product whose income account it is."""
+        env = cls.env(su=True)
+        cls.clearing = env["account.account"].create(
+            {
+                "name": "MBT POS top-up clearing",
+                "code": "MBT.CLR",
+                "account_type": "asset_current",
+                "company_ids": [Command.set(cls.head_office.ids)],
+            }
+        )
+        cls.topup_journal = env["account.journal"].create(
+            {
+                "name": "MBT POS top-ups",
+                "code": "MBTUP",
+                "type": "general",
+                "company_id": cls.head_office.id,
+                "default_account_id": cls.clearing.id,
+            }
+        )
+        cls.topup_product = env["product.product"].create(
+            {
+                "name": "MBT Top-up",
+                "type": "service",
+                "available_in_pos": True,
+                "list_price": 0.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        for company in cls.chain:
+            cls.topup_product.with_company(company).property_account_income_id = cls.clearing
+        config.sudo().write(
+            {
+                "member_topup_product_id": cls.topup_product.id,
+                "member_topup_journal_id": cls.topup_journal.id,
+            }
+        )
+
+    @classmethod
     def _make_pos(cls, store, code):
         env = cls.env(su=True, context=dict(cls.env.context, allowed_company_ids=[store.id]))
         cash_journal = env["account.journal"].create(

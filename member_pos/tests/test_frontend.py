@@ -33,6 +33,7 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"
         )
         cls.card = cls.make_card(partner=member, name="MW900000001")
+        cls._setup_topup(cls.pos_a)
         # the chain's own card numbers, read by the scanner as member cards
         cls.env["barcode.rule"].sudo().create(
             {
@@ -48,15 +49,15 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
     def test_member_pos_tour(self):
         self.topup(self.card, 100)
         self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
-        order = self.env["pos.order"].search(
-            [("session_id", "=", self.pos_a.current_session_id.id)]
+        order, topup = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
-        self.assertEqual(len(order), 1)
-        self.assertEqual(order.state, "paid")
+        self.assertEqual((order.state, topup.state), ("paid", "paid"))
+        self.assertEqual(topup.sudo().lines.member_topup_card, self.card.name)
         self.assertEqual(order.partner_id, self.card.partner_id)
         wallet = self.card.sudo()._get_wallet()
         wallet.invalidate_recordset()
-        self.assertEqual(money(wallet.balance), money(20))
+        self.assertEqual(money(wallet.balance), money(520))
         payments = (
             self.env["member.pos.payment"]
             .sudo()

@@ -128,5 +128,29 @@ registry.category("web_tour.tours").add("member_pos_tour", {
                 content: "the masked card number",
                 trigger: ".pos-receipt .member-pos-receipt:contains('*******0001')",
             },
+            // top-up at the till, paid in cash
+            ReceiptScreen.clickNextOrder(),
+            findMember("MW900000001"),
+            {
+                content: "top up from the member panel",
+                trigger: ".modal .member-pos-topup",
+                run: "click",
+            },
+            NumberPopup.enterValue("500"),
+            Dialog.confirm(),
+            {
+                content: "the server says what the card will hold",
+                trigger: ".modal .modal-body:contains('520.00')",
+            },
+            Dialog.confirm(),
+            ProductScreen.selectedOrderlineHas("MBT Top-up", "1", "500.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Cash A"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            {
+                content: "the receipt shows the new stored value",
+                trigger: ".pos-receipt .member-pos-receipt-after:contains('520.00')",
+            },
         ].flat(),
 });

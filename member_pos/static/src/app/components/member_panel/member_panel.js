@@ -3,7 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { NumberPopup } from "@point_of_sale/app/components/popups/number_popup/number_popup";
-import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
+import { makeAwaitable, ask } from "@point_of_sale/app/utils/make_awaitable_dialog";
 
 export class MemberPanel extends Component {
     static template = "member_pos.MemberPanel";
@@ -33,6 +33,65 @@ export class MemberPanel extends Component {
         }
         await this.pos.addLineToCurrentOrder(
             { product_tmpl_id: product.product_tmpl_id, product_id: product, price_unit: price },
+            {},
+            false
+        );
+        this.props.close();
+    }
+
+    get topupProduct() {
+        const product = this.pos.config.member_topup_product_id;
+        return typeof product === "number"
+            ? this.pos.models["product.product"].get(product)
+            : product || false;
+    }
+
+    /**
+     * Top-up at the till (充值): the server says the bonus and the stored
+     * value after; the top-up product is added at the amount, and the card
+     * is topped up when the paid order reaches the server.
+     */
+    async topUp() {
+        const product = this.topupProduct;
+        const amount = await makeAwaitable(this.pos.dialog, NumberPopup, {
+            title: _t("Top-up Amount"),
+        });
+        if (!product || !(parseFloat(amount) > 0)) {
+            return;
+        }
+        let preview;
+        try {
+            preview = await this.pos.data.call("pos.session", "member_pos_topup_preview", [
+                [this.pos.session.id],
+                this.props.member.card_number,
+                amount,
+            ]);
+        } catch {
+            this.pos.memberShowError(_t("The server could not be reached: try again."));
+            return;
+        }
+        if (!preview.ok) {
+            this.pos.memberShowError(preview.message);
+            return;
+        }
+        const confirmed = await ask(this.pos.dialog, {
+            title: _t("Top Up"),
+            body: _t("Top up %(amount)s, bonus %(bonus)s: stored value after %(after)s.", {
+                amount: this.format(preview.amount),
+                bonus: this.format(preview.bonus),
+                after: this.format(preview.balance_after),
+            }),
+        });
+        if (!confirmed) {
+            return;
+        }
+        await this.pos.addLineToCurrentOrder(
+            {
+                product_tmpl_id: product.product_tmpl_id,
+                product_id: product,
+                price_unit: preview.amount,
+                member_topup_card: this.props.member.card_number,
+            },
             {},
             false
         );
