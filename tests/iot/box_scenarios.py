@@ -483,38 +483,8 @@ def golden(name):
     return (HERE / name).read_bytes()
 
 
-TOPUP = {
-    "type": "topup",
-    "store": "上海徐汇店",
-    "card": "6012345678901234",
-    "member": "张三",
-    "amount": "100.00",
-    "bonus": "10.00",
-    "balance_before": "50.00",
-    "balance_after": "160.00",
-    "points": "+10",
-    "points_balance": "120",
-    "date": "2026-12-02 10:30",
-    "operator": "王丽",
-    "reference": "TOP/2026/0001",
-    "currency": "¥",
-}
-CONSUMPTION = {
-    "type": "consumption",
-    "store": "杭州西湖店",
-    "card": "88000123",
-    "member": "Li Na 李娜",
-    "amount": 35.5,
-    "balance_before": "160.00",
-    "balance_after": "124.50",
-    "points": "+35",
-    "points_balance": "155",
-    "date": "2026-12-02 12:05",
-    "operator": "cashier 2",
-    "reference": "Shop/0042",
-    "footer": ["谢谢惠顾，欢迎再次光临！Thank you for shopping with us."],
-    "open_drawer": True,
-}
+TOPUP = json.loads((HERE / "slip_topup_58mm.json").read_text(encoding="utf-8"))
+CONSUMPTION = json.loads((HERE / "slip_consumption_80mm.json").read_text(encoding="utf-8"))
 
 
 def printer_slip_to_tcp_sink(box):
