@@ -391,7 +391,12 @@ class CommittedWalletCase(MemberChainMixin, BaseCase):
             env["member.level"].browse(cls.created["levels"]).exists().unlink()
             companies = env["res.company"].browse(cls.created["companies"]).exists()
             company_partners = companies.partner_id
-            companies.unlink()
+            # in SQL, with whatever other addons gave each new company (stock: its
+            # warehouse, locations and picking types), which Odoo will not unlink
+            env.flush_all()
+            delete_rows(cr, "res_company", companies.ids)
+            env.invalidate_all()
+            env.registry.clear_cache()
             company_partners.exists().unlink()
 
     # ------------------------------------------------------------------

@@ -285,7 +285,8 @@ class TestBooking(BookingCase):
 
     def test_the_hook_decides_what_the_wallet_does_not_book(self):
         Move = self.env["member.wallet.move"]
-        self.assertEqual(Move._member_booking_excluded_sql().code, "m.kind = 'opening'")
+        # the wallet's own condition (other addons installed may add theirs)
+        self.assertIn("m.kind = 'opening'", Move._member_booking_excluded_sql().code)
         card = self.make_card()
         self.topup(card, 200)
 
