@@ -54,7 +54,8 @@ SECRET_ROUTES = {
 
 
 def _load(name):
-    module_name = f"odoo.addons.iot_drivers.iot_handlers.drivers.{name}"
+    # a name of its own: in an Odoo server process, odoo.addons.iot_drivers is not ours to fill
+    module_name = f"member_iot_fake_box_{name}"
     if module_name not in sys.modules:
         spec = importlib.util.spec_from_file_location(module_name, DRIVERS / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
