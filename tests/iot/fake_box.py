@@ -104,7 +104,9 @@ class FakeBox:
         return f"http://{host}:{port}"
 
     def start(self):
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
