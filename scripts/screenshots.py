@@ -396,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as exc:
         print(
             f"screenshots: {exc.name} is missing: {sys.executable} -m pip install -r "
-            "requirements.txt",
+            "requirements-test.txt",
             file=sys.stderr,
         )
         return 2

@@ -32,7 +32,8 @@ from .odoo_env import (
 )
 from .postgres import Postgres
 
-REQUIREMENTS = REPO / "requirements.txt"
+# what the addons import (the Docker image installs it), then what the tests need
+REQUIREMENTS = (REPO / "requirements.txt", REPO / "requirements-test.txt")
 
 # --------------------------------------------------------------------------- PostgreSQL
 
@@ -154,15 +155,21 @@ def start_local_cluster(pg: Postgres) -> bool:
 # --------------------------------------------------------------------------- requirements, Chromium
 
 
+def requirement_lines() -> list[str]:
+    lines = []
+    for path in REQUIREMENTS:
+        if path.is_file():
+            lines += path.read_text(encoding="utf-8").splitlines()
+    return lines
+
+
 def missing_requirements() -> list[str]:
-    if not REQUIREMENTS.is_file():
-        return []
     try:
         from packaging.requirements import Requirement
     except ImportError:
         Requirement = None
     missing = []
-    for line in REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+    for line in requirement_lines():
         line = line.split("#", 1)[0].strip()
         if not line or line.startswith("-"):
             continue
@@ -198,8 +205,7 @@ def ensure_requirements() -> None:
         "install",
         "--disable-pip-version-check",
         "-q",
-        "-r",
-        str(REQUIREMENTS),
+        *(arg for path in REQUIREMENTS if path.is_file() for arg in ("-r", str(path))),
     ]
     done = subprocess.run(base, capture_output=True, text=True, check=False)
     if done.returncode != 0 and "externally-managed-environment" in done.stderr:
