@@ -2,3 +2,4 @@ from . import test_level_rules
 from . import test_level_review
 from . import test_level_upgrade
 from . import test_level_change
+from . import test_level_rpc

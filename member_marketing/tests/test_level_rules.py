@@ -93,3 +93,32 @@ class TestLevelRuleAccess(LevelCase):
         ):
             rule.with_env(self.env_as(self.admin_user)).threshold = -5
         self.assertEqual(rule.threshold, 500)
+
+
+@tagged("post_install", "-at_install")
+class TestLevelRuleChinese(LevelCase):
+    """A member administrator working in Simplified Chinese gets the refusals
+    and the review's reasons in Chinese (i18n/zh_CN.po)."""
+
+    def test_refusal_and_reason_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["member_marketing"], ["zh_CN"], overwrite=True
+        )
+        Rule = self.env_as(self.admin_user)["member.level.rule"].with_context(lang="zh_CN")
+        with self.assertWritesNothing(
+            self.level_state, ValidationError, message="门槛必须大于零", strict=False
+        ):
+            Rule.create(
+                {
+                    "name": "MMT",
+                    "level_id": self.level_silver.id,
+                    "measure": "topup",
+                    "threshold": -1,
+                }
+            )
+        card = self.member_card()
+        self.topup_at(card, 1000, self.months_ago(1))
+        self.make_rule(self.level_silver, "topup", 1000)
+        self.env["member.level.review"].with_context(lang="zh_CN")._review()
+        self.assertIn("12 个月内累计充值 1000.00 ≥ 1000.00", self.history(card.partner_id).reason)
