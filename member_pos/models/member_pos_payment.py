@@ -48,11 +48,19 @@ class MemberPosPayment(models.Model):
         ],
         readonly=True,
     )
-    session_id = fields.Many2one("pos.session", required=True, readonly=True, index=True)
+    session_id = fields.Many2one(
+        "pos.session", required=True, readonly=True, index=True, ondelete="restrict"
+    )
     config_id = fields.Many2one(related="session_id.config_id", string="Point of Sale")
-    company_id = fields.Many2one("res.company", string="Store", required=True, readonly=True)
-    user_id = fields.Many2one("res.users", string="Cashier", required=True, readonly=True)
-    card_id = fields.Many2one("member.card", string="Card", required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", string="Store", required=True, readonly=True, ondelete="restrict"
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Cashier", required=True, readonly=True, ondelete="restrict"
+    )
+    card_id = fields.Many2one(
+        "member.card", string="Card", required=True, readonly=True, ondelete="restrict"
+    )
     partner_id = fields.Many2one(related="card_id.partner_id", string="Member")
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(readonly=True)
@@ -62,13 +70,18 @@ class MemberPosPayment(models.Model):
     move_id = fields.Many2one(
         "member.wallet.move", string="Posting", required=True, readonly=True, ondelete="restrict"
     )
-    reversal_move_id = fields.Many2one("member.wallet.move", string="Reversal", readonly=True)
-    order_id = fields.Many2one("pos.order", string="Order", readonly=True, index="btree_not_null")
+    reversal_move_id = fields.Many2one(
+        "member.wallet.move", string="Reversal", readonly=True, ondelete="restrict"
+    )
+    order_id = fields.Many2one(
+        "pos.order", string="Order", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
     return_order_id = fields.Many2one(
         "pos.order",
         string="Return",
         readonly=True,
         index="btree_not_null",
+        ondelete="restrict",
         help="The refund order that gave this payment back to the card.",
     )
 

@@ -7,6 +7,16 @@ from .pos_session import mask_number
 
 _logger = logging.getLogger(__name__)
 
+# written by the server when the order syncs, never taken from the till
+MEMBER_FIELDS = (
+    "member_card_masked",
+    "member_level",
+    "member_balance_before",
+    "member_balance_after",
+    "member_points_earned",
+    "member_points_total",
+)
+
 
 class PosOrder(models.Model):
     """A POS order's member side: the debits of its member-balance lines
@@ -34,6 +44,8 @@ class PosOrder(models.Model):
         earns its points. It posts no stored value: the debits were posted
         when the cashier sent them, so a resync, a retry or a second tab
         cannot post twice (points have the order's key)."""
+        for fname in MEMBER_FIELDS:
+            order.pop(fname, None)
         order_id = super()._process_order(order, existing_order)
         pos_order = self.browse(order_id)
         self.env["member.pos.payment"]._attach_order(pos_order)
