@@ -25,8 +25,24 @@ patch(PosStore.prototype, {
      */
     async memberLookup(raw) {
         if (this.memberIsOffline()) {
+            // who the customer is, from the members this till saw recently;
+            // balances are the server's and stay unavailable
+            const seen = Object.values(this.memberCache || {}).find(
+                (member) => member.card_number === String(raw).trim()
+            );
             this.memberShowError(
-                _t("Members are looked up on the server: unavailable while the till is offline.")
+                seen
+                    ? _t(
+                          "The till is offline: %(name)s (card %(card)s, %(level)s) as last seen; balances and balance payments are unavailable.",
+                          {
+                              name: seen.name,
+                              card: seen.card_number_masked,
+                              level: seen.level || "-",
+                          }
+                      )
+                    : _t(
+                          "Members are looked up on the server: unavailable while the till is offline."
+                      )
             );
             return false;
         }
