@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "security/member_marketing_rules.xml",
         "data/ir_cron_data.xml",
+        "views/member_level_views.xml",
         "views/member_level_rule_views.xml",
         "views/member_level_history_views.xml",
         "views/res_partner_views.xml",

@@ -1,11 +1,25 @@
-from odoo import api, models, tools
+from odoo import api, fields, models, tools
+from odoo.exceptions import ValidationError
 
 
 class MemberLevel(models.Model):
-    """The order of the levels, as the level rules compare them: a member
-    moves up to a level that comes later (sequence, then id)."""
+    """The order of the levels, as the level rules compare them (a member
+    moves up to a level that comes later: sequence, then id), and the gift
+    of reaching a level (升级礼包), posted through the wallet."""
 
     _inherit = "member.level"
+
+    upgrade_gift_points = fields.Integer(
+        string="Upgrade Gift (points)",
+        help="Points given once to a member who first reaches this level by a level rule "
+        "(immediate upgrade or review), posted on their main card.",
+    )
+
+    @api.constrains("upgrade_gift_points")
+    def _check_upgrade_gift(self):
+        for level in self:
+            if level.upgrade_gift_points < 0:
+                raise ValidationError(self.env._("An upgrade gift cannot be negative."))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -286,7 +286,7 @@ class MemberLevelReview(models.AbstractModel):
         return changes
 
     @api.model
-    def _apply_changes(self, changes, origin, reasons=None):
+    def _apply_changes(self, changes, origin, reasons=None, apart=False):
         """Write ``changes`` as the service: the members' levels (one write
         per target level), their history and their operation-log lines
         ("level", the rule as the reason), in bulk."""
@@ -352,6 +352,43 @@ class MemberLevelReview(models.AbstractModel):
             )
         self.env["member.level.history"]._as_service().create(history)
         Log._as_service().create(log)
+        for change in changes:
+            level = levels[change.to_id]
+            if change.direction == "up" and level.upgrade_gift_points > 0:
+                self._post_upgrade_gift(change, level, apart=apart)
+
+    @api.model
+    def _post_upgrade_gift(self, change, level, apart=False):
+        """The level's gift points, once per member and level in a lifetime
+        (the idempotency key says so: going down and up again gives nothing
+        more), on the member's oldest active main card, through the wallet's
+        one path, as the service."""
+        key = f"member-level-gift-{change.partner_id}-{level.id}"
+        self.env.flush_all()
+        self.env.cr.execute("SELECT 1 FROM member_wallet_move WHERE idempotency_key = %s", [key])
+        if self.env.cr.fetchone():
+            return
+        wallet = (
+            self.env["member.wallet"]
+            .sudo()
+            .search(
+                [("partner_id", "=", change.partner_id), ("card_id.state", "=", "active")],
+                order="id",
+                limit=1,
+            )
+        )
+        if not wallet:
+            return
+        company = self.env["res.company"].browse(change.company_id or self.env.company.id)
+        wallet._post(
+            "adjustment",
+            [{"asset": "points", "amount": level.upgrade_gift_points}],
+            key=key,
+            company=company,
+            note=self.env._("Upgrade gift of level %s", level.name),
+            card_check=None,
+            apart=apart,
+        )
 
     @api.model
     def _change_reason(self, change, rule):

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from odoo import models, tools
 
+from odoo.addons.member_wallet.models.member_wallet import LOCKED_KEY
+
 from .member_level_review import NO_LEVEL_KEY, Change
 
 # the paid-in value of the top-up being posted, from _post to _posting_done:
@@ -108,4 +110,7 @@ class MemberWallet(models.Model):
                 rule[0],
                 value,
             )
-            Review._apply_changes([change], origin="immediate")
+            # a top-up authorised apart (its wallet not locked by this transaction) was
+            # committed on its own: so is the gift, else it stays in this transaction
+            apart = self.id not in self.env.cr.cache.get(LOCKED_KEY, ())
+            Review._apply_changes([change], origin="immediate", apart=apart)

@@ -109,3 +109,68 @@ class TestImmediateUpgrade(LevelCase):
         with_rules = debit_queries()
         self.env["member.level.rule"].search([]).write({"state": "draft"})
         self.assertEqual(debit_queries(), with_rules)
+
+
+@tagged("post_install", "-at_install")
+class TestUpgradeGift(LevelCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.level_gold.upgrade_gift_points = 500
+        cls.gold_rule = cls.make_rule(
+            cls.level_gold,
+            "single_topup",
+            5000,
+            keep_enabled=True,
+            keep_threshold=100,
+            downgrade_level_id=cls.level_silver.id,
+        )
+
+    def gift_moves(self, card):
+        return (
+            self.env["member.wallet.move"]
+            .sudo()
+            .search([("wallet_id", "=", self.wallet_of(card).id), ("kind", "=", "adjustment")])
+        )
+
+    def test_gift_on_immediate_upgrade_once(self):
+        """5,000 over the API: gold and 500 points, posted through the wallet
+        in the top-up's store; down and up again: no second gift."""
+        card = self.member_card()
+        Wallet = self.env_as(self.cashier_a)["member.wallet"]
+        Wallet.api_topup(card.name, 5000, new_key())
+        self.assertEqual(card.partner_id.member_level_id, self.level_gold)
+        gift = self.gift_moves(card)
+        self.assertEqual(len(gift), 1)
+        self.assertEqual((gift.points, gift.company_id), (500, self.store_a))
+        self.assertIn(self.level_gold.name, gift.note)
+        self.assertBalances(self.wallet_of(card), principal=5000, points=500)
+        # down by hand, up again by a top-up: the gift was given already
+        card.partner_id.with_env(self.env_as(self.manager_a))._member_change_level(
+            self.level_basic, "test"
+        )
+        Wallet.api_topup(card.name, 5000, new_key())
+        self.assertEqual(card.partner_id.member_level_id, self.level_gold)
+        self.assertEqual(len(self.gift_moves(card)), 1)
+        self.assertBalances(self.wallet_of(card), principal=10000, points=500)
+
+    def test_gift_on_review_upgrade_not_on_downgrade(self):
+        card = self.member_card()
+        with self.rules_paused():
+            self.topup_at(card, 6000, self.months_ago(2))
+        self.review()
+        self.assertEqual(card.partner_id.member_level_id, self.level_gold)
+        self.assertEqual(self.gift_moves(card).points, 500)
+        self.assertEqual(self.review(), {})
+        self.assertEqual(len(self.gift_moves(card)), 1)
+        # a downgrade gives nothing
+        self.set_level_date(card.partner_id, self.today.replace(year=self.today.year - 2))
+        self.at(
+            self.env["member.wallet.move"]
+            .sudo()
+            .search([("wallet_id", "=", self.wallet_of(card).id), ("kind", "=", "topup")]),
+            self.months_ago(14),
+        )
+        self.review()
+        self.assertEqual(card.partner_id.member_level_id, self.level_silver)
+        self.assertEqual(len(self.gift_moves(card)), 1)
