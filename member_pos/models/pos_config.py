@@ -92,3 +92,29 @@ class PosConfig(models.Model):
                 offset=offset,
             )
         )
+
+    @api.model
+    def _member_pos_demo_store_till(self, store, name):
+        """Demo data: a till of ``store`` (id) with cash and the member balance."""
+        store = self.env["res.company"].browse(store)
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[store.id]))
+        journal = env["account.journal"].create(
+            {"name": f"{name} 现金", "type": "cash", "code": "POSC", "company_id": store.id}
+        )
+        Method = env["pos.payment.method"]
+        methods = Method.create(
+            {"name": f"{name} 现金", "journal_id": journal.id, "company_id": store.id}
+        ) | Method.create(
+            {
+                "name": "会员余额",
+                "use_payment_terminal": "member_balance",
+                "company_id": store.id,
+            }
+        )
+        return env["pos.config"].create(
+            {
+                "name": name,
+                "company_id": store.id,
+                "payment_method_ids": [fields.Command.set(methods.ids)],
+            }
+        )
