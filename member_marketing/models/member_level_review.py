@@ -1,6 +1,7 @@
 import datetime
 import logging
 from collections import defaultdict, namedtuple
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -15,8 +16,14 @@ BATCH_SIZE = 1000
 # no level (a member without one) comes before every level
 NO_LEVEL_KEY = (float("-inf"), 0)
 
+# value: the measure that decided, in cents
 Change = namedtuple("Change", "partner_id company_id from_id to_id direction rule_id value")
 Member = namedtuple("Member", "id level_id company_id since values")
+
+
+def to_cents(amount):
+    """An amount (or a number of points) in exact hundredths."""
+    return int((Decimal(str(amount or 0)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 class MemberLevelReview(models.AbstractModel):
@@ -77,32 +84,34 @@ class MemberLevelReview(models.AbstractModel):
 
     @api.model
     def _aggregate_sql(self, slots, date_to, partner_ids=None, exclude_move_id=None):
-        """One row per member with activity: ``partner_id`` then one value per
-        slot ``(measure, since)``: the sum of the measure since ``since``
-        (UTC), or for ``single_topup`` the largest top-up since then."""
+        """One row per member with activity: ``partner_id`` then an array of
+        one value per slot ``(measure, since)``, in cents: the sum of the
+        measure since ``since`` (UTC), or for ``single_topup`` the largest
+        top-up since then."""
         date_from = min(since for _measure, since in slots)
         sources = self._measure_source_sql(date_from, date_to, partner_ids, exclude_move_id)
+        # in cents (points: hundredths), exact integers: no float is compared
         columns = []
         for measure, since in slots:
             if measure == "single_topup":
                 columns.append(
                     SQL(
-                        "COALESCE(MAX(src.amount) FILTER (WHERE src.measure = 'topup'"
-                        " AND src.date >= %s), 0)",
+                        "ROUND(COALESCE(MAX(src.amount) FILTER (WHERE src.measure = 'topup'"
+                        " AND src.date >= %s), 0)::numeric * 100)",
                         since,
                     )
                 )
             else:
                 columns.append(
                     SQL(
-                        "COALESCE(SUM(src.amount) FILTER (WHERE src.measure = %s"
-                        " AND src.date >= %s), 0)",
+                        "ROUND(COALESCE(SUM(src.amount) FILTER (WHERE src.measure = %s"
+                        " AND src.date >= %s), 0)::numeric * 100)",
                         measure,
                         since,
                     )
                 )
         return SQL(
-            "SELECT src.partner_id, ARRAY[%s]::float8[] AS v"
+            "SELECT src.partner_id, ARRAY[%s]::int8[] AS v"
             " FROM (%s) AS src GROUP BY src.partner_id",
             SQL(", ").join(columns),
             SQL(" UNION ALL ").join(sources),
@@ -149,10 +158,10 @@ class MemberLevelReview(models.AbstractModel):
                     "id": rule.id,
                     "level_id": rule.level_id.id,
                     "key": keys.get(rule.level_id.id, NO_LEVEL_KEY),
-                    "threshold": rule.threshold,
+                    "threshold": to_cents(rule.threshold),
                     "slot": slot(rule.measure, rule.period_months),
                     "keep": rule.keep_enabled,
-                    "keep_threshold": rule.keep_threshold,
+                    "keep_threshold": to_cents(rule.keep_threshold),
                     "keep_slot": slot(rule.measure, rule.keep_period_months)
                     if rule.keep_enabled
                     else None,
@@ -165,14 +174,15 @@ class MemberLevelReview(models.AbstractModel):
         return prepared, slots
 
     @api.model
-    def _decide(self, member, rules):
+    def _decide(self, member, rules, keys=None):
         """The change of ``member`` (a ``Member``) by the prepared ``rules``,
         or None. Up: to the highest level of the rules whose threshold the
         member reached, when above their level. Down: when every keep-level
         check of their level failed (checked once a whole review period has
         passed since they reached it), to the highest of the downgrade levels
-        and the levels they still qualify for below their own."""
-        keys = self.env["member.level"]._member_level_keys()
+        and the levels they still qualify for below their own. Values and
+        thresholds are in cents; ``keys``: ``member.level._member_level_keys()``."""
+        keys = keys if keys is not None else self.env["member.level"]._member_level_keys()
         current = keys.get(member.level_id, NO_LEVEL_KEY) if member.level_id else NO_LEVEL_KEY
         applicable = [
             rule for rule in rules if rule["scope"] is None or member.company_id in rule["scope"]
@@ -180,9 +190,7 @@ class MemberLevelReview(models.AbstractModel):
         best = None
         for rule in applicable:
             value = member.values[rule["slot"]]
-            if tools.float_compare(value, rule["threshold"], precision_digits=2) >= 0 and (
-                best is None or rule["key"] > best[0]["key"]
-            ):
+            if value >= rule["threshold"] and (best is None or rule["key"] > best[0]["key"]):
                 best = (rule, value)
         if best and best[0]["key"] > current:
             rule, value = best
@@ -203,8 +211,7 @@ class MemberLevelReview(models.AbstractModel):
         for rule in keeping:
             if member.since and member.since > rule["keep_since"]:
                 return None  # not a whole review period at this level yet
-            value = member.values[rule["keep_slot"]]
-            if tools.float_compare(value, rule["keep_threshold"], precision_digits=2) >= 0:
+            if member.values[rule["keep_slot"]] >= rule["keep_threshold"]:
                 return None
         rule = max(keeping, key=lambda r: r["downgrade_key"])
         target, key = rule["downgrade_id"], rule["downgrade_key"]
@@ -244,11 +251,12 @@ class MemberLevelReview(models.AbstractModel):
                 keep=keep_levels,
             )
         )
-        zeros = [0.0] * len(slots)
+        zeros = [0] * len(slots)
+        keys = self.env["member.level"]._member_level_keys()
         changes = []
         for partner_id, level_id, company_id, since, values in self.env.cr.fetchall():
             member = Member(partner_id, level_id or False, company_id, since, values or zeros)
-            change = self._decide(member, prepared)
+            change = self._decide(member, prepared, keys)
             if change:
                 changes.append(change)
         return changes
@@ -400,7 +408,7 @@ class MemberLevelReview(models.AbstractModel):
                 "Level rule %(rule)s: %(measure)s %(value)s ≥ %(threshold)s in %(months)s month(s)",
                 rule=rule.name,
                 measure=measure,
-                value=tools.float_repr(change.value, 2),
+                value=tools.float_repr(change.value / 100, 2),
                 threshold=tools.float_repr(rule.threshold, 2),
                 months=rule.period_months,
             )
@@ -409,7 +417,7 @@ class MemberLevelReview(models.AbstractModel):
             "in %(months)s month(s)",
             rule=rule.name,
             measure=measure,
-            value=tools.float_repr(change.value, 2),
+            value=tools.float_repr(change.value / 100, 2),
             threshold=tools.float_repr(rule.keep_threshold, 2),
             months=rule.keep_period_months,
         )

@@ -2,11 +2,11 @@ import contextvars
 import datetime
 from decimal import Decimal
 
-from odoo import models, tools
+from odoo import models
 
 from odoo.addons.member_wallet.models.member_wallet import LOCKED_KEY
 
-from .member_level_review import NO_LEVEL_KEY, Change
+from .member_level_review import NO_LEVEL_KEY, Change, to_cents
 
 # the paid-in value of the top-up being posted, from _post to _posting_done:
 # the answer gives principal and bonus together, and a posting authorised
@@ -48,9 +48,10 @@ class MemberWallet(models.Model):
             return
         rules = self.env["member.level.rule"]._immediate_rules()
         if rules:
-            self._member_upgrade_after_topup(move, float(paid), rules)
+            self._member_upgrade_after_topup(move, to_cents(paid), rules)
 
     def _member_upgrade_after_topup(self, move, paid, rules):
+        """``paid``: the top-up's paid-in value, in cents."""
         partner = self.sudo().partner_id
         if not partner or not partner.is_member or not partner.active:
             return
@@ -71,9 +72,7 @@ class MemberWallet(models.Model):
         def consider(rule, value):
             nonlocal best
             key = keys.get(rule[1], NO_LEVEL_KEY)
-            if tools.float_compare(value, rule[3], precision_digits=2) >= 0 and (
-                best is None or key > best[0]
-            ):
+            if value >= to_cents(rule[3]) and (best is None or key > best[0]):
                 best = (key, rule, value)
 
         for rule in candidates:
@@ -95,7 +94,7 @@ class MemberWallet(models.Model):
                 Review._aggregate_sql(slots, tomorrow, [partner.id], exclude_move_id=move.id)
             )
             row = self.env.cr.fetchone()
-            values = row[1] if row else [0.0] * len(slots)
+            values = row[1] if row else [0] * len(slots)
             for rule, value in zip(totals, values, strict=True):
                 consider(rule, value + paid)
         if best:

@@ -28,7 +28,7 @@ class TestLevelMeasures(LevelCase):
         changes = self.review()
         member = card.partner_id
         self.assertEqual(set(changes) & {member.id, old.partner_id.id}, {member.id})
-        self.assertEqual(changes[member.id].value, 2500)
+        self.assertEqual(changes[member.id].value, 2500_00, "in cents")
         self.assertEqual(member.member_level_id, self.level_silver)
         self.assertEqual(member.member_level_date, self.today)
         self.assertEqual(old.partner_id.member_level_id, self.level_basic)
@@ -86,7 +86,7 @@ class TestLevelMeasures(LevelCase):
         self.consume_at(other, 1049.99, self.months_ago(1))
         self.make_rule(self.level_silver, "spend", 1050, months=6)
         changes = self.review()
-        self.assertEqual(changes[card.partner_id.id].value, 1050)
+        self.assertEqual(changes[card.partner_id.id].value, 1050_00, "in cents")
         self.assertNotIn(other.partner_id.id, changes)
         self.assertEqual(card.partner_id.member_level_id, self.level_silver)
 
@@ -103,7 +103,7 @@ class TestLevelMeasures(LevelCase):
         self.earn_at(short, 499, self.months_ago(1))
         self.make_rule(self.level_gold, "points", 500)
         changes = self.review()
-        self.assertEqual(changes[card.partner_id.id].value, 500)
+        self.assertEqual(changes[card.partner_id.id].value, 500_00, "in cents")
         self.assertEqual(card.partner_id.member_level_id, self.level_gold)
         self.assertNotIn(short.partner_id.id, changes)
 
@@ -117,7 +117,7 @@ class TestLevelMeasures(LevelCase):
         self.make_rule(self.level_silver, "single_topup", 1000)
         self.make_rule(self.level_gold, "single_topup", 1500)
         changes = self.review()
-        self.assertEqual(changes[card.partner_id.id].value, 1200)
+        self.assertEqual(changes[card.partner_id.id].value, 1200_00, "in cents")
         self.assertEqual(card.partner_id.member_level_id, self.level_silver)
 
     def test_highest_level_reached_wins_and_only_upwards(self):
@@ -195,7 +195,7 @@ class TestKeepLevel(LevelCase):
             partners["new"].member_level_id, self.level_gold, "within its first period"
         )
         self.assertEqual(partners["drops"].member_level_id, self.level_basic)
-        self.assertEqual(changes[partners["drops"].id].value, 999)
+        self.assertEqual(changes[partners["drops"].id].value, 999_00, "in cents")
         self.assertEqual(partners["no_activity"].member_level_id, self.level_basic)
         self.assertEqual(
             partners["silver"].member_level_id,
