@@ -16,6 +16,7 @@
         "views/member_pos_payment_views.xml",
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",
+        "report/report_sale_details_views.xml",
     ],
     "demo": ["demo/member_pos_demo.xml"],
     "assets": {

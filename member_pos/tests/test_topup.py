@@ -91,3 +91,42 @@ class TestTopupAtTill(MemberPosCase):
             self.db_snapshot, exception=UserError, message="not refunded at the till", strict=False
         ):
             self.sync(self.topup_order(-100, refund_of=order))
+
+    def test_closing_report_member_figures(self):
+        """The session's closing report says what the member side did."""
+        self.sync(self.topup_order(500))
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 80, order_uuid, line_uuid)["ok"])
+        self.sync(
+            self.order_data(
+                order_uuid, [(self.balance_pm_a, 80, line_uuid)], partner=self.card.partner_id
+            )
+        )
+        # as Odoo computes it (the report reads accounting data too)
+        Report = self.env["report.point_of_sale.report_saledetails"].sudo()
+        values = Report.get_sale_details(session_ids=self.session_a.ids)
+        summary = values["member_summary"]
+        self.assertEqual(
+            (
+                money(summary["balance_paid"]),
+                money(summary["topup_amount"]),
+                money(summary["topup_bonus"]),
+                summary["topup_count"],
+            ),
+            (money(80), money(500), money(40), 1),
+        )
+        self.assertEqual(
+            [(m["name"], money(m["amount"])) for m in summary["topup_by_method"]],
+            [(self.cash_pm_a.name, money(500))],
+        )
+        self.assertEqual(
+            [(money(c["balance_paid"]), money(c["topups"])) for c in summary["per_cashier"]],
+            [(money(80), money(500))],
+        )
+        html = str(
+            self.env["ir.qweb"]
+            .sudo()
+            ._render("point_of_sale.pos_session_sales_details", dict(values, company=self.store_a))
+        )
+        self.assertIn("member-pos-summary", html)
+        self.assertIn("500.00", html)
