@@ -138,7 +138,7 @@ class MemberWallet(models.Model):
         except amount_tools.AmountError as error:
             currency = self.env.company.currency_id
             messages = {
-                "not_a_number": self.env._("%s is not an amount.", value),
+                "not_a_number": self.env._("%s is not an amount.", str(value)),
                 "not_positive": self.env._("The amount must be greater than zero."),
                 "too_many_decimals": self.env._(
                     "%(value)s has more decimals than %(currency)s allows.",
@@ -156,12 +156,12 @@ class MemberWallet(models.Model):
     @api.model
     def _parse_points(self, value):
         if isinstance(value, bool) or not isinstance(value, int | str | float):
-            raise ValidationError(self.env._("%s is not a number of points.", value))
+            raise ValidationError(self.env._("%s is not a number of points.", str(value)))
         try:
             points = int(str(value).strip())
         except ValueError as error:
             raise ValidationError(
-                self.env._("%s is not a whole number of points.", value)
+                self.env._("%s is not a whole number of points.", str(value))
             ) from error
         if points <= 0:
             raise ValidationError(self.env._("The number of points must be greater than zero."))

@@ -104,6 +104,18 @@ class TestWalletBadInput(WalletCase):
         wallet = self.wallet.with_env(Wallet.env)
         self.assertRefusedClearly(lambda value: wallet._consume(value, key=new_key()), BAD_AMOUNTS)
 
+    def test_what_the_message_quotes(self):
+        """A JSON-RPC client may send a mapping or a list as the amount: the
+        refusal quotes what was sent, whole."""
+        Wallet = self.env_as(self.cashier_a, self.store_a)["member.wallet"]
+        for value, quoted in (({"a": 1}, "{'a': 1}"), ([5], "[5]")):
+            with (
+                self.subTest(value=value),
+                self.assertNothingWritten((ValidationError, UserError)) as catcher,
+            ):
+                Wallet.api_consume(self.card.name, value, new_key())
+            self.assertEqual(str(catcher.exception), f"{quoted} is not an amount.")
+
     def test_topup(self):
         Wallet = self.env_as(self.cashier_a, self.store_a)["member.wallet"]
         self.assertRefusedClearly(
