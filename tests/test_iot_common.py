@@ -1,31 +1,16 @@
 """What the box's member drivers share (iot_drivers/.../member_iot_common.py),
 no Odoo: settings, the shared secret, the card-read broadcaster."""
 
-import importlib.util
 import os
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-DRIVERS = Path(__file__).resolve().parent.parent / "iot_drivers" / "iot_handlers" / "drivers"
-
-
-def load_handler(name):
-    module_name = f"odoo.addons.iot_drivers.iot_handlers.drivers.{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, DRIVERS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
-
 
 @pytest.fixture(scope="module")
-def common():
-    return load_handler("member_iot_common")
+def common(iot_handler):
+    return iot_handler("member_iot_common")
 
 
 class Clock:

@@ -3,30 +3,19 @@
 The frame parser, the swipe filter and the pipeline that normalises frames
 with member_base's card_data.py loaded by path, as the box's driver does."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
 DRIVERS = Path(__file__).resolve().parent.parent / "iot_drivers" / "iot_handlers" / "drivers"
+
 TRACK2 = ";4111111111111111=25121011234567890?9"
 TRACK1 = "%B4111111111111111^DOE/JOHN^25121010000000000000000?+"
 
 
-def load_handler(name):
-    module_name = f"odoo.addons.iot_drivers.iot_handlers.drivers.{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, DRIVERS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
-
-
 @pytest.fixture(scope="module")
-def frames():
-    return load_handler("member_card_frames")
+def frames(iot_handler):
+    return iot_handler("member_card_frames")
 
 
 class Clock:

@@ -4,15 +4,12 @@ Rendered through python-escpos' Dummy printer and compared byte for byte
 with the golden files in tests/iot/ (``IOT_GOLDEN_UPDATE=1`` rewrites them
 after a deliberate layout change: review the diff of the .txt views)."""
 
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
-DRIVERS = Path(__file__).resolve().parent.parent / "iot_drivers" / "iot_handlers" / "drivers"
 GOLDEN = Path(__file__).resolve().parent / "iot"
 
 # the slips the POS sends (/member_iot/print_slip's "slip"), shared with the box tests
@@ -20,24 +17,14 @@ TOPUP = json.loads((GOLDEN / "slip_topup_58mm.json").read_text(encoding="utf-8")
 CONSUMPTION = json.loads((GOLDEN / "slip_consumption_80mm.json").read_text(encoding="utf-8"))
 
 
-def load_handler(name):
-    module_name = f"odoo.addons.iot_drivers.iot_handlers.drivers.{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, DRIVERS / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
+@pytest.fixture(scope="module")
+def slips(iot_handler):
+    return iot_handler("member_escpos_slip")
 
 
 @pytest.fixture(scope="module")
-def slips():
-    return load_handler("member_escpos_slip")
-
-
-@pytest.fixture(scope="module")
-def common():
-    return load_handler("member_iot_common")
+def common(iot_handler):
+    return iot_handler("member_iot_common")
 
 
 def check_golden(name, data, text_view=None):
