@@ -51,9 +51,11 @@ from harness.phases import install_fresh  # noqa: E402
 from harness.provision import Context, prepare  # noqa: E402
 from harness.runner import odoo_timeout  # noqa: E402
 
-DEFAULT_DB = "member_test_i18n"  # a leftover is dropped by `make clean-dbs`
-CONF = RUN_DIR / "i18n.conf"
-INSTALL_LOG = RUN_DIR / "i18n-install.log"
+# one per run: two people refreshing translations at once never share a scratch
+# database (a leftover is dropped by `make clean-dbs`)
+DEFAULT_DB = f"member_test_i18n_{os.getpid()}"
+CONF = RUN_DIR / f"i18n-{os.getpid()}.conf"
+INSTALL_LOG = RUN_DIR / f"i18n-install-{os.getpid()}.log"
 INSTALL_TIMEOUT = 1800
 EXPORT_TIMEOUT = 600
 WRAP = 78  # line width of the .po files Odoo writes
