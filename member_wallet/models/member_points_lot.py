@@ -298,11 +298,15 @@ class MemberPointsLot(models.Model):
     @api.model
     def _points_restore(self, reversed_line, points):
         """``[(lot_id, points)]`` to give back to the lots ``reversed_line``
-        drew on (its net use per lot), at most ``points`` in all."""
+        drew on (its net use per lot, less what earlier reversals of it gave
+        back), at most ``points`` in all."""
+        # net of what earlier (partial) reversals of that line gave back
         self.env.cr.execute(
             """SELECT lot_id, SUM(points) FROM member_points_lot_usage
-                WHERE line_id = %s GROUP BY lot_id HAVING SUM(points) > 0 ORDER BY lot_id""",
-            [reversed_line.id],
+                WHERE line_id = %s
+                   OR line_id IN (SELECT id FROM member_wallet_line WHERE reversed_line_id = %s)
+                GROUP BY lot_id HAVING SUM(points) > 0 ORDER BY lot_id""",
+            [reversed_line.id, reversed_line.id],
         )
         given_back = []
         for lot_id, used in self.env.cr.fetchall():

@@ -360,6 +360,12 @@ class MemberWallet(models.Model):
             "kind": kind,
             "card_number": card_number,
             "amount": float(money),
+            "principal_delta": float(
+                sum((self._step(d) for d in deltas if d["asset"] == "principal"), Decimal(0))
+            ),
+            "bonus_delta": float(
+                sum((self._step(d) for d in deltas if d["asset"] == "bonus"), Decimal(0))
+            ),
             "points_delta": points,
             "principal": float(after["principal"]),
             "bonus": float(after["bonus"]),
@@ -925,12 +931,16 @@ class MemberWallet(models.Model):
         return wallet._topup(amount, key=key, card=card, note=note, journal=journal, apart=True)[1]
 
     @api.model
-    def api_reverse(self, move_id, idempotency_key, reason):
-        """Reverse a posting (manager); returns the reversal and balances."""
-        move = self.env["member.wallet.move"].browse(int(move_id)).exists()
+    def api_reverse(self, move_id, idempotency_key, reason, amount=None, points=None):
+        """Reverse a posting, or ``amount`` of its stored value and/or
+        ``points`` of its points (manager); returns the reversal and balances."""
+        valid = isinstance(move_id, int) and not isinstance(move_id, bool)
+        if isinstance(move_id, str) and move_id.strip().isdigit():
+            move_id, valid = int(move_id), True
+        move = self.env["member.wallet.move"].browse(move_id).exists() if valid else None
         if not move:
             raise UserError(self.env._("Unknown posting."))
-        return move._reverse(reason, key=idempotency_key)[1]
+        return move._reverse(reason, key=idempotency_key, amount=amount, points=points)[1]
 
     @api.model
     def api_earn_points(

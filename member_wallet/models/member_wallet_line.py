@@ -112,12 +112,14 @@ class MemberWalletLine(models.Model):
             return self.env._("A ledger line cannot be deleted: reverse its posting instead.")
         return self.env._("A ledger line cannot be changed: reverse its posting instead.")
 
-    def _reversal_delta(self):
-        """The delta that cancels this line (extended for packages and lots)."""
+    def _reversal_delta(self, amount=None):
+        """The delta that cancels this line, or ``amount`` of it (signed as
+        the line; packages are cancelled whole)."""
         self.ensure_one()
+        amount = self.amount if amount is None else amount
         delta = {
             "asset": self.asset,
-            "amount": -self.amount,
+            "amount": -amount,
             "kind": "reversal",
             "reversed_line_id": self.id,
         }

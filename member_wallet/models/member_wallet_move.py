@@ -1,4 +1,5 @@
 import json
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -73,6 +74,12 @@ class MemberWalletMove(models.Model):
     reversal_move_ids = fields.One2many(
         "member.wallet.move", "reversed_move_id", string="Reversed By"
     )
+    reversal_partial = fields.Boolean(
+        string="Partial Reversal",
+        readonly=True,
+        help="This reversal gives back part of the posting it reverses (a partial return); "
+        "several may follow one posting, up to its whole.",
+    )
     res_model = fields.Char(string="Source Model", readonly=True)
     res_id = fields.Many2oneReference(
         string="Source Record", model_field="res_model", readonly=True
@@ -109,8 +116,10 @@ class MemberWalletMove(models.Model):
         "(idempotency_key) WHERE idempotency_key IS NOT NULL",
         "This operation was already posted (same idempotency key).",
     )
+    # one reversal of what is left of a posting; partial ones are counted
+    # under the wallet's lock, never beyond the posting's whole
     _reversed_once = models.UniqueIndex(
-        "(reversed_move_id) WHERE reversed_move_id IS NOT NULL",
+        "(reversed_move_id) WHERE reversed_move_id IS NOT NULL AND reversal_partial IS NOT TRUE",
         "This posting has already been reversed.",
     )
     # what the booking run looks for: stored value not booked yet
@@ -143,8 +152,18 @@ class MemberWalletMove(models.Model):
         self.ensure_one()
         return json.loads(self.result) if self.result else {}
 
-    def _reverse(self, reason, key=None):
-        """Post the exact opposite of this posting (manager)."""
+    def _reverse(self, reason, key=None, amount=None, points=None):
+        """Post the opposite of this posting, or of a part of it (manager).
+
+        :param amount: a positive stored value to give back (or take back,
+            for a top-up) of the posting's paid-in and bonus lines, split in
+            their own proportion; ``None`` with ``points`` ``None``: all of
+            what is left of the posting (the whole of it when nothing was
+            reversed yet)
+        :param points: a positive number of the posting's points to cancel
+        Several partial reversals may follow one posting, never beyond its
+        whole; they are counted under the wallet's lock.
+        """
         self.ensure_one()
         self.check_access("read")  # another store's posting is not the user's to reverse
         move = self.sudo()
@@ -153,12 +172,43 @@ class MemberWalletMove(models.Model):
             raise UserError(self.env._("Please give a reason for the reversal."))
         if move.kind in ("reversal", "transfer"):
             raise UserError(self.env._("This posting cannot be reversed."))
+        partial = amount is not None or points is not None
+        request = {"reverses": move.id}
+        if partial:
+            Wallet = self.env["member.wallet"]
+            amount = Wallet._parse_amount(amount) if amount is not None else None
+            points = Wallet._parse_points(points) if points is not None else None
+            if any(line.asset == "package" for line in move.line_ids):
+                raise UserError(
+                    self.env._("A posting of package uses is reversed whole, not in part.")
+                )
+            request.update(amount=amount, points=points)
+        decimals = move.company_id._member_store_facts().decimal_places
 
         def prepare(locked, state):
             move.invalidate_recordset(["reversal_move_ids"])
-            if move.reversal_move_ids:
+            if move.reversal_move_ids.filtered(lambda done: not done.reversal_partial):
                 raise UserError(self.env._("This posting has already been reversed."))
-            return [line._reversal_delta() for line in move.line_ids]
+            left = move._unreversed_amounts()
+            if not partial:
+                deltas = [
+                    line._reversal_delta(None if rest == Decimal(str(line.amount)) else rest)
+                    for line, rest in left
+                    if rest
+                ]
+                if not deltas:
+                    raise UserError(self.env._("This posting has already been reversed."))
+                return deltas
+            deltas = []
+            if amount is not None:
+                deltas += move._partial_deltas(
+                    left, ("principal", "bonus"), amount, decimals, self.env._("stored value")
+                )
+            if points is not None:
+                deltas += move._partial_deltas(
+                    left, ("points",), Decimal(points), 0, self.env._("points")
+                )
+            return deltas
 
         return wallet._post(
             "reversal",
@@ -166,11 +216,66 @@ class MemberWalletMove(models.Model):
             card=move.card_id.with_env(self.env),
             note=reason,
             reverses=move,
-            request={"reverses": move.id},
+            request=request,
             prepare=prepare,
+            move_vals={"reversal_partial": True} if partial else None,
             right=("member_base.group_member_manager", self.env._("reverse postings")),
             card_check=None,
         )
+
+    def _unreversed_amounts(self):
+        """``[(line, what is left of its amount)]`` for this posting's lines:
+        its amount less what the reversals made so far gave back (read under
+        the wallet's lock, in SQL: the ORM may hold an older view)."""
+        self.ensure_one()
+        lines = self.line_ids.sorted("id")
+        self.env.cr.execute(
+            """SELECT reversed_line_id, SUM(amount) FROM member_wallet_line
+                WHERE reversed_line_id = ANY(%s) GROUP BY reversed_line_id""",
+            [lines.ids],
+        )
+        undone = dict(self.env.cr.fetchall())
+        return [
+            (line, Decimal(str(line.amount)) + Decimal(str(undone.get(line.id, 0))))
+            for line in lines
+        ]
+
+    def _partial_deltas(self, left, assets, wanted, decimals, what):
+        """The reversal lines that cancel ``wanted`` (positive) of the
+        ``assets`` lines of this posting, shared out in proportion to what is
+        left of each; the last line takes the rounding."""
+        lines = [(line, rest) for line, rest in left if line.asset in assets and rest]
+        if not lines:
+            raise UserError(
+                self.env._("There is no %(what)s left to reverse on this posting.", what=what)
+            )
+        if len({rest > 0 for _line, rest in lines}) > 1:
+            raise UserError(
+                self.env._(
+                    "This posting both adds and takes %(what)s: reverse it whole.", what=what
+                )
+            )
+        quantum = Decimal(1).scaleb(-decimals)
+        total = abs(sum((rest for _line, rest in lines), Decimal(0))).quantize(quantum)
+        if wanted > total:
+            raise UserError(
+                self.env._(
+                    "Only %(left)s of %(what)s is left to reverse on this posting, not %(wanted)s.",
+                    left=str(total),
+                    what=what,
+                    wanted=str(wanted),
+                )
+            )
+        deltas, given = [], Decimal(0)
+        for index, (line, rest) in enumerate(lines):
+            if index == len(lines) - 1:
+                share = wanted - given
+            else:
+                share = (wanted * abs(rest) / total).quantize(quantum, rounding=ROUND_HALF_UP)
+            given += share
+            if share:
+                deltas.append(line._reversal_delta(share if rest > 0 else -share))
+        return deltas
 
     @api.model
     def _member_booking_excluded_sql(self):

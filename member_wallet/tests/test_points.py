@@ -372,6 +372,35 @@ class TestPoints(WalletCase):
         self.assertEqual(self.remaining(old | new), [100, 0])
         self.assertEqual(self.wallet.points, 100)
 
+    def test_partial_reversals_of_points(self):
+        """Part of an earning taken back (a partial return) from its own lot
+        first; part of a redemption given back to the lots it drew on, net of
+        what earlier partial reversals gave back."""
+        old = self.give(100, "2025-01-10")
+        new = self.give(50, "2025-02-10")
+        manager = self.env_as(self.manager_a, self.store_a)
+        earn_move = new.move_id.with_env(manager)
+        earn_move._reverse("two of five items returned", key=new_key(), points=20)
+        self.assertEqual(self.remaining(old | new), [100, 30])
+        with self.assertNothingWritten(UserError, message="Only 30"):
+            earn_move._reverse("too many", key=new_key(), points=31)
+        with self.assertNothingWritten(UserError, message="no stored value left"):
+            earn_move._reverse("money", key=new_key(), amount=1)
+        earn_move._reverse("the rest", key=new_key())
+        self.assertEqual(self.remaining(old | new), [100, 0])
+        self.assertEqual(self.wallet.points, 100)
+        # a redemption over two lots, given back in two parts
+        third = self.give(80, "2025-03-10")
+        move, _answer = self.redeem(120)  # 100 from the first lot, 20 from the third
+        self.assertEqual(self.remaining(old | third), [0, 60])
+        move = move.with_env(manager)
+        move._reverse("gift returned in part", key=new_key(), points=90)
+        self.assertEqual(self.remaining(old | third), [90, 60])
+        move._reverse("the rest of the gift", key=new_key(), points=30)
+        self.assertEqual(self.remaining(old | third), [100, 80])
+        with self.assertNothingWritten(UserError, message="already been reversed"):
+            move._reverse("again", key=new_key())
+
     def test_insufficient_points_refused_with_nothing_written(self):
         self.give(30, "2025-01-10")
         self.give(20, "2025-02-10")

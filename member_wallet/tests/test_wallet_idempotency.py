@@ -227,6 +227,30 @@ class TestConcurrentIdempotency(CommittedWalletCase):
         self.assertEqual([m["key"] for m in ledger.moves if m["kind"] == "reversal"], [key])
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_two_partial_reversals_at_the_same_moment(self):
+        """Two managers each give back 20 of a consumption of 30 at the same
+        moment: the parts are counted under the lock, one is told only 10
+        is left."""
+        funded = self._spent_card()
+        calls = [
+            (
+                self.manager_id,
+                self.store_a_id,
+                lambda env, key=key: env["member.wallet"].api_reverse(
+                    funded.spent["move_id"], key, "Returned", amount=20
+                ),
+            )
+            for key in (new_key("part-1"), new_key("part-2"))
+        ]
+        outcomes = self.run_concurrently(calls, retry="odoo")
+        self.assertEqual(sorted(outcome for outcome, _value in outcomes), ["ok", "refused"])
+        refusal = next(value for outcome, value in outcomes if outcome == "refused")
+        self.assertIn("Only 10", refusal)
+        ledger = self.committed_ledger(funded.wallet_id)
+        self.assertEqual(ledger_problems(ledger), [])
+        self.assertEqual(ledger.balance, money(90))
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_two_reversals_at_the_same_moment(self):
         """Two managers reverse the same posting, each with their own key:
         one reversal, the other is told it was already reversed."""

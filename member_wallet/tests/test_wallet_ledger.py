@@ -156,6 +156,72 @@ class TestWalletLedger(WalletCase):
             Wallet.api_reverse(Move.browse(self.topup_answer["move_id"]).id, new_key(), " ")
         self.assertBalances(self.wallet, principal=100, bonus=10)
 
+    def test_partial_reversals_of_a_consumption(self):
+        """A partial return gives back its share of a consumption, paid-in and
+        bonus in the posting's own proportion; several may follow, never
+        beyond the whole; a whole reversal after them reverses the rest."""
+        self.set_param("bonus_policy", "proportional")
+        spent = self.consume(self.card, 55)  # 50 paid-in, 5 bonus
+        self.assertBalances(self.wallet, principal=50, bonus=5)
+        Move = self.env["member.wallet.move"]
+        original = Move.browse(spent["move_id"])
+        Wallet = self.env_as(self.manager_a, self.store_a)["member.wallet"]
+        first = Wallet.api_reverse(original.id, new_key(), "One dish returned", amount="22")
+        self.assertBalances(self.wallet, principal=70, bonus=7)
+        self.assertEqual((first["principal_delta"], first["bonus_delta"]), (20.0, 2.0))
+        reversal = Move.browse(first["move_id"])
+        self.assertTrue(reversal.reversal_partial)
+        self.assertEqual(reversal.reversed_move_id, original)
+        self.assertEqual(set(reversal.line_ids.reversed_line_id), set(original.line_ids))
+        # not beyond what is left (33), in any form; nothing written
+        for amount, message in (
+            ("33.01", "Only 33.00"),
+            (0, "greater than zero"),
+            (-5, "greater than zero"),
+            ("abc", "abc is not an amount"),
+            ("1.001", "more decimals"),
+        ):
+            with self.subTest(amount=amount), self.assertNothingWritten(message=message):
+                Wallet.api_reverse(original.id, new_key(), "Too much", amount=amount)
+        with self.assertNothingWritten(UserError, message="no points left"):
+            Wallet.api_reverse(original.id, new_key(), "Points", points=10)
+        # an odd share: the rounding goes to the last line, the sum is exact
+        second = Wallet.api_reverse(original.id, new_key(), "Half a dish", amount="3.33")
+        self.assertEqual(money(second["amount"]), money("3.33"))
+        self.assertBalances(self.wallet, principal=money("73.03"), bonus=money("7.30"))
+        # the rest, whole: exactly what was left
+        rest = Wallet.api_reverse(original.id, new_key(), "Whole order returned")
+        self.assertEqual(money(rest["amount"]), money("29.67"))
+        self.assertBalances(self.wallet, principal=100, bonus=10)
+        self.assertFalse(Move.browse(rest["move_id"]).reversal_partial)
+        self.assertEqual(len(original.reversal_move_ids), 3)
+        with self.assertNothingWritten(UserError, message="already been reversed"):
+            Wallet.api_reverse(original.id, new_key(), "Again")
+        with self.assertNothingWritten(UserError, message="already been reversed"):
+            Wallet.api_reverse(original.id, new_key(), "Again", amount=1)
+        # a cashier may not, a bad posting id is refused clearly
+        cashier = self.env_as(self.cashier_a, self.store_a)["member.wallet"]
+        spent = self.consume(self.card, 10)
+        with self.assertNothingWritten(REFUSALS):
+            cashier.api_reverse(spent["move_id"], new_key(), "Mine", amount=5)
+        for bad in ("x", None, [1], True):
+            with self.subTest(move_id=bad), self.assertNothingWritten(message="Unknown posting"):
+                Wallet.api_reverse(bad, new_key(), "Bad", amount=5)
+
+    def test_partial_reversal_replays_and_of_a_topup(self):
+        Wallet = self.env_as(self.manager_a, self.store_a)["member.wallet"]
+        original = self.topup_answer["move_id"]
+        key = new_key()
+        first = Wallet.api_reverse(original, key, "Typed 100 for 50", amount=55)
+        self.assertEqual(Wallet.api_reverse(original, key, "Typed 100 for 50", amount=55), first)
+        with self.assertNothingWritten(UserError, message="another operation"):
+            Wallet.api_reverse(original, key, "Typed 100 for 50", amount=50)
+        self.assertBalances(self.wallet, principal=50, bonus=5)
+        # a top-up's part is taken back only while the card still holds it
+        self.consume(self.card, 50)
+        with self.assertNothingWritten(UserError, message=INSUFFICIENT):
+            Wallet.api_reverse(original, new_key(), "The rest", amount=10)
+
     def test_reverse_a_spent_topup_is_refused(self):
         self.consume(self.card, 60)
         Wallet = self.env_as(self.manager_a, self.store_a)["member.wallet"]
