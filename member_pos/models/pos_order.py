@@ -2,6 +2,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_compare
 
 from .pos_session import mask_number
 
@@ -15,6 +16,7 @@ MEMBER_FIELDS = (
     "member_balance_after",
     "member_points_earned",
     "member_points_total",
+    "member_saving",
 )
 
 
@@ -36,6 +38,13 @@ class PosOrder(models.Model):
     )
     member_points_earned = fields.Integer(string="Points Earned", readonly=True, copy=False)
     member_points_total = fields.Integer(string="Points Balance", readonly=True, copy=False)
+    member_saving = fields.Float(
+        string="Member Saving",
+        readonly=True,
+        copy=False,
+        digits=(16, 2),
+        help="What the member level's discount saved on this order (member prices).",
+    )
 
     @api.model
     def _process_order(self, order, existing_order):
@@ -48,9 +57,68 @@ class PosOrder(models.Model):
             order.pop(fname, None)
         order_id = super()._process_order(order, existing_order)
         pos_order = self.browse(order_id)
+        pos_order._member_pos_check_lines()
         self.env["member.pos.payment"]._attach_order(pos_order)
         pos_order._member_pos_settle()
         return order_id
+
+    def _member_pos_check_lines(self):
+        """Refuse what the till cannot decide alone: a discount beyond what
+        the member's level allows (a refund line: beyond the returned line's
+        own), a member price claimed without a member, a package sold or used
+        without its member."""
+        self.ensure_one()
+        partner = self.partner_id
+        member = partner.is_member
+        allowed = partner.sudo().member_level_id.discount if member else 0.0
+        level = partner.sudo().member_level_id.name or "-"
+        for line in self.lines:
+            product = line.product_id.display_name
+            if (line.member_package_ref or line.product_id.member_package) and not member:
+                raise UserError(
+                    self.env._(
+                        "%s is a member package: make the member the order's customer first.",
+                        product,
+                    )
+                )
+            if line.refunded_orderline_id:
+                limit = line.refunded_orderline_id.discount
+            elif member:
+                limit = allowed
+            else:
+                limit = None
+            if not member and float_compare(line.member_discount, 0, precision_digits=2) > 0:
+                raise UserError(
+                    self.env._(
+                        "A member price on %s needs a member as the order's customer.", product
+                    )
+                )
+            if limit is not None and (
+                float_compare(line.discount, limit, precision_digits=2) > 0
+                or float_compare(line.member_discount, limit, precision_digits=2) > 0
+            ):
+                raise UserError(
+                    self.env._(
+                        "The discount of %(discount)s%% on %(product)s is more than the member "
+                        "level %(level)s allows (%(allowed)s%%).",
+                        discount=max(line.discount, line.member_discount),
+                        product=product,
+                        level=level,
+                        allowed=limit,
+                    )
+                )
+
+    def _member_pos_saving(self):
+        """What the member prices saved: the level's part of each line's
+        discount, on the line's price with taxes."""
+        saving = 0.0
+        for line in self.lines:
+            discount = min(line.member_discount, line.discount)
+            if float_compare(discount, 0, precision_digits=2) <= 0 or line.discount >= 100:
+                continue
+            full = line.price_subtotal_incl / (1 - line.discount / 100.0)
+            saving += full * discount / 100.0
+        return self.currency_id.round(saving)
 
     def _member_pos_settle(self):
         """Points earned by a validated member's order and the member lines
@@ -60,8 +128,16 @@ class PosOrder(models.Model):
             return
         topped_up = self._member_pos_topups()
         card = self._member_pos_card()
+        package_lines = self.lines.filtered(
+            lambda line: line.member_package_ref or line.product_id.member_package
+        )
         if not card:
+            if package_lines:
+                raise UserError(
+                    self.env._("%s has no active card for the packages.", self.partner_id.name)
+                )
             return
+        self._member_pos_packages(card, package_lines)
         wallet = card.sudo()._get_wallet()
         balance_paid = sum(
             p.amount for p in self.payment_ids if p.payment_method_id._is_member_balance()
@@ -81,8 +157,69 @@ class PosOrder(models.Model):
                 "member_balance_before": wallet.balance + balance_paid,  # a return: negative
                 "member_points_earned": earned,
                 "member_points_total": wallet.points,
+                "member_saving": self._member_pos_saving(),
             }
         )
+
+    def _member_pos_packages(self, card, lines):
+        """Sell the packages of the order's package lines (paid with the
+        order) and post the uses of its package services, each keyed by its
+        order line: a resync never sells or uses twice. A use refused (none
+        left, expired, not covered) refuses the order with the reason."""
+        Package = self.env["member.package"].with_company(self.company_id)
+        card = card.with_env(Package.env)
+        wallet = card._get_wallet().with_company(self.company_id)
+        note = self.env._("POS order %s", self.pos_reference or self.name)
+        for line in lines:
+            qty = line.qty
+            if qty <= 0:
+                continue  # returns: see _member_pos_restore_uses
+            if qty != int(qty):
+                raise UserError(
+                    self.env._("%s is counted in whole units.", line.product_id.display_name)
+                )
+            if line.member_package_ref:
+                if not self.currency_id.is_zero(line.price_subtotal_incl):
+                    raise UserError(
+                        self.env._(
+                            "A service paid by a package is at price 0 (%s).",
+                            line.product_id.display_name,
+                        )
+                    )
+                package = Package.browse(line.member_package_ref).exists()
+                if not package:
+                    raise UserError(self.env._("This package does not belong to this card."))
+                package._use(
+                    uses=int(qty),
+                    key=f"pos-package-use:{self.uuid}:{line.uuid}",
+                    company=self.company_id,
+                    product=line.product_id,
+                    card=card,
+                    note=note,
+                    source=self,
+                )
+                continue
+            # a package sold at the till, paid as the order is paid
+            units = int(qty)
+            total = self.currency_id.round(line.price_subtotal_incl)
+            each = self.currency_id.round(total / units)
+            for index in range(units):
+                price = (
+                    each
+                    if index < units - 1
+                    else self.currency_id.round(total - each * (units - 1))
+                )
+                Package._sell(
+                    wallet,
+                    line.product_id,
+                    key=f"pos-package:{self.uuid}:{line.uuid}:{index}",
+                    card=card,
+                    company=self.company_id,
+                    price=price,
+                    paid_by="other",
+                    note=note,
+                    source=self,
+                )
 
     def _member_pos_topups(self):
         """Top up the cards of the order's top-up lines (the store's bonus

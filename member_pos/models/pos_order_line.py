@@ -8,7 +8,23 @@ class PosOrderLine(models.Model):
         string="Card Topped Up",
         help="On a top-up line: the number of the card it tops up (set by the till).",
     )
+    member_discount = fields.Float(
+        string="Member Price Discount (%)",
+        digits="Discount",
+        help="The member level's discount the till applied to this line (member price). "
+        "The server refuses a line whose discount exceeds what the member's level allows.",
+    )
+    member_package_ref = fields.Integer(
+        string="Package Used",
+        help="On a package use (计次消费): the member package (its id) that pays for this "
+        "service; its use is posted when the order reaches the server.",
+    )
 
     @api.model
     def _load_pos_data_fields(self, config):
-        return [*super()._load_pos_data_fields(config), "member_topup_card"]
+        return [
+            *super()._load_pos_data_fields(config),
+            "member_topup_card",
+            "member_discount",
+            "member_package_ref",
+        ]

@@ -103,6 +103,34 @@ class PosSession(models.Model):
         """
         return self._member_pos_answer(lambda: self._member_pos_lookup(raw))
 
+    def member_pos_package_check(self, card_ref, package_id, product_id, uses=1):
+        """Whether the card's package ``package_id`` can pay for ``uses`` uses
+        of the service ``product_id`` (the uses already on the order
+        included), before the till adds the service at price 0; the use is
+        posted when the paid order reaches the server.
+
+        :return: ``{"ok": True, "uses_left"}`` (after these uses) or
+            ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self._member_pos_package_check(card_ref, package_id, product_id, uses)
+        )
+
+    def _member_pos_package_check(self, card_ref, package_id, product_id, uses):
+        session = self.env["member.pos.payment"]._check_session(self)
+        company = session.company_id
+        card = self.env["member.card"].with_company(company)._lookup(card_ref, company=company)
+        Package = self.env["member.package"]
+        package = Package.browse(_record_id(package_id)).exists()
+        product = self.env["product.product"].browse(_record_id(product_id)).exists()
+        if not package or package.sudo().wallet_id != card.sudo()._get_wallet():
+            raise UserError(self.env._("This package does not belong to this card."))
+        uses = Package._parse_uses(uses)
+        package.sudo()._check_usable(company, product=product or None, uses=uses)
+        if not product:
+            raise UserError(self.env._("Choose the service the package pays for."))
+        return {"ok": True, "uses_left": package.sudo().uses_remaining - uses}
+
     def _member_pos_answer(self, call):
         try:
             with self.env.cr.savepoint():
@@ -131,7 +159,9 @@ class PosSession(models.Model):
         company = self.company_id
         partner = card.partner_id
         wallet = card.sudo()._get_wallet()
-        packages = wallet.package_ids.filtered(lambda p: p.state == "active")
+        packages = wallet.package_ids.filtered(
+            lambda p: p.state == "active" and p.uses_remaining > 0
+        )
         Timed = self.env["member.timed.session"].sudo()
         running = Timed.search([("card_id", "=", card.id), ("state", "in", ("running", "paused"))])
         today = company._member_local_today()
@@ -147,7 +177,12 @@ class PosSession(models.Model):
             "points": wallet.points,
             "packages": [
                 {
-                    "name": package.display_name,
+                    "id": package.id,
+                    "name": package.product_id.display_name,
+                    "services": [
+                        {"id": product.id, "name": product.display_name}
+                        for product in package.service_product_ids
+                    ],
                     "uses_left": package.uses_remaining,
                     "expiry_date": fields.Date.to_string(package.expiry_date)
                     if package.expiry_date
@@ -161,6 +196,13 @@ class PosSession(models.Model):
             "birthday_today": partner._next_birthday_from(today) == today,
             "currency": wallet.currency_id.name,
         }
+
+
+def _record_id(value):
+    """A record id sent by the till, or 0 (no record) for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    return 0
 
 
 def mask_number(number):

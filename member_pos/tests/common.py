@@ -14,6 +14,7 @@ import uuid
 from random import randint
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 
 from odoo.addons.member_base.tests.common import money, new_key  # noqa: F401
 from odoo.addons.member_wallet.tests.booking_common import BookingCase
@@ -217,6 +218,32 @@ class MemberPosCase(PosChainMixin, BookingCase):
         env = self.env_as(user or self.cashier_a, session.company_id)
         env["pos.order"].sync_from_ui([copy.deepcopy(data)])
         return self.env["pos.order"].search([("uuid", "=", data["uuid"])])
+
+    def member_state(self):
+        """Postings, packages and orders, for 'nothing was written'."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT (SELECT COUNT(*) FROM member_wallet_move),
+                      (SELECT COUNT(*) FROM member_wallet_line),
+                      (SELECT COUNT(*) FROM member_package),
+                      (SELECT array_agg(uses_remaining ORDER BY id) FROM member_package),
+                      (SELECT COUNT(*) FROM pos_order),
+                      (SELECT array_agg(balance ORDER BY id) FROM member_wallet)"""
+        )
+        return self.env.cr.fetchone()
+
+    def refused(self, message):
+        """The block is refused with ``message`` and, rolled back, leaves
+        nothing (the order is written before its lines are checked)."""
+        return self.assertWritesNothing(
+            self.member_state, exception=UserError, message=message, strict=False
+        )
+
+    def line_of(self, data, **values):
+        """The order's (first) line, updated with ``values``."""
+        line = data["lines"][0][2]
+        line.update(values)
+        return line
 
     def pos_payments(self, card):
         return self.env["member.pos.payment"].sudo().search([("card_id", "=", card.id)])

@@ -29,6 +29,20 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
                 }
             )
         )
+        # member prices and a package (计次) of saunas sold and used at the till
+        Product = cls.env["product.product"].sudo()
+        service = {"type": "service", "available_in_pos": True, "taxes_id": [(5, 0, 0)]}
+        cls.sauna = Product.create({"name": "MBT Sauna", "list_price": 25.0, **service})
+        cls.sauna_pass = Product.create(
+            {
+                "name": "MBT Sauna Pass",
+                "list_price": 100.0,
+                "member_package": True,
+                "member_package_uses": 3,
+                "member_package_product_ids": [(6, 0, cls.sauna.ids)],
+                **service,
+            }
+        )
         member = cls.make_member(
             level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"
         )
@@ -49,7 +63,7 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
     def test_member_pos_tour(self):
         self.topup(self.card, 100)
         self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
-        order, topup = self.env["pos.order"].search(
+        order, topup, priced, used = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
         self.assertEqual((order.state, topup.state), ("paid", "paid"))
@@ -72,3 +86,24 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             lambda p: p.payment_method_id == self.balance_pm_a
         )
         self.assertEqual(balance_lines.mapped("amount"), [80.0], "the reversed line dropped")
+        # member prices: 10 % of the gold level on the coffee and the pass
+        self.assertEqual(
+            sorted(
+                (line.product_id.name, line.discount, line.member_discount) for line in priced.lines
+            ),
+            [("MBT Coffee", 10.0, 10.0), ("MBT Sauna Pass", 10.0, 10.0)],
+        )
+        self.assertEqual(
+            (money(priced.amount_total), money(priced.member_saving)), (money(117), money(13))
+        )
+        # the pass sold on that order, one of its uses taken on the next
+        package = self.env["member.package"].sudo().search([("card_id", "=", self.card.id)])
+        self.assertEqual((package.product_id, money(package.price)), (self.sauna_pass, money(90)))
+        self.assertEqual(package.uses_remaining, 2)
+        self.assertEqual(
+            [
+                (line.product_id, line.member_package_ref, money(line.price_subtotal_incl))
+                for line in used.lines
+            ],
+            [(self.sauna, package.id, money(0))],
+        )

@@ -1,5 +1,6 @@
 import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
+import * as Order from "@point_of_sale/../tests/generic_helpers/order_widget_util";
 import * as NumberPopup from "@point_of_sale/../tests/generic_helpers/number_popup_util";
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
@@ -152,5 +153,48 @@ registry.category("web_tour.tours").add("member_pos_tour", {
                 content: "the receipt shows the new stored value",
                 trigger: ".pos-receipt .member-pos-receipt-after:contains('520.00')",
             },
+            // member prices: the gold level's 10 % on what the member buys
+            ReceiptScreen.clickNextOrder(),
+            ProductScreen.clickDisplayedProduct("MBT Coffee"),
+            ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "30.00"),
+            findMember("MW900000001"),
+            panelShows("MBT Tour Member", "520.00"),
+            ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "27.00"),
+            Order.hasLine({ productName: "MBT Coffee", priceNoDiscount: "10% discount off" }),
+            // the customer removed: the member price goes
+            ProductScreen.clickPartnerButton(),
+            {
+                content: "unselect the member",
+                trigger: ".partner-list .unselect-tag",
+                run: "click",
+            },
+            ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "30.00"),
+            findMember("MW900000001"),
+            panelShows("MBT Tour Member", "520.00"),
+            ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "27.00"),
+            // a package (计次) sold at the till, at the member price too
+            ProductScreen.clickDisplayedProduct("MBT Sauna Pass"),
+            ProductScreen.selectedOrderlineHas("MBT Sauna Pass", "1", "90.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Cash A"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            {
+                content: "the receipt shows what the member prices saved",
+                trigger: ".pos-receipt .member-pos-receipt-saving:contains('13.00')",
+            },
+            // a use of the package: the covered service at price 0
+            ReceiptScreen.clickNextOrder(),
+            findMember("MW900000001"),
+            {
+                content: "use the sauna pass from the member panel",
+                trigger:
+                    ".modal .member-pos-package:contains('MBT Sauna Pass'):contains('3 uses left') .member-pos-package-use",
+                run: "click",
+            },
+            ProductScreen.selectedOrderlineHas("MBT Sauna", "1", "0.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
         ].flat(),
 });

@@ -88,6 +88,22 @@ patch(PosStore.prototype, {
         return member;
     },
 
+    /** A line added for a member customer gets the level's discount (member price). */
+    async addLineToOrder(vals, order, opts = {}, configure = true) {
+        const discount = order?.memberLevelDiscount?.() || 0;
+        if (discount && !("discount" in vals)) {
+            const template =
+                typeof vals.product_tmpl_id === "number"
+                    ? this.models["product.template"].get(vals.product_tmpl_id)
+                    : vals.product_tmpl_id;
+            const product = vals.product_id || template?.product_variant_ids[0];
+            if (order.memberDiscountAppliesTo(product, vals)) {
+                vals = { ...vals, discount, member_discount: discount };
+            }
+        }
+        return super.addLineToOrder(vals, order, opts, configure);
+    },
+
     async memberAsk() {
         const raw = await makeAwaitable(this.dialog, TextInputPopup, {
             title: _t("Find a Member"),

@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { Dialog } from "@web/core/dialog/dialog";
 import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { NumberPopup } from "@point_of_sale/app/components/popups/number_popup/number_popup";
+import { SelectionPopup } from "@point_of_sale/app/components/popups/selection_popup/selection_popup";
 import { makeAwaitable, ask } from "@point_of_sale/app/utils/make_awaitable_dialog";
 
 export class MemberPanel extends Component {
@@ -91,6 +92,64 @@ export class MemberPanel extends Component {
                 product_id: product,
                 price_unit: preview.amount,
                 member_topup_card: this.props.member.card_number,
+            },
+            {},
+            false
+        );
+        this.props.close();
+    }
+
+    /**
+     * A use of a package (计次消费): the covered service at price 0, once
+     * the server said the package has a use left for it (the uses already on
+     * the order counted); the use is posted when the paid order reaches the
+     * server.
+     */
+    async usePackage(pkg) {
+        let service = pkg.services[0];
+        if (pkg.services.length > 1) {
+            service = await makeAwaitable(this.pos.dialog, SelectionPopup, {
+                title: _t("Service"),
+                list: pkg.services.map((s) => ({ id: s.id, label: s.name, item: s })),
+            });
+        }
+        const product = service && this.pos.models["product.product"].get(service.id);
+        if (!service) {
+            return;
+        }
+        if (!product) {
+            this.pos.memberShowError(
+                _t("%s is not available in this point of sale.", service.name)
+            );
+            return;
+        }
+        const order = this.pos.getOrder();
+        const onOrder = order.lines
+            .filter((line) => line.member_package_ref === pkg.id)
+            .reduce((total, line) => total + line.qty, 0);
+        let answer;
+        try {
+            answer = await this.pos.data.call("pos.session", "member_pos_package_check", [
+                [this.pos.session.id],
+                this.props.member.card_number,
+                pkg.id,
+                service.id,
+                onOrder + 1,
+            ]);
+        } catch {
+            this.pos.memberShowError(_t("The server could not be reached: try again."));
+            return;
+        }
+        if (!answer.ok) {
+            this.pos.memberShowError(answer.message);
+            return;
+        }
+        await this.pos.addLineToCurrentOrder(
+            {
+                product_tmpl_id: product.product_tmpl_id,
+                product_id: product,
+                price_unit: 0,
+                member_package_ref: pkg.id,
             },
             {},
             false
