@@ -16,6 +16,8 @@
         "views/member_level_rule_views.xml",
         "views/member_level_history_views.xml",
         "views/res_partner_views.xml",
+        "views/member_tag_rule_views.xml",
+        "views/member_segment_views.xml",
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",

@@ -4,3 +4,8 @@ from . import member_level_history
 from . import member_level_review
 from . import res_partner
 from . import member_wallet
+from . import res_partner_category
+from . import member_tag_rule
+from . import member_tag_history
+from . import member_tag_engine
+from . import member_segment
