@@ -64,6 +64,7 @@ import secrets
 import sys
 import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -720,7 +721,34 @@ def _render_uid_readings(uid_readings, uid_format):
 
 
 def _uid_forms(uid_readings):
-    return {form: tuple(_unique(_render_uid_readings(uid_readings, form))) for form in UID_FORMATS}
+    return UidForms(uid_readings)
+
+
+class UidForms(Mapping):
+    """The readings of a chip UID in every :data:`UID_FORMATS` form, rendered
+    when asked for: a typed card number is also read as a UID, and a till's
+    lookup seldom needs its every form (rendering them all cost more than the
+    rest of the lookup)."""
+
+    def __init__(self, uid_readings):
+        self._readings = tuple(uid_readings)
+        self._forms = {}
+
+    def __getitem__(self, form):
+        if form not in UID_FORMATS:
+            raise KeyError(form)
+        if form not in self._forms:
+            self._forms[form] = tuple(_unique(_render_uid_readings(self._readings, form)))
+        return self._forms[form]
+
+    def __iter__(self):
+        return iter(UID_FORMATS)
+
+    def __len__(self):
+        return len(UID_FORMATS)
+
+    def __repr__(self):
+        return repr(dict(self))
 
 
 def _make_read(readings, extra):
