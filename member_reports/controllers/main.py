@@ -1,0 +1,34 @@
+import json
+
+from odoo import http
+from odoo.http import content_disposition, request
+
+from ..models.member_report_mixin import XLSX_MIME
+
+
+class MemberReportController(http.Controller):
+    @http.route("/member_reports/xlsx", type="http", auth="user", methods=["GET"], readonly=True)
+    def export_xlsx(self, model, domain="[]", **kwargs):
+        """The formatted Excel file of a membership report for ``domain``,
+        with the rights of the user (store rules apply); read-only, so that
+        it is served from a replica when one is configured."""
+        registry = request.env.registry
+        if model not in registry or model not in registry.descendants(
+            ["member.report.mixin"], "_inherit"
+        ):
+            raise request.not_found()
+        try:
+            domain = json.loads(domain)
+        except ValueError:
+            raise request.not_found() from None
+        if not isinstance(domain, list):
+            raise request.not_found()
+        report = request.env[model]
+        content = report._report_xlsx(domain)
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIME),
+                ("Content-Disposition", content_disposition(report._report_filename())),
+            ],
+        )

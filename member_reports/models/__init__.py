@@ -1,0 +1,15 @@
+from . import (
+    member_report_mixin,
+    member_report_ledger_mixin,
+    member_report_ledger,
+    member_report_topup,
+    member_report_consumption,
+    member_report_return,
+    member_report_package_sale,
+    member_report_package_use,
+    member_report_points_redemption,
+    member_report_points,
+    member_report_timed,
+    member_report_member,
+    member_report_summary,
+)

@@ -1,0 +1,322 @@
+import datetime
+import io
+import json
+from urllib.parse import urlencode
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+try:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+except ImportError:  # pragma: no cover - declared in external_dependencies
+    Workbook = None
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MONEY_FORMAT = "#,##0.00"
+INTEGER_FORMAT = "#,##0"
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+# rows read per query while an export streams (keyset pages on id)
+EXPORT_BATCH = 2000
+# the first row of data: title, filters, exported by/on, header
+HEADER_ROW = 4
+# a selection of at most this many records exports as such; a larger one
+# (the whole domain selected) exports the filters themselves
+EXPORT_MAX_IDS = 500
+
+
+class MemberReportMixin(models.AbstractModel):
+    """What every membership report shares: a read-only model over a SQL
+    view (``_report_query``, created in ``init``), and its formatted Excel
+    export (``_report_xlsx``) of the rows of a domain, with the report's
+    title, the filters used, a header in the user's language, number and
+    date formats, totals, a frozen header and column widths.
+
+    Every read is read-only (the ORM's search/read/read_group and the
+    export are ``@api.readonly``), so that with ``db_replica_host`` set Odoo
+    serves them from a PostgreSQL replica.
+    """
+
+    _name = "member.report.mixin"
+    _description = "Membership Report"
+    _auto = False
+    _order = "id desc"
+
+    # the columns of the Excel export, in order (default: every stored field
+    # but the technical ones)
+    _report_xlsx_fields = ()
+
+    def _report_query(self):
+        """The SELECT of the report's view (an ``SQL``), with an ``id``."""
+        raise NotImplementedError
+
+    def init(self):
+        if self._abstract:
+            return
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                "CREATE OR REPLACE VIEW %s AS (%s)",
+                SQL.identifier(self._table),
+                self._report_query(),
+            )
+        )
+
+    # ------------------------------------------------------------------
+    # Excel
+    # ------------------------------------------------------------------
+
+    @api.readonly
+    def action_export_xlsx(self):
+        """The formatted Excel file of the rows shown: the list's filters
+        (``active_domain``), or the records selected."""
+        domain = list(self.env.context.get("active_domain") or [])
+        if self and len(self) <= EXPORT_MAX_IDS:
+            domain = [("id", "in", self.ids), *domain]
+        query = urlencode({"model": self._name, "domain": json.dumps(domain)})
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/member_reports/xlsx?{query}",
+            "target": "download",
+        }
+
+    def _report_export_fields(self):
+        names = self._report_xlsx_fields or [
+            name
+            for name, field in self._fields.items()
+            if field.store and not field.automatic and name not in ("currency_id",)
+        ]
+        return list(names)
+
+    def _report_sum_fields(self, names):
+        return [
+            name
+            for name in names
+            if self._fields[name].type in ("monetary", "float", "integer")
+            and self._fields[name].aggregator == "sum"
+        ]
+
+    def _report_filename(self):
+        today = fields.Date.context_today(self)
+        return f"{self._report_title()}-{today}.xlsx".replace("/", "-")
+
+    def _report_title(self):
+        return self.env["ir.model"]._get(self._name).with_context(lang=self.env.lang).name
+
+    @api.readonly
+    def _report_xlsx(self, domain):
+        """The Excel file (bytes) of the report's rows matching ``domain``,
+        written by openpyxl in write-only (streaming) mode: rows are read in
+        pages and written as they come, never held all in memory."""
+        names = self._report_export_fields()
+        sums = self._report_sum_fields(names)
+        info = self.fields_get(names, ["string", "type", "selection"])
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(title=self._report_title()[:31])
+        bold = Font(bold=True)
+        widths = []
+        for name in names:
+            label = info[name]["string"]
+            text_width = sum(2 if ord(char) > 0x2E80 else 1 for char in label) + 2
+            kind = info[name]["type"]
+            default = {
+                "monetary": 14,
+                "float": 14,
+                "integer": 10,
+                "date": 12,
+                "datetime": 20,
+                "boolean": 8,
+            }.get(kind, 22)
+            widths.append(max(text_width, default))
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+
+        def cell(value, font=None, number_format=None, fill=None):
+            written = WriteOnlyCell(sheet, value=value)
+            if font:
+                written.font = font
+            if number_format:
+                written.number_format = number_format
+            if fill:
+                written.fill = fill
+            return written
+
+        user = self.env.user
+        sheet.append([cell(self._report_title(), font=Font(bold=True, size=14))])
+        sheet.append(
+            [cell(self.env._("Filters: %(filters)s", filters=self._report_filter_text(domain)))]
+        )
+        now = fields.Datetime.context_timestamp(self, fields.Datetime.now()).replace(tzinfo=None)
+        sheet.append(
+            [
+                cell(
+                    self.env._(
+                        "Exported by %(user)s on %(date)s",
+                        user=user.name,
+                        date=now.strftime("%Y-%m-%d %H:%M"),
+                    )
+                )
+            ]
+        )
+        header_fill = PatternFill("solid", start_color="DDEBF7")
+        sheet.append(
+            [
+                self._report_header_cell(cell, info[name]["string"], bold, header_fill)
+                for name in names
+            ]
+        )
+        formats = {name: self._report_number_format(info[name]["type"]) for name in names}
+        selections = {
+            name: dict(info[name].get("selection") or [])
+            for name in names
+            if info[name]["type"] == "selection"
+        }
+        yes, no = self.env._("Yes"), self.env._("No")
+        last_id = 0
+        while True:
+            page = self.search_fetch(
+                [("id", ">", last_id), *domain],
+                names,
+                order="id",
+                limit=EXPORT_BATCH,
+            )
+            if not page:
+                break
+            for record in page:
+                sheet.append(
+                    [
+                        cell(
+                            self._report_xlsx_value(record, name, info, selections, yes, no),
+                            number_format=formats[name],
+                        )
+                        for name in names
+                    ]
+                )
+            last_id = page[-1].id
+            page.invalidate_recordset()
+        totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
+        total_by_name = dict(zip(sums, totals, strict=True))
+        total_row = []
+        for index, name in enumerate(names):
+            if name in total_by_name:
+                total_row.append(
+                    cell(total_by_name[name] or 0, font=bold, number_format=formats[name])
+                )
+            else:
+                total_row.append(cell(self.env._("Total") if index == 0 else None, font=bold))
+        sheet.append(total_row)
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+
+    def _report_xlsx_value(self, record, name, info, selections, yes, no):
+        """The value of ``record``'s ``name`` as the Excel file shows it: a
+        name, the label of a choice, a local date and time, a number."""
+        value = record[name]
+        kind = info[name]["type"]
+        if kind == "many2one":
+            return value.sudo().display_name or None
+        if kind == "selection":
+            return selections[name].get(value, value) or None
+        if kind == "datetime":
+            if not value:
+                return None
+            return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+        if kind == "boolean":
+            return yes if value else no
+        if kind in ("monetary", "float", "integer"):
+            return value or 0
+        return value or None
+
+    @staticmethod
+    def _report_header_cell(cell, label, font, fill):
+        written = cell(label, font=font, fill=fill)
+        written.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        return written
+
+    @staticmethod
+    def _report_number_format(kind):
+        return {
+            "monetary": MONEY_FORMAT,
+            "float": MONEY_FORMAT,
+            "integer": INTEGER_FORMAT,
+            "date": DATE_FORMAT,
+            "datetime": DATETIME_FORMAT,
+        }.get(kind)
+
+    # ------------------------------------------------------------------
+    # The filters, in words
+    # ------------------------------------------------------------------
+
+    def _report_filter_text(self, domain):
+        """``domain`` (a list in prefix notation, as the web client sends
+        it) in the user's language: ``Store = Store A; Date ≥ 2026-11-01``."""
+        tokens = list(domain or [])
+        if not tokens:
+            return self.env._("none (every row)")
+
+        def parse():
+            token = tokens.pop(0)
+            if token == "&":
+                return f"{parse()}; {parse()}"
+            if token == "|":
+                left = parse()
+                return f"({left} {self.env._('or')} {parse()})"
+            if token == "!":
+                return f"{self.env._('not')} ({parse()})"
+            return self._report_leaf_text(token)
+
+        parts = []
+        while tokens:
+            parts.append(parse())
+        return "; ".join(parts)
+
+    def _report_leaf_text(self, leaf):
+        if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
+            return str(leaf)
+        path, operator, value = leaf
+        if path == "id" and operator == "in":
+            return self.env._("%(count)s selected rows", count=len(value or ()))
+        name = str(path).split(".")[0]
+        field = self._fields.get(name)
+        if field is None:
+            return f"{path} {operator} {value}"
+        label = field._description_string(self.env)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        shown = []
+        for item in values:
+            if field.type in ("many2one", "many2many", "one2many") and isinstance(item, int):
+                shown.append(self.env[field.comodel_name].sudo().browse(item).display_name)
+            elif field.type == "selection" and "." not in str(path):
+                labels = dict(field._description_selection(self.env))
+                shown.append(str(labels.get(item, item)))
+            elif field.type == "datetime" and isinstance(item, str) and item:
+                moment = fields.Datetime.to_datetime(item)
+                local = fields.Datetime.context_timestamp(self, moment)
+                shown.append(local.strftime("%Y-%m-%d %H:%M"))
+            elif isinstance(item, bool):
+                shown.append(self.env._("Yes") if item else self.env._("No"))
+            elif isinstance(item, (datetime.date, datetime.datetime)):
+                shown.append(item.isoformat())
+            else:
+                shown.append(str(item))
+        words = {
+            "=": "=",
+            "!=": "≠",
+            "in": "=",
+            "not in": "≠",
+            ">": ">",
+            ">=": "≥",
+            "<": "<",
+            "<=": "≤",
+            "ilike": self.env._("contains"),
+            "not ilike": self.env._("does not contain"),
+            "like": self.env._("contains"),
+            "child_of": self.env._("within"),
+            "parent_of": self.env._("above"),
+        }
+        return f"{label} {words.get(operator, operator)} {', '.join(shown)}"
