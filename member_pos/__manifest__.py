@@ -13,6 +13,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
         "data/barcode_rule_data.xml",
+        "data/product_data.xml",
         "views/member_pos_payment_views.xml",
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",

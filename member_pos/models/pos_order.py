@@ -17,6 +17,7 @@ MEMBER_FIELDS = (
     "member_points_earned",
     "member_points_total",
     "member_saving",
+    "member_points_redeemed",
 )
 
 
@@ -38,6 +39,7 @@ class PosOrder(models.Model):
     )
     member_points_earned = fields.Integer(string="Points Earned", readonly=True, copy=False)
     member_points_total = fields.Integer(string="Points Balance", readonly=True, copy=False)
+    member_points_redeemed = fields.Integer(string="Points Redeemed", readonly=True, copy=False)
     member_saving = fields.Float(
         string="Member Saving",
         readonly=True,
@@ -59,6 +61,7 @@ class PosOrder(models.Model):
         pos_order = self.browse(order_id)
         pos_order._member_pos_check_lines()
         self.env["member.pos.payment"]._attach_order(pos_order)
+        self.env["member.pos.redemption"]._attach_order(pos_order)
         pos_order._member_pos_settle()
         return order_id
 
@@ -158,6 +161,12 @@ class PosOrder(models.Model):
                 "member_points_earned": earned,
                 "member_points_total": wallet.points,
                 "member_saving": self._member_pos_saving(),
+                "member_points_redeemed": sum(
+                    self.env["member.pos.redemption"]
+                    .sudo()
+                    .search([("order_id", "=", self.id), ("state", "=", "done")])
+                    .mapped("points")
+                ),
             }
         )
 

@@ -19,6 +19,11 @@ class PosOrderLine(models.Model):
         help="On a package use (计次消费): the member package (its id) that pays for this "
         "service; its use is posted when the order reaches the server.",
     )
+    member_points_redeemed = fields.Integer(
+        string="Points Redeemed",
+        help="On a gift or a points cash deduction (积分兑换): the points the server "
+        "authorised for this line when the cashier added it.",
+    )
 
     @api.model
     def _load_pos_data_fields(self, config):
@@ -27,4 +32,5 @@ class PosOrderLine(models.Model):
             "member_topup_card",
             "member_discount",
             "member_package_ref",
+            "member_points_redeemed",
         ]

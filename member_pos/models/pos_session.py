@@ -4,6 +4,8 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 REFUSALS = (UserError, AccessError, ValidationError)
+# the points gifts the member panel offers (cheapest first)
+GIFTS_SHOWN = 50
 
 
 class PosSession(models.Model):
@@ -103,6 +105,34 @@ class PosSession(models.Model):
         """
         return self._member_pos_answer(lambda: self._member_pos_lookup(raw))
 
+    def member_pos_redeem(
+        self, card_ref, order_uuid, line_uuid, points=None, product_id=None, pin=None
+    ):
+        """Redeem the card's points for the line ``line_uuid`` of the order
+        ``order_uuid`` (积分兑换): for the gift ``product_id`` (its points
+        price), or ``points`` as a cash deduction. Posted at once, keyed by
+        the order's and the line's uuids (sent again: the same answer); the
+        order owns it when it reaches the server.
+
+        :return: ``{"ok": True, "redemption_id", "points", "cash_amount",
+            "product_id", "points_left"}`` or ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self.env["member.pos.redemption"]._authorize(
+                self, card_ref, order_uuid, line_uuid, points=points, product_id=product_id, pin=pin
+            )
+        )
+
+    def member_pos_redeem_cancel(self, order_uuid, line_uuid):
+        """Give back the points of a redemption line removed before the order
+        was validated.
+
+        :return: ``{"ok": True, "reversed": n}`` or ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self.env["member.pos.redemption"]._cancel(self, order_uuid, line_uuid)
+        )
+
     def member_pos_package_check(self, card_ref, package_id, product_id, uses=1):
         """Whether the card's package ``package_id`` can pay for ``uses`` uses
         of the service ``product_id`` (the uses already on the order
@@ -192,6 +222,14 @@ class PosSession(models.Model):
             ],
             "timed_sessions": [
                 {"name": session.display_name, "state": session.state} for session in running
+            ],
+            "gifts": [
+                {"id": gift.id, "name": gift.display_name, "points": gift.member_points_price}
+                for gift in self.env["product.product"].search(
+                    [("available_in_pos", "=", True), ("member_points_price", ">", 0)],
+                    order="member_points_price, id",
+                    limit=GIFTS_SHOWN,
+                )
             ],
             "birthday_today": partner._next_birthday_from(today) == today,
             "currency": wallet.currency_id.name,

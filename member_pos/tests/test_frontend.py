@@ -62,6 +62,9 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
 
     def test_member_pos_tour(self):
         self.topup(self.card, 100)
+        wallet = self.card.with_env(self.env_as(self.manager_a, self.store_a))._get_wallet()
+        wallet.env["member.points.lot"]._adjust(wallet, 1000, "MBT opening", key="mbt-tour-points")
+        points_before = self.card.sudo()._get_wallet().points
         self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
         order, topup, priced, used = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
@@ -91,11 +94,31 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             sorted(
                 (line.product_id.name, line.discount, line.member_discount) for line in priced.lines
             ),
-            [("MBT Coffee", 10.0, 10.0), ("MBT Sauna Pass", 10.0, 10.0)],
+            [
+                ("MBT Coffee", 10.0, 10.0),
+                ("MBT Sauna Pass", 10.0, 10.0),
+                ("Points Deduction", 0, 0),
+            ],
         )
         self.assertEqual(
-            (money(priced.amount_total), money(priced.member_saving)), (money(117), money(13))
+            (money(priced.amount_total), money(priced.member_saving)), (money(112), money(13))
         )
+        # 500 points spent for 5.00 off, owned by that order
+        redemption = (
+            self.env["member.pos.redemption"].sudo().search([("card_id", "=", self.card.id)])
+        )
+        self.assertEqual(
+            (
+                redemption.state,
+                redemption.order_id,
+                redemption.points,
+                money(redemption.cash_amount),
+            ),
+            ("done", priced, 500, money(5)),
+        )
+        self.assertEqual(priced.member_points_redeemed, 500)
+        earned = sum((order | topup | priced | used).mapped("member_points_earned"))
+        self.assertEqual(self.card.sudo()._get_wallet().points, points_before - 500 + earned)
         # the pass sold on that order, one of its uses taken on the next
         package = self.env["member.package"].sudo().search([("card_id", "=", self.card.id)])
         self.assertEqual((package.product_id, money(package.price)), (self.sauna_pass, money(90)))

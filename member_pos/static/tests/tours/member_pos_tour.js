@@ -175,6 +175,21 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             // a package (计次) sold at the till, at the member price too
             ProductScreen.clickDisplayedProduct("MBT Sauna Pass"),
             ProductScreen.selectedOrderlineHas("MBT Sauna Pass", "1", "90.00"),
+            // 500 points as a cash deduction, spent by the server at once
+            findMember("MW900000001"),
+            {
+                content: "redeem points from the member panel",
+                trigger: ".modal .member-pos-redeem",
+                run: "click",
+            },
+            {
+                content: "as a cash deduction",
+                trigger: ".modal .selection-item:contains('Cash deduction')",
+                run: "click",
+            },
+            NumberPopup.enterValue("500"),
+            Dialog.confirm(),
+            ProductScreen.selectedOrderlineHas("Points Deduction", "1", "-5.00"),
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),

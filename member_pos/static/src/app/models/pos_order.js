@@ -20,12 +20,13 @@ patch(PosOrder.prototype, {
     },
 
     /** Whether member prices apply to a line of ``product`` (not to top-ups,
-     * amount-only sales, services paid by a package, returns). */
+     * amount-only sales, services paid by a package or with points, returns). */
     memberDiscountAppliesTo(product, vals = {}) {
         const id = (record) => (typeof record === "number" ? record : record?.id);
         return Boolean(
             product &&
                 !vals.member_package_ref &&
+                !vals.member_points_redeemed &&
                 !vals.refunded_orderline_id &&
                 !vals.combo_parent_id &&
                 product.id !== id(this.config.member_topup_product_id) &&

@@ -104,6 +104,24 @@ patch(PosStore.prototype, {
         return super.addLineToOrder(vals, order, opts, configure);
     },
 
+    /** Give back at once the points of a redemption line removed from the
+     * order (else the order's sync, or the cron, reverses it). */
+    async memberCancelRedemption(order, lineUuid) {
+        try {
+            const answer = await this.data.call("pos.session", "member_pos_redeem_cancel", [
+                [this.session.id],
+                order.uuid,
+                lineUuid,
+            ]);
+            if (!answer.ok) {
+                this.memberShowError(answer.message);
+            }
+            return answer.ok;
+        } catch {
+            return false;
+        }
+    },
+
     async memberAsk() {
         const raw = await makeAwaitable(this.dialog, TextInputPopup, {
             title: _t("Find a Member"),

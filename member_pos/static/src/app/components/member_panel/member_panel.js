@@ -5,6 +5,7 @@ import { usePos } from "@point_of_sale/app/hooks/pos_hook";
 import { NumberPopup } from "@point_of_sale/app/components/popups/number_popup/number_popup";
 import { SelectionPopup } from "@point_of_sale/app/components/popups/selection_popup/selection_popup";
 import { makeAwaitable, ask } from "@point_of_sale/app/utils/make_awaitable_dialog";
+import { uuidv4 } from "@point_of_sale/utils";
 
 export class MemberPanel extends Component {
     static template = "member_pos.MemberPanel";
@@ -154,6 +155,94 @@ export class MemberPanel extends Component {
             {},
             false
         );
+        this.props.close();
+    }
+
+    /**
+     * Points redeemed (积分兑换) for a gift (at price 0) or as a cash
+     * deduction (a negative line): the server spends the points before the
+     * line is added, keyed by the order and the line; removing the line gives
+     * them back.
+     */
+    async redeemPoints() {
+        const member = this.props.member;
+        const choice = await makeAwaitable(this.pos.dialog, SelectionPopup, {
+            title: _t("Redeem Points"),
+            list: [
+                { id: 0, label: _t("Cash deduction"), item: { cash: true } },
+                ...(member.gifts || []).map((gift) => ({
+                    id: gift.id,
+                    label: _t("%(gift)s (%(points)s points)", {
+                        gift: gift.name,
+                        points: gift.points,
+                    }),
+                    item: gift,
+                })),
+            ],
+        });
+        if (!choice) {
+            return;
+        }
+        let points = null;
+        if (choice.cash) {
+            points = parseInt(
+                await makeAwaitable(this.pos.dialog, NumberPopup, {
+                    title: _t("Points to Redeem"),
+                })
+            );
+            if (!(points > 0)) {
+                return;
+            }
+        }
+        let pin = null;
+        if (member.pin_required) {
+            pin = await makeAwaitable(this.pos.dialog, NumberPopup, {
+                title: _t("Card PIN"),
+                formatDisplayedValue: (value) => "•".repeat(String(value).length),
+            });
+            if (!pin) {
+                return;
+            }
+        }
+        const order = this.pos.getOrder();
+        const lineUuid = uuidv4();
+        let answer;
+        try {
+            answer = await this.pos.data.call("pos.session", "member_pos_redeem", [
+                [this.pos.session.id],
+                member.card_number,
+                order.uuid,
+                lineUuid,
+                points,
+                choice.cash ? false : choice.id,
+                pin,
+            ]);
+        } catch {
+            this.pos.memberShowError(_t("The server could not be reached: try again."));
+            return;
+        }
+        if (!answer.ok) {
+            this.pos.memberShowError(answer.message);
+            return;
+        }
+        const product = this.pos.models["product.product"].get(answer.product_id);
+        if (!product) {
+            await this.pos.memberCancelRedemption(order, lineUuid);
+            this.pos.memberShowError(_t("This product is not available in this point of sale."));
+            return;
+        }
+        await this.pos.addLineToCurrentOrder(
+            {
+                product_tmpl_id: product.product_tmpl_id,
+                product_id: product,
+                price_unit: choice.cash ? -answer.cash_amount : 0,
+                uuid: lineUuid,
+                member_points_redeemed: answer.points,
+            },
+            {},
+            false
+        );
+        member.points = answer.points_left;
         this.props.close();
     }
 
