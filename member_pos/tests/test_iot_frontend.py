@@ -1,0 +1,146 @@
+"""One POS tour (headless Chromium) against a fake IoT box: a card swiped on
+the box's reader reaches the till through its long poll and fills the
+member panel; a top-up's slip is printed on the box's printer.
+
+The box is ``tests/iot/fake_box.py`` of the repository (the box routes,
+payloads, secret check and card-read broadcaster of ``iot_drivers/``, a
+swipe going through the real frame pipeline and card normaliser, print jobs
+recorded as the bytes the printer would get), started by the test on a
+local port; the POS is served over plain http, as the box is here."""
+
+import importlib.util
+import threading
+import time
+import unittest
+from pathlib import Path
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
+
+from .common import PosChainMixin, money
+
+FAKE_BOX = Path(__file__).resolve().parents[2] / "tests" / "iot" / "fake_box.py"
+SECRET = "tour-box-secret-0123456789"
+# the swipe of the tour's card on a magnetic-stripe reader (track 2)
+SWIPE = ";6000000000123=29121010000000000000?"
+
+
+def load_fake_box():
+    spec = importlib.util.spec_from_file_location("member_pos_tests_fake_box", FAKE_BOX)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def queued_box_class(fake_box):
+    class QueuedFakeBox(fake_box.FakeBox):
+        """The fake box with swipes queued by the test: the tour releases the
+        next one (``POST /fake_box/swipe``, a route of this test only, so the
+        swipe comes when the till is ready for it), then it reaches the tills
+        through ``/member_iot/card/wait`` as a real swipe does."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.swipes = []
+            self.printed = threading.Event()
+
+        def dispatch(self, path, params, headers):
+            if path == "/fake_box/swipe":
+                return self._swipe()
+            result = super().dispatch(path, params, headers)
+            if path == "/member_iot/print_slip":
+                self.printed.set()
+            return result
+
+        def _swipe(self):
+            # once a till waits (a read before its first wait is not for it)
+            deadline = time.monotonic() + 30
+            while not any(path == "/member_iot/card/wait" for path, _params in self.requests):
+                if time.monotonic() > deadline:
+                    raise fake_box.RpcError(200, "no till waits on this box")
+                time.sleep(0.05)
+            time.sleep(0.3)
+            return self.push_card(self.swipes.pop(0)) if self.swipes else []
+
+    return QueuedFakeBox
+
+
+@tagged("post_install", "-at_install")
+class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if not FAKE_BOX.exists():
+            raise unittest.SkipTest(f"{FAKE_BOX} (the repository's fake IoT box) is not here")
+        cls._setup_pos_chain()
+        cls._setup_topup(cls.pos_a)
+        cls.env(su=True)["member.topup.rule"].create(
+            {"name": "MBT pay 500 get 40", "min_amount": 500, "bonus_amount": 40}
+        )
+        member = cls.make_member(level=cls.level_gold, name="MBT Box Member")
+        cls.card = cls.make_card(partner=member, name="6000000000123")
+        fake_box = load_fake_box()
+        cls.box = queued_box_class(fake_box)(
+            secret=SECRET, printers={"front": {"width": "48", "default": "true"}}
+        ).start()
+        cls.addClassCleanup(cls.box.stop)
+        cls.pos_a.sudo().write(
+            {
+                "member_iot_card_reader": True,
+                "member_iot_print_slips": True,
+                "member_iot_url": cls.box.url,
+                "member_iot_secret": SECRET,
+                "member_iot_printer": "front",
+            }
+        )
+
+    def test_member_pos_iot_tour(self):
+        self.topup(self.card, 100)
+        self.box.swipes.append(SWIPE)
+        self.start_tour(
+            f"/pos/ui/{self.pos_a.id}", "member_pos_iot_tour", login=self.cashier_a.login
+        )
+        # the till waited on the box with its secret, a cursor per answer
+        waits = [params for path, params in self.box.requests if path == "/member_iot/card/wait"]
+        self.assertGreaterEqual(len(waits), 2)
+        self.assertIsNone(waits[0]["cursor"])
+        self.assertIsInstance(waits[1]["cursor"], int)
+        self.assertEqual(self.box.swipes, [], "the tour swiped the card")
+        # the top-up went through (order synced, card topped up with the bonus)
+        [order] = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_a.current_session_id.id)]
+        )
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(order.partner_id, self.card.partner_id, "the swipe found the member")
+        wallet = self.card.sudo()._get_wallet()
+        wallet.invalidate_recordset()
+        self.assertEqual(money(wallet.balance), money(640))
+        # and its slip was printed on the box's printer, once
+        self.assertTrue(self.box.printed.wait(10), "the slip reached the box")
+        [job] = self.box.print_jobs
+        self.assertEqual((job["route"], job["printer"]), ("/member_iot/print_slip", "front"))
+        self.assertEqual(job["params"]["printer"], "front")
+        slip = job["params"]["slip"]
+        self.assertEqual(
+            {
+                key: slip.get(key)
+                for key in ("type", "store", "card", "amount", "bonus", "balance_after")
+            },
+            {
+                "type": "topup",
+                "store": self.store_a.name,
+                "card": "*********0123",
+                "amount": "500.00",
+                "bonus": "40.00",
+                "balance_after": "640.00",
+            },
+        )
+        self.assertEqual(slip["operator"], self.cashier_a.name)
+        self.assertEqual(slip["reference"], order.pos_reference)
+        # the bytes the printer got: the box's own rendering of that slip
+        text = job["bytes"].decode("gb18030", errors="replace")
+        for expected in ("储值小票", "充值金额", "赠送金额", "现余额", "500.00", "40.00", "640.00"):
+            self.assertIn(expected, text)
+        self.assertIn("0123", text)
+        self.assertNotIn("6000000000123", text, "the card number is masked")
