@@ -9,3 +9,8 @@ from . import member_tag_rule
 from . import member_tag_history
 from . import member_tag_engine
 from . import member_segment
+from . import member_operation_log
+from . import member_sms_gateway
+from . import sms_sms
+from . import member_reminder_rule
+from . import member_reminder

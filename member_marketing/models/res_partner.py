@@ -7,6 +7,8 @@ MANAGER = "member_base.group_member_manager"
 # set, with the superuser, by this addon's services that write the history
 # of a level change themselves (never a capability on its own)
 LEVEL_SERVICE_KEY = "member_level_service"
+# replies to an SMS that withdraw the consent to marketing SMS
+OPTOUT_WORDS = {"T", "TD", "N", "STOP", "UNSUBSCRIBE", "退订", "退"}
 
 
 class ResPartner(models.Model):
@@ -35,6 +37,11 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if "sms_consent" in vals:
+            return self._member_write_consent_logged(vals, self._member_write_levels)
+        return self._member_write_levels(vals)
+
+    def _member_write_levels(self, vals):
         if "member_level_date" in vals and not self.env.su:
             raise AccessError(self.env._("The level date is set by the level services only."))
         if "member_level_id" not in vals or self._member_level_service():
@@ -131,3 +138,95 @@ class ResPartner(models.Model):
             self._member_level_history_vals(before, "manual", reason=reason)
         )
         return True
+
+    # ------------------------------------------------------------------
+    # SMS with consent
+    # ------------------------------------------------------------------
+
+    def _member_write_consent_logged(self, vals, write):
+        """A change of the marketing SMS consent is logged (member_base
+        dates it)."""
+        changed = (
+            self.filtered(lambda p: p.is_member and p.sms_consent != bool(vals["sms_consent"]))
+            if "sms_consent" in vals
+            else self.browse()
+        )
+        res = write(vals)
+        for partner in changed:
+            self.env["member.operation.log"]._record(
+                "sms_consent" if partner.sms_consent else "sms_optout",
+                partner=partner,
+                before={"sms_consent": not partner.sms_consent},
+                after={"sms_consent": partner.sms_consent},
+                reason=self.env.context.get("member_sms_optout_reason"),
+            )
+        return res
+
+    def action_member_sms_optout(self):
+        """The member asked for no more marketing SMS (at the counter)."""
+        self.filtered("sms_consent").write({"sms_consent": False})
+        return True
+
+    @api.model
+    def _member_sms_inbound(self, number, text):
+        """A member's reply to an SMS (the gateway's callback): an opt-out
+        word (T, TD, N, 退订, STOP) withdraws the consent of the active
+        members with that mobile; returns them."""
+        word = (text or "").strip().upper()
+        if word not in OPTOUT_WORDS:
+            return self.browse()
+        number = self._normalize_member_mobile(number)
+        members = self.sudo().search(
+            [("member_mobile", "=", number), ("is_member", "=", True), ("sms_consent", "=", True)]
+        )
+        members.with_context(
+            member_sms_optout_reason=self.env._("Replied “%s” to an SMS", text.strip())
+        ).write({"sms_consent": False})
+        return members
+
+    @api.model
+    def _member_sms_optout_text(self):
+        return (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("member_marketing.sms_optout_text", self.env._("回T退订"))
+        )
+
+    @api.model
+    def _member_sms_queue(self, items, marketing, company=None):
+        """Queue one SMS per ``(partner_id, text)`` of ``items`` in Odoo's SMS
+        queue, as ``company`` (default: the member's registering store),
+        through its gateway. A marketing SMS goes only to members who
+        consented, and carries the opt-out instruction; a service SMS
+        (balance, expiry) needs no consent. Returns one result per item, in
+        order: the ``sms.sms`` queued, or why not (``no_consent``,
+        ``no_mobile``)."""
+        optout = self._member_sms_optout_text() if marketing else ""
+        partners = {p.id: p for p in self.sudo().browse({pid for pid, _text in items})}
+        results, vals_list, positions = [], [], []
+        for partner_id, text in items:
+            partner = partners[partner_id]
+            if not partner.member_mobile:
+                results.append("no_mobile")
+                continue
+            if marketing and not partner.sms_consent:
+                results.append("no_consent")
+                continue
+            body = text if not optout or optout in text else f"{text} {optout}"
+            positions.append(len(results))
+            results.append(None)
+            vals_list.append(
+                {
+                    "partner_id": partner.id,
+                    "number": partner.member_mobile,
+                    "body": body,
+                    "state": "outgoing",
+                    "member_company_id": (
+                        company or partner.member_register_company_id or self.env.company
+                    ).id,
+                }
+            )
+        sms = self.env["sms.sms"].sudo().create(vals_list)
+        for position, record in zip(positions, sms, strict=True):
+            results[position] = record
+        return results

@@ -1,0 +1,84 @@
+import datetime
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+
+from .member_sms_gateway import MemberSmsGatewayApi
+
+_logger = logging.getLogger(__name__)
+
+# minutes to wait before each new try of an SMS the gateway failed to take
+BACKOFF_MINUTES = (1, 5, 30)
+
+
+class SmsSms(models.Model):
+    """SMS of a company whose gateway is an HTTP SMS API go through it; the
+    others through Odoo's IAP. An SMS the gateway could not take (a server
+    error: HTTP 5xx, no answer) is tried again with a growing delay
+    (``BACKOFF_MINUTES``), then reported; the provider recognises a retried
+    request by the SMS's uuid."""
+
+    _inherit = "sms.sms"
+
+    member_company_id = fields.Many2one("res.company", string="Sending Company", readonly=True)
+    member_attempts = fields.Integer(string="Failed Attempts", readonly=True, default=0)
+    member_retry_at = fields.Datetime(string="Next Try", readonly=True)
+    member_reported = fields.Boolean(string="Failure Reported", readonly=True)
+
+    def _get_sms_company(self):
+        return self.member_company_id or super()._get_sms_company()
+
+    def _split_by_api(self):
+        by_gateway = defaultdict(lambda: self.browse())
+        others = self.browse()
+        Gateway = self.env["member.sms.gateway"]
+        for sms in self:
+            gateway = Gateway._for_company(sms._get_sms_company())
+            if gateway.provider == "http":
+                by_gateway[gateway] |= sms
+            else:
+                others |= sms
+        for gateway, sms in by_gateway.items():
+            yield MemberSmsGatewayApi(self.env, gateway), sms
+        if others:
+            yield from super(SmsSms, others)._split_by_api()
+
+    @api.model
+    def _cron_member_retry(self):
+        """Try again the SMS a gateway failed to take (server errors), after
+        their delay; report those that failed every try."""
+        now = fields.Datetime.now()
+        failed = self.sudo().search(
+            [
+                ("state", "=", "error"),
+                ("failure_type", "=", "sms_server"),
+                ("member_reported", "=", False),
+                ("to_delete", "=", False),
+            ]
+        )
+        due = self.browse()
+        for sms in failed:
+            if sms.member_attempts >= len(BACKOFF_MINUTES):
+                continue
+            if not sms.member_retry_at:
+                delay = BACKOFF_MINUTES[sms.member_attempts]
+                sms.member_retry_at = now + datetime.timedelta(minutes=delay)
+            elif sms.member_retry_at <= now:
+                due |= sms
+        for sms in due:
+            sms.write({"member_attempts": sms.member_attempts + 1, "member_retry_at": False})
+        due.write({"state": "outgoing"})
+        due.send(unlink_failed=False, unlink_sent=True, raise_exception=False)
+        given_up = failed.filtered(
+            lambda s: s.state == "error" and s.member_attempts >= len(BACKOFF_MINUTES)
+        )
+        if given_up:
+            given_up.write({"member_reported": True})
+            _logger.error(
+                "SMS gateway: %s SMS failed after %s tries: %s",
+                len(given_up),
+                len(BACKOFF_MINUTES) + 1,
+                given_up.ids,
+            )
+        return {"retried": len(due), "reported": len(given_up)}
