@@ -22,8 +22,10 @@ class MemberSmsGatewayApi(SmsApiBase):
     record: one request per number, each result in IAP's vocabulary
     (``success``, ``server_error``, ``wrong_number_format``, …)."""
 
+    # a refusal by the provider (sign name, template, quota, account) is
+    # final: not a server error, so not retried
     PROVIDER_TO_SMS_FAILURE_TYPE = SmsApiBase.PROVIDER_TO_SMS_FAILURE_TYPE | {
-        "rejected": "sms_server",
+        "rejected": "sms_acc",
     }
 
     def __init__(self, env, gateway):

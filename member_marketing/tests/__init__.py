@@ -5,3 +5,4 @@ from . import test_level_change
 from . import test_level_rpc
 from . import test_tags
 from . import test_reminders
+from . import test_sms
