@@ -1,0 +1,1 @@
+from . import test_report_access, test_report_figures, test_report_xlsx

@@ -1,0 +1,194 @@
+from .common import ReportCase
+
+
+class TestReportFigures(ReportCase):
+    """Every figure of every report on the scenario of ``common``, read by
+    head office (every store allowed), and each report's totals equal to the
+    sums of the ledger lines."""
+
+    def rows(self, model, domain=None):
+        return self.report(model).search([*self.scenario_domain(), *(domain or [])])
+
+    def totals(self, model, measures, groupby=("company_id",)):
+        """``{store: (measure sums…)}`` by read_group, as the pivot reads."""
+        groups = self.report(model)._read_group(
+            self.scenario_domain(), list(groupby), [f"{m}:sum" for m in measures]
+        )
+        return {group[0]: tuple(round(v, 2) for v in group[1:]) for group in groups}
+
+    def test_ledger_income_expense(self):
+        rows = self.rows("member.report.ledger")
+        self.assertEqual(len(rows), 10)
+        totals = self.totals("member.report.ledger", ["income", "expense", "amount"])
+        self.assertEqual(totals[self.store_a], (1220.0, 600.0, 620.0))
+        self.assertEqual(totals[self.store_b], (650.0, 300.0, 350.0))
+        # reconciles with the stored-value lines, store by store
+        sums = self.ledger_sums()
+        self.assertEqual(sums, {self.store_a.id: 620.0, self.store_b.id: 350.0})
+        bonus = rows.filtered(lambda row: row.asset == "bonus")
+        self.assertEqual(sorted(bonus.mapped("amount")), [50.0, 100.0])
+        reversal = rows.filtered(lambda row: row.move_id == self.reversal_a)
+        self.assertEqual(reversal.company_id, self.store_a, "booked to the reversed posting's")
+        self.assertEqual(reversal.posted_company_id, self.store_b)
+        self.assertEqual(reversal.region_id, self.region)
+        self.assertEqual(reversal.user_id, self.head_office_user)
+        self.assertEqual((reversal.amount, reversal.income), (120.0, 120.0))
+        # balance after: the paid-in value of wallet a after the package sale
+        sale = rows.filtered(lambda row: row.move_id == self.package_move)
+        self.assertEqual((sale.expense, sale.balance_after), (300.0, 320.0))
+
+    def test_topups(self):
+        rows = self.rows("member.report.topup")
+        self.assertEqual(len(rows), 2)
+        by_store = {row.company_id: row for row in rows}
+        row_a, row_b = by_store[self.store_a], by_store[self.store_b]
+        self.assertEqual((row_a.paid_in, row_a.bonus, row_a.amount), (1000.0, 100.0, 1100.0))
+        self.assertEqual((row_b.paid_in, row_b.bonus, row_b.amount), (500.0, 50.0, 550.0))
+        self.assertEqual(row_a.user_id, self.manager_a)
+        self.assertEqual(row_a.journal_id, self.topup_a.journal_id)
+        self.assertEqual(row_b.level_id, self.level_gold)
+        self.assertEqual(row_b.card_type_id, self.type_gold)
+        self.assertEqual(row_b.region_id, self.head_office)
+        # the ledger's top-up lines, paid-in and bonus
+        self.env.cr.execute(
+            """SELECT l.asset, SUM(l.amount) FROM member_wallet_line l
+                 JOIN member_wallet_move m ON m.id = l.move_id
+                WHERE m.kind = 'topup' AND l.wallet_id = ANY(%s) GROUP BY l.asset""",
+            [(self.wallet_a | self.wallet_b).ids],
+        )
+        ledger = dict(self.env.cr.fetchall())
+        self.assertEqual(sum(rows.mapped("paid_in")), ledger["principal"])
+        self.assertEqual(sum(rows.mapped("bonus")), ledger["bonus"])
+
+    def test_consumption_by_channel(self):
+        rows = self.rows("member.report.consumption")
+        self.assertEqual(len(rows), 3)
+        by_move = {row.move_id: row for row in rows}
+        consume_a = by_move[self.consume_a]
+        self.assertEqual(
+            (consume_a.company_id, consume_a.amount, consume_a.paid_in, consume_a.bonus),
+            (self.store_a, 300.0, 300.0, 0.0),
+        )
+        self.assertEqual(consume_a.returned, 120.0)
+        self.assertEqual(by_move[self.consume_a_in_b].company_id, self.store_b)
+        self.assertEqual(by_move[self.consume_a_in_b].returned, 0.0)
+        self.assertEqual(by_move[self.consume_b].returned, 100.0)
+        self.assertEqual(set(rows.mapped("channel")), {"api"})
+        totals = self.totals("member.report.consumption", ["amount", "returned"])
+        self.assertEqual(totals, {self.store_a: (300.0, 120.0), self.store_b: (300.0, 100.0)})
+        self.assertEqual(
+            -sum(self.consume_a.line_ids.mapped("amount")), consume_a.amount, "the ledger's"
+        )
+
+    def test_returns_with_the_posting_reversed(self):
+        rows = self.rows("member.report.return")
+        self.assertEqual(len(rows), 2)
+        by_move = {row.move_id: row for row in rows}
+        partial, whole = by_move[self.reversal_a], by_move[self.reversal_b]
+        self.assertEqual(partial.reversed_move_id, self.consume_a)
+        self.assertEqual(partial.reversed_kind, "consumption")
+        self.assertTrue(partial.reversal_partial)
+        self.assertEqual(
+            (partial.company_id, partial.posted_company_id), (self.store_a, self.store_b)
+        )
+        self.assertEqual((partial.paid_in, partial.bonus, partial.amount), (120.0, 0.0, 120.0))
+        self.assertEqual(partial.note, "part returned")
+        self.assertEqual(whole.reversed_move_id, self.consume_b)
+        self.assertFalse(whole.reversal_partial)
+        self.assertEqual((whole.company_id, whole.amount), (self.store_b, 100.0))
+        self.assertEqual(
+            sum(rows.mapped("amount")),
+            sum((self.reversal_a | self.reversal_b).line_ids.mapped("amount")),
+        )
+
+    def test_packages_sold_and_used(self):
+        sales = self.rows("member.report.package.sale")
+        self.assertEqual(len(sales), 1)
+        self.assertEqual(
+            (sales.company_id, sales.kind, sales.product_id, sales.uses, sales.price),
+            (self.store_a, "package_sale", self.package_product, 10, 300.0),
+        )
+        self.assertEqual(sales.package_id, self.package)
+        self.assertEqual(sales.expiry_date, self.package.expiry_date)
+        uses = self.rows("member.report.package.use")
+        self.assertEqual(
+            {row.company_id: row.uses for row in uses}, {self.store_a: 2, self.store_b: 1}
+        )
+        self.assertEqual(set(uses.mapped("sold_company_id")), {self.store_a})
+        self.assertEqual(set(uses.mapped("user_id")), {self.cashier_a, self.cashier_b})
+        # the package's ledger: +10 − 2 − 1, and the uses left
+        self.assertEqual(sum(self.package.line_ids.mapped("amount")), 7)
+        self.assertEqual(sales.uses - sum(uses.mapped("uses")), self.package.uses_remaining)
+
+    def test_points(self):
+        redemptions = self.rows("member.report.points.redemption")
+        self.assertEqual(len(redemptions), 1)
+        self.assertEqual(
+            (redemptions.company_id, redemptions.points, redemptions.cash_amount),
+            (self.store_a, 150, 1.5),
+        )
+        changes = self.rows("member.report.points")
+        self.assertEqual(
+            sorted((row.kind, row.points) for row in changes),
+            [("adjustment", 500), ("earn", 20), ("redemption", -150)],
+        )
+        earned = changes.filtered(lambda row: row.kind == "earn")
+        self.assertEqual(earned.sale_amount, 200.0)
+        adjusted = changes.filtered(lambda row: row.kind == "adjustment")
+        self.assertEqual((adjusted.note, adjusted.user_id), ("welcome", self.manager_a))
+        self.assertEqual(sum(changes.mapped("points_in")) - sum(changes.mapped("points_out")), 370)
+        self.assertEqual(self.ledger_sums(assets=("points",)), {self.store_a.id: 370.0})
+        self.assertEqual(self.wallet_a.points, 370)
+
+    def test_member_information_with_assets(self):
+        rows = self.report("member.report.member").search(self.scenario_domain())
+        by_member = {row.partner_id: row for row in rows}
+        row_a, row_b = by_member[self.member_a], by_member[self.member_b]
+        self.assertEqual(
+            (row_a.company_id, row_a.principal, row_a.bonus, row_a.balance, row_a.points),
+            (self.store_a, 320.0, 100.0, 420.0, 370),
+        )
+        self.assertEqual((row_a.packages, row_a.package_uses_left), (1, 7))
+        self.assertEqual((row_a.card_id, row_a.card_type_id), (self.card_a, self.type_personal))
+        self.assertEqual(row_a.level_id, self.level_basic)
+        self.assertEqual(
+            (row_b.company_id, row_b.principal, row_b.bonus, row_b.balance, row_b.points),
+            (self.store_b, 500.0, 50.0, 550.0, 0),
+        )
+        self.assertEqual(row_b.level_id, self.level_gold)
+        # the balances are the sums of the wallets' ledger lines
+        sums = self.ledger_sums()
+        self.assertEqual(row_a.balance + row_b.balance, sum(sums.values()))
+
+    def test_summary_per_store_and_day(self):
+        measures = [
+            "topup",
+            "bonus",
+            "consumption",
+            "reversal",
+            "other",
+            "net",
+            "points_earned",
+            "points_redeemed",
+            "points_other",
+            "package_uses",
+        ]
+        today = self.store_a._member_local_today()
+        by_store = {}
+        groups = self.report("member.report.summary")._read_group(
+            self.scenario_domain(), ["company_id", "day:day"], [f"{m}:sum" for m in measures]
+        )
+        for company, day, *values in groups:
+            self.assertEqual(day, today)
+            by_store[company] = tuple(round(value, 2) for value in values)
+        self.assertEqual(
+            by_store[self.store_a], (1000.0, 100.0, 300.0, 120.0, -300.0, 620.0, 20, 150, 500, 2)
+        )
+        self.assertEqual(
+            by_store[self.store_b], (500.0, 50.0, 300.0, 100.0, 0.0, 350.0, 0, 0, 0, 1)
+        )
+        # top-ups + bonus − consumption + returns + other = net = the ledger, per store
+        sums = self.ledger_sums()
+        for company, (topup, bonus, consumed, back, other, net, *_rest) in by_store.items():
+            self.assertEqual(round(topup + bonus - consumed + back + other, 2), net)
+            self.assertEqual(net, sums[company.id])

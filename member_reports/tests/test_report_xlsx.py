@@ -1,0 +1,110 @@
+import datetime
+import io
+
+from openpyxl import load_workbook
+
+from .common import ReportCase
+
+
+class TestReportXlsx(ReportCase):
+    """The formatted Excel export: title, the filters used, a header in the
+    user's language, number and date formats, totals, frozen header, column
+    widths; the rows the user may see."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["res.lang"]._activate_lang("zh_CN")
+        cls.env["ir.module.module"]._load_module_terms(
+            ["base", "member_base", "member_wallet", "member_reports"], ["zh_CN"], overwrite=True
+        )
+
+    def export(self, model, domain, user=None, company=None):
+        content = self.report(model, user, company)._report_xlsx(domain)
+        workbook = load_workbook(io.BytesIO(content))
+        return workbook.worksheets[0]
+
+    def rows_of(self, sheet):
+        return [list(row) for row in sheet.iter_rows()]
+
+    def test_ledger_export(self):
+        domain = [("partner_id", "in", self.members.ids), ("company_id", "=", self.store_a.id)]
+        sheet = self.export("member.report.ledger", domain)
+        rows = self.rows_of(sheet)
+        self.assertEqual(rows[0][0].value, "Income and Expense Detail")
+        self.assertTrue(rows[0][0].font.bold)
+        filters = rows[1][0].value
+        self.assertIn("Member = ", filters)
+        self.assertIn("MRT Member A, MRT Member B", filters)
+        self.assertIn(f"Store = {self.store_a.name}", filters)
+        self.assertIn(self.head_office_user.name, rows[2][0].value)
+        header = [cell.value for cell in rows[3]]
+        names = self.env["member.report.ledger"]._report_xlsx_fields
+        self.assertEqual(len(header), len(names))
+        self.assertEqual(header[:3], ["Date", "Store", "Done In"])
+        self.assertIn("Net", header)
+        data = rows[4:-1]
+        self.assertEqual(len(data), 5, "store A's five stored-value lines")
+        net = header.index("Net")
+        date = header.index("Date")
+        store = header.index("Store")
+        for row in data:
+            self.assertIsInstance(row[date].value, datetime.datetime)
+            self.assertEqual(row[date].number_format, "yyyy-mm-dd hh:mm:ss")
+            self.assertEqual(row[net].number_format, "#,##0.00")
+            self.assertEqual(row[store].value, self.store_a.name)
+        self.assertEqual(sorted(row[net].value for row in data), [-300, -300, 100, 120, 1000])
+        total = rows[-1]
+        self.assertEqual(total[0].value, "Total")
+        self.assertEqual(total[net].value, 620)
+        self.assertEqual(total[header.index("Income")].value, 1220)
+        self.assertEqual(total[header.index("Expense")].value, 600)
+        self.assertIsNone(total[header.index("Balance After")].value, "a balance is no total")
+        self.assertTrue(total[net].font.bold)
+        self.assertEqual(sheet.freeze_panes, "A5")
+        self.assertGreaterEqual(sheet.column_dimensions["A"].width, 20)
+        self.assertGreaterEqual(sheet.column_dimensions["B"].width, 20)
+
+    def test_export_follows_the_store_rules(self):
+        # the cashier of store B asks for everything: gets store B's rows only
+        sheet = self.export(
+            "member.report.topup", [("partner_id", "in", self.members.ids)], self.cashier_b
+        )
+        rows = self.rows_of(sheet)
+        header = [cell.value for cell in rows[3]]
+        data = rows[4:-1]
+        self.assertEqual(len(data), 1)
+        self.assertEqual(data[0][header.index("Store")].value, self.store_b.name)
+        self.assertEqual(rows[-1][header.index("Paid-in")].value, 500)
+        self.assertEqual(rows[-1][header.index("Bonus")].value, 50)
+
+    def test_chinese_headers_for_a_zh_cn_user(self):
+        self.head_office_user.lang = "zh_CN"
+        sheet = self.export(
+            "member.report.summary",
+            [("partner_id", "in", self.members.ids), ("date", ">=", "2000-01-01 00:00:00")],
+        )
+        rows = self.rows_of(sheet)
+        self.assertEqual(rows[0][0].value, "汇总明细")
+        self.assertTrue(rows[1][0].value.startswith("筛选条件："), rows[1][0].value)
+        self.assertIn("2000-01-01 08:00", rows[1][0].value, "in the user's time zone")
+        header = [cell.value for cell in rows[3]]
+        self.assertEqual(header[:4], ["营业日", "门店", "充值", "赠送金额"])
+        total = rows[-1]
+        self.assertEqual(total[0].value, "合计")
+        self.assertEqual(total[header.index("净储值")].value, 970)
+        day = rows[4][0]
+        self.assertIsInstance(day.value, datetime.datetime)
+        self.assertEqual(day.number_format, "yyyy-mm-dd")
+
+    def test_action_exports_the_list_filters(self):
+        Report = self.report("member.report.points")
+        action = Report.with_context(
+            active_domain=[("partner_id", "in", self.members.ids)]
+        ).action_export_xlsx()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertTrue(action["url"].startswith("/member_reports/xlsx?model=member.report.points"))
+        self.assertIn("partner_id", action["url"])
+        rows = Report.search(self.scenario_domain(), limit=1)
+        action = rows.with_context(active_domain=[]).action_export_xlsx()
+        self.assertIn(f"%5B%22id%22%2C+%22in%22%2C+%5B{rows.id}%5D%5D", action["url"])
