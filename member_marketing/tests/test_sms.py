@@ -5,9 +5,10 @@ reported, nothing sent twice; consent and opt-out."""
 import datetime
 import hashlib
 import hmac
+import json
 
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.member_base.tests.common import next_mobile
@@ -179,3 +180,32 @@ class TestSmsConsent(SmsCase):
         self.assertEqual(len(self.log_lines(operation="sms_optout", partner_id=member.id)), 1)
         member.with_env(self.env_as(self.cashier_a)).sms_consent = True
         self.assertEqual(len(self.log_lines(operation="sms_consent", partner_id=member.id)), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestSmsReplyCallback(SmsCase, HttpCase):
+    def post_reply(self, params, secret="s3cret"):
+        params = {key: str(value) for key, value in params.items()}
+        canonical = "&".join(f"{key}={params[key]}" for key in sorted(params))
+        params["Signature"] = hmac.new(
+            secret.encode(), canonical.encode(), hashlib.sha256
+        ).hexdigest()
+        return self.url_open(
+            f"/member_marketing/sms/reply/{self.gateway.id}",
+            data=json.dumps(params),
+            headers={"Content-Type": "application/json"},
+        )
+
+    def test_signed_optout_reply(self):
+        member = self.member()
+        number = member.member_mobile.removeprefix("+86")
+        forged = self.post_reply({"PhoneNumber": number, "Content": "TD"}, secret="guess")
+        self.assertEqual(forged.status_code, 403)
+        member.invalidate_recordset()
+        self.assertTrue(member.sms_consent)
+        answer = self.post_reply({"PhoneNumber": number, "Content": "TD", "Timestamp": 1})
+        self.assertEqual(answer.status_code, 200)
+        self.assertEqual(answer.json(), {"Code": "OK", "optedOut": 1})
+        member.invalidate_recordset()
+        self.assertFalse(member.sms_consent)
+        self.assertEqual(len(self.log_lines(operation="sms_optout", partner_id=member.id)), 1)
