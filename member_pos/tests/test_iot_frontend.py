@@ -38,30 +38,51 @@ def queued_box_class(fake_box):
         """The fake box with swipes queued by the test: the tour releases the
         next one (``POST /fake_box/swipe``, a route of this test only, so the
         swipe comes when the till is ready for it), then it reaches the tills
-        through ``/member_iot/card/wait`` as a real swipe does."""
+        through ``/member_iot/card/wait`` as a real swipe does. The tour also
+        takes the box down and back (``/fake_box/down``, ``/fake_box/up``:
+        every route of the box fails meanwhile) and unplugs the reader
+        (``/fake_box/unplug``)."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.swipes = []
+            self.down = False
             self.printed = threading.Event()
 
         def dispatch(self, path, params, headers):
             if path == "/fake_box/swipe":
                 return self._swipe()
+            if path == "/fake_box/down":
+                self._till_waits()
+                self.down = True
+                # the till's wait under way ends (a harmless reader status)
+                return self.push_read({"status": "connected"})
+            if path == "/fake_box/up":
+                self.down = False
+                return True
+            if path == "/fake_box/unplug":
+                return self.unplug()
+            if self.down:
+                with self._lock:
+                    self.requests.append((path, {**params, "refused_while_down": True}))
+                raise fake_box.RpcError(503, "the box is down")
             result = super().dispatch(path, params, headers)
             if path == "/member_iot/print_slip":
                 self.printed.set()
             return result
 
         def _swipe(self):
-            # once a till waits (a read before its first wait is not for it)
+            self._till_waits()
+            return self.push_card(self.swipes.pop(0)) if self.swipes else []
+
+        def _till_waits(self):
+            # a till waits (a read before its first wait is not for it)
             deadline = time.monotonic() + 30
             while not any(path == "/member_iot/card/wait" for path, _params in self.requests):
                 if time.monotonic() > deadline:
                     raise fake_box.RpcError(200, "no till waits on this box")
                 time.sleep(0.05)
             time.sleep(0.3)
-            return self.push_card(self.swipes.pop(0)) if self.swipes else []
 
     return QueuedFakeBox
 
@@ -101,9 +122,21 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.start_tour(
             f"/pos/ui/{self.pos_a.id}", "member_pos_iot_tour", login=self.cashier_a.login
         )
-        # the till waited on the box with its secret, a cursor per answer
+        # the till shook hands with the box (its secret accepted), waited on it
+        # with a cursor per answer, and shook hands again after the outage
+        calls = [
+            (path, bool(params.get("refused_while_down")))
+            for path, params in self.box.requests
+            if not path.startswith("/fake_box")
+        ]
+        self.assertEqual(
+            calls[:2], [("/hw_proxy/handshake", False), ("/member_iot/card/wait", False)]
+        )
+        down = calls.index(("/member_iot/card/wait", True))
+        after = next(call for call in calls[down:] if not call[1])
+        self.assertEqual(after, ("/hw_proxy/handshake", False), "back: a handshake first")
         waits = [params for path, params in self.box.requests if path == "/member_iot/card/wait"]
-        self.assertGreaterEqual(len(waits), 2)
+        self.assertGreaterEqual(len(waits), 3, "waits, one ended by the outage, waits again")
         self.assertIsNone(waits[0]["cursor"])
         self.assertIsInstance(waits[1]["cursor"], int)
         self.assertEqual(self.box.swipes, [], "the tour swiped the card")

@@ -8,26 +8,65 @@ import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_
 import { registry } from "@web/core/registry";
 
 // The till against the fake IoT box of member_pos/tests/test_iot_frontend.py.
+
+/** A route of the fake box only (the test's hand on the box). */
+function fakeBox(what, check = () => true) {
+    return {
+        content: `the box: ${what}`,
+        trigger: ".pos .product-screen",
+        run: async () => {
+            const response = await fetch(`${posmodel.config.member_iot_url}/fake_box/${what}`, {
+                method: "POST",
+                headers: { "Content-Type": "application/json" },
+                body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: {} }),
+            });
+            const answer = await response.json();
+            if (!check(answer.result)) {
+                throw new Error(`the fake box did not ${what}: ${JSON.stringify(answer)}`);
+            }
+        },
+    };
+}
+
 registry.category("web_tour.tours").add("member_pos_iot_tour", {
     steps: () =>
         [
             Chrome.startPoS(),
+            // the box goes down: the cashier is told, the till keeps working
+            fakeBox("down"),
             {
-                content: "the card is swiped on the box's reader (the test's queue)",
-                trigger: ".pos .product-screen",
-                run: async () => {
-                    // a route of the fake box only, standing for the swipe
-                    const response = await fetch(`${posmodel.config.member_iot_url}/fake_box/swipe`, {
-                        method: "POST",
-                        headers: { "Content-Type": "application/json" },
-                        body: JSON.stringify({ jsonrpc: "2.0", method: "call", params: {} }),
-                    });
-                    const answer = await response.json();
-                    if (!answer.result?.length) {
-                        throw new Error(`the fake box did not swipe: ${JSON.stringify(answer)}`);
-                    }
-                },
+                content: "the till says the box is offline",
+                trigger: ".pos-rightheader .member-iot-status .member-iot-unreachable",
             },
+            {
+                content: "the member search still works meanwhile (typed)",
+                trigger: ".member-pos-find",
+                run: "click",
+            },
+            {
+                content: "type the card number",
+                trigger: ".modal textarea",
+                run: "edit 6000000000123",
+            },
+            Dialog.confirm("Apply"),
+            {
+                content: "found",
+                trigger: '.modal .member-pos-name:contains("MBT Box Member")',
+            },
+            Dialog.confirm("Ok"),
+            // back: the till's next try (after its pause) clears the status
+            fakeBox("up"),
+            {
+                content: "the box is reachable again",
+                trigger: ".pos-rightheader:not(:has(.member-iot-status))",
+            },
+            fakeBox("unplug"),
+            {
+                content: "the reader was unplugged from the box",
+                trigger: ".pos-rightheader .member-iot-status .member-iot-reader-unplugged",
+            },
+            // a swipe on the box (plugged in again): the member panel
+            fakeBox("swipe", (reads) => reads?.length === 1),
             {
                 content: "the till's long poll got it: the member panel shows the member",
                 trigger: '.modal .member-pos-name:contains("MBT Box Member")',

@@ -56,6 +56,7 @@ patch(PosStore.prototype, {
         this.memberIotRunning = true;
         this.memberIotCursor = null;
         this.memberIotRetry = 0;
+        this.memberIotHandshake = true;
         this.memberIotSchedule(0);
     },
 
@@ -73,7 +74,9 @@ patch(PosStore.prototype, {
         }
     },
 
-    /** One long poll; the next one is scheduled on a timer, whatever the answer. */
+    /** One call to the box: a handshake (at the start and after an error: the
+     * cashier soon knows the box is back), else a long poll. The next call
+     * is scheduled on a timer, whatever the answer. */
     async memberIotPoll() {
         this.memberIotTimer = null;
         if (!this.memberIotRunning) {
@@ -81,6 +84,14 @@ patch(PosStore.prototype, {
         }
         let answer;
         try {
+            if (this.memberIotHandshake) {
+                await this.memberIotBox().call("/hw_proxy/handshake", {}, { timeout: 10000 });
+                this.memberIotHandshake = false;
+                this.memberIotRetry = 0;
+                Object.assign(this.memberIotState, { status: "connected", message: "" });
+                this.memberIotSchedule(0);
+                return;
+            }
             answer = await this.memberIotBox().call(
                 "/member_iot/card/wait",
                 { cursor: this.memberIotCursor, timeout: POLL_WAIT },
@@ -94,6 +105,7 @@ patch(PosStore.prototype, {
                 this.memberIotRetry ? this.memberIotRetry * 2 : RETRY_MIN_MS,
                 RETRY_MAX_MS
             );
+            this.memberIotHandshake = true;
             Object.assign(this.memberIotState, {
                 status: error.refused ? "refused" : "unreachable",
                 message: error.message,
