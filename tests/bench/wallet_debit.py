@@ -536,6 +536,7 @@ class Client:
         self.session = requests.Session()
         self.session.headers.update({"Content-Type": "application/json", "Connection": "close"})
         self.last_error = None
+        self.login = ctx.get("login", BENCH_LOGIN)
         if self.auth == "apikey":
             self.session.headers["Authorization"] = f"bearer {ctx['api_key']}"
             self.session.headers["X-Odoo-Database"] = args.db  # (ignores the web session)
@@ -547,7 +548,7 @@ class Client:
                 {
                     "jsonrpc": "2.0",
                     "method": "call",
-                    "params": {"db": args.db, "login": BENCH_LOGIN, "password": ctx["password"]},
+                    "params": {"db": args.db, "login": self.login, "password": ctx["password"]},
                 }
             ),
         )
@@ -557,7 +558,7 @@ class Client:
             or body.get("error")
             or not body.get("result", {}).get("uid")
         ):
-            raise benchlib.BenchError(f"login of {BENCH_LOGIN} failed: {body.get('error')}")
+            raise benchlib.BenchError(f"login of {self.login} failed: {body.get('error')}")
 
     def call(self, model, method, ids=None, context=None, **kwargs):
         """``(outcome, result_or_message)``: ok, insufficient, try_again or error."""
