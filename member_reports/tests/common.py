@@ -22,8 +22,14 @@ step what                                                    books of
 10   manager A adds 500 points to *a* (adjustment), *a*
      earns 20 points on a sale of 200, redeems 150 points
      as a 1.50 cash deduction (store A)                       A
+11   cashier B: *b* consumes 50 in the back office (its
+     dialog), which earns *b* 5 points (store B)              B
+12   cashier B: *b* plays 60 minutes on a pool table at 30
+     an hour, paid 30 from the stored value (store B)         B
 ==== ======================================================= ===========
 """
+
+import datetime
 
 from odoo import Command
 
@@ -106,6 +112,32 @@ class ReportCase(WalletCase):
         Lot = cashier_env["member.points.lot"]
         Lot._earn(cls.wallet_a.with_env(cashier_env), 200, key=new_key())
         Lot._redeem(cls.wallet_a.with_env(cashier_env), 150, key=new_key(), cash=True)
+        # 11: the back office's dialog
+        wizard = cashier_b_env["member.wallet.operation"].create(
+            {"card_id": cls.card_b.id, "operation": "consume", "amount": "50"}
+        )
+        wizard.action_confirm()
+        cls.consume_b_backoffice = cashier_b_env["member.wallet.move"].search(
+            [("idempotency_key", "=", wizard.idempotency_key)]
+        )
+        # 12: a timed session paid from the stored value
+        cls.level_gold.free_timed_minutes = 0
+        tariff = env["member.timed.tariff"].create(
+            {
+                "name": "MRT Pool table",
+                "rate": 30,
+                "rate_unit": "hour",
+                "billing_unit": 15,
+                "rounding": "up",
+            }
+        )
+        cls.table_b = env["member.timed.resource"].create(
+            {"name": "MRT Table B1", "tariff_id": tariff.id, "company_id": cls.store_b.id}
+        )
+        start = datetime.datetime(2025, 3, 1, 2, 0)  # 10:00 in Shanghai
+        cls.session = cls.table_b.with_env(cashier_b_env)._start_session(card=cls.card_b, at=start)
+        cls.session._stop(at=start + datetime.timedelta(hours=1))
+        cls.timed_move = cls.session._pay("balance")
         env.flush_all()
 
     @classmethod

@@ -18,13 +18,13 @@ class TestReportFigures(ReportCase):
 
     def test_ledger_income_expense(self):
         rows = self.rows("member.report.ledger")
-        self.assertEqual(len(rows), 10)
+        self.assertEqual(len(rows), 12)
         totals = self.totals("member.report.ledger", ["income", "expense", "amount"])
         self.assertEqual(totals[self.store_a], (1220.0, 600.0, 620.0))
-        self.assertEqual(totals[self.store_b], (650.0, 300.0, 350.0))
+        self.assertEqual(totals[self.store_b], (650.0, 380.0, 270.0))
         # reconciles with the stored-value lines, store by store
         sums = self.ledger_sums()
-        self.assertEqual(sums, {self.store_a.id: 620.0, self.store_b.id: 350.0})
+        self.assertEqual(sums, {self.store_a.id: 620.0, self.store_b.id: 270.0})
         bonus = rows.filtered(lambda row: row.asset == "bonus")
         self.assertEqual(sorted(bonus.mapped("amount")), [50.0, 100.0])
         reversal = rows.filtered(lambda row: row.move_id == self.reversal_a)
@@ -62,7 +62,7 @@ class TestReportFigures(ReportCase):
 
     def test_consumption_by_channel(self):
         rows = self.rows("member.report.consumption")
-        self.assertEqual(len(rows), 3)
+        self.assertEqual(len(rows), 4)
         by_move = {row.move_id: row for row in rows}
         consume_a = by_move[self.consume_a]
         self.assertEqual(
@@ -73,9 +73,13 @@ class TestReportFigures(ReportCase):
         self.assertEqual(by_move[self.consume_a_in_b].company_id, self.store_b)
         self.assertEqual(by_move[self.consume_a_in_b].returned, 0.0)
         self.assertEqual(by_move[self.consume_b].returned, 100.0)
-        self.assertEqual(set(rows.mapped("channel")), {"api"})
+        backoffice = by_move[self.consume_b_backoffice]
+        self.assertEqual((backoffice.channel, backoffice.amount), ("backoffice", 50.0))
+        self.assertEqual((rows - backoffice).mapped("channel"), ["api"] * 3)
         totals = self.totals("member.report.consumption", ["amount", "returned"])
-        self.assertEqual(totals, {self.store_a: (300.0, 120.0), self.store_b: (300.0, 100.0)})
+        self.assertEqual(totals, {self.store_a: (300.0, 120.0), self.store_b: (350.0, 100.0)})
+        channels = self.totals("member.report.consumption", ["amount"], ("channel",))
+        self.assertEqual(channels, {"api": (600.0,), "backoffice": (50.0,)})
         self.assertEqual(
             -sum(self.consume_a.line_ids.mapped("amount")), consume_a.amount, "the ledger's"
         )
@@ -130,14 +134,18 @@ class TestReportFigures(ReportCase):
         changes = self.rows("member.report.points")
         self.assertEqual(
             sorted((row.kind, row.points) for row in changes),
-            [("adjustment", 500), ("earn", 20), ("redemption", -150)],
+            [("adjustment", 500), ("earn", 5), ("earn", 20), ("redemption", -150)],
         )
-        earned = changes.filtered(lambda row: row.kind == "earn")
-        self.assertEqual(earned.sale_amount, 200.0)
+        earned = changes.filtered(lambda row: row.kind == "earn" and row.points == 20)
+        self.assertEqual((earned.sale_amount, earned.company_id), (200.0, self.store_a))
+        earned_b = changes.filtered(lambda row: row.kind == "earn" and row.points == 5)
+        self.assertEqual((earned_b.sale_amount, earned_b.company_id), (50.0, self.store_b))
         adjusted = changes.filtered(lambda row: row.kind == "adjustment")
         self.assertEqual((adjusted.note, adjusted.user_id), ("welcome", self.manager_a))
-        self.assertEqual(sum(changes.mapped("points_in")) - sum(changes.mapped("points_out")), 370)
-        self.assertEqual(self.ledger_sums(assets=("points",)), {self.store_a.id: 370.0})
+        self.assertEqual(sum(changes.mapped("points_in")) - sum(changes.mapped("points_out")), 375)
+        self.assertEqual(
+            self.ledger_sums(assets=("points",)), {self.store_a.id: 370.0, self.store_b.id: 5.0}
+        )
         self.assertEqual(self.wallet_a.points, 370)
 
     def test_member_information_with_assets(self):
@@ -153,7 +161,7 @@ class TestReportFigures(ReportCase):
         self.assertEqual(row_a.level_id, self.level_basic)
         self.assertEqual(
             (row_b.company_id, row_b.principal, row_b.bonus, row_b.balance, row_b.points),
-            (self.store_b, 500.0, 50.0, 550.0, 0),
+            (self.store_b, 420.0, 50.0, 470.0, 5),
         )
         self.assertEqual(row_b.level_id, self.level_gold)
         # the balances are the sums of the wallets' ledger lines
@@ -185,10 +193,21 @@ class TestReportFigures(ReportCase):
             by_store[self.store_a], (1000.0, 100.0, 300.0, 120.0, -300.0, 620.0, 20, 150, 500, 2)
         )
         self.assertEqual(
-            by_store[self.store_b], (500.0, 50.0, 300.0, 100.0, 0.0, 350.0, 0, 0, 0, 1)
+            by_store[self.store_b], (500.0, 50.0, 350.0, 100.0, -30.0, 270.0, 5, 0, 0, 1)
         )
         # top-ups + bonus − consumption + returns + other = net = the ledger, per store
         sums = self.ledger_sums()
         for company, (topup, bonus, consumed, back, other, net, *_rest) in by_store.items():
             self.assertEqual(round(topup + bonus - consumed + back + other, 2), net)
             self.assertEqual(net, sums[company.id])
+
+    def test_timed_consumption(self):
+        rows = self.rows("member.report.timed")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(
+            (rows.company_id, rows.resource_id, rows.session_id, rows.move_id),
+            (self.store_b, self.table_b, self.session, self.timed_move),
+        )
+        self.assertEqual((rows.billed_minutes, rows.amount, rows.paid_in), (60.0, 30.0, 30.0))
+        self.assertEqual((rows.start, rows.stop), (self.session.start, self.session.stop))
+        self.assertEqual(rows.amount, -sum(self.timed_move.line_ids.mapped("amount")))

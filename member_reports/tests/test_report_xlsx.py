@@ -92,7 +92,7 @@ class TestReportXlsx(ReportCase):
         self.assertEqual(header[:4], ["营业日", "门店", "充值", "赠送金额"])
         total = rows[-1]
         self.assertEqual(total[0].value, "合计")
-        self.assertEqual(total[header.index("净储值")].value, 970)
+        self.assertEqual(total[header.index("净储值")].value, 890)
         day = rows[4][0]
         self.assertIsInstance(day.value, datetime.datetime)
         self.assertEqual(day.number_format, "yyyy-mm-dd")
