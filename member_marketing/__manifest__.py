@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_wallet", "sms"],
+    "depends": ["member_wallet", "sms", "loyalty"],
     "data": [
         "security/ir.model.access.csv",
         "security/member_marketing_rules.xml",
@@ -20,6 +20,7 @@
         "views/member_tag_rule_views.xml",
         "views/member_segment_views.xml",
         "views/member_reminder_views.xml",
+        "views/member_campaign_views.xml",
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",

@@ -14,3 +14,5 @@ from . import member_sms_gateway
 from . import sms_sms
 from . import member_reminder_rule
 from . import member_reminder
+from . import member_campaign
+from . import member_campaign_line

@@ -1,0 +1,189 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+_logger = logging.getLogger(__name__)
+
+# members handled per chunk (and per commit in the cron)
+CHUNK_SIZE = 500
+
+
+class MemberCampaign(models.Model):
+    """A campaign sends a segment's members a coupon of an Odoo ``loyalty``
+    coupon program and/or an SMS (marketing: to those who consented, with
+    the opt-out). It runs in the background in chunks (the daily cron, or
+    *Send Now* for the first chunk): each member gets one campaign line —
+    unique per campaign — holding their coupon and SMS, so a run stopped by
+    a restart goes on where it stopped and nobody receives anything twice.
+    Redemptions are counted on the campaign."""
+
+    _name = "member.campaign"
+    _description = "Member Campaign"
+    _order = "id desc"
+
+    name = fields.Char(required=True)
+    segment_id = fields.Many2one("member.segment", required=True, ondelete="restrict")
+    program_id = fields.Many2one(
+        "loyalty.program",
+        string="Coupon Program",
+        domain="[('program_type', '=', 'coupons')]",
+        ondelete="restrict",
+        help="Each member receives one coupon of this program.",
+    )
+    coupon_points = fields.Float(
+        default=1, help="Points on each coupon (what one use of its reward costs)."
+    )
+    coupon_expiration_date = fields.Date(string="Coupons Valid Until")
+    sms_body = fields.Text(
+        string="SMS",
+        translate=False,
+        help="Placeholders: {{ object.partner_id.name }}, {{ object.coupon_id.code }}…",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        string="Sent As",
+        help="The company whose SMS gateway sends; empty: each member's store.",
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("sending", "Sending"), ("done", "Sent"), ("cancel", "Cancelled")],
+        default="draft",
+        required=True,
+        readonly=True,
+    )
+    line_ids = fields.One2many("member.campaign.line", "campaign_id", readonly=True)
+    member_total = fields.Integer(string="Members", readonly=True)
+    line_count = fields.Integer(compute="_compute_counts", string="Reached")
+    coupon_count = fields.Integer(compute="_compute_counts", string="Coupons")
+    sms_count = fields.Integer(compute="_compute_counts", string="SMS Queued")
+    redeemed_count = fields.Integer(compute="_compute_counts", string="Coupons Redeemed")
+
+    @api.constrains("program_id", "sms_body", "coupon_points")
+    def _check_content(self):
+        for campaign in self:
+            if not campaign.program_id and not (campaign.sms_body or "").strip():
+                raise ValidationError(
+                    self.env._(
+                        "The campaign %s sends nothing: choose a coupon program or write an SMS.",
+                        campaign.name,
+                    )
+                )
+            if campaign.program_id and campaign.program_id.program_type != "coupons":
+                raise ValidationError(self.env._("Choose a coupon program."))
+            if campaign.program_id and campaign.coupon_points <= 0:
+                raise ValidationError(self.env._("A coupon carries at least some points."))
+
+    def _compute_counts(self):
+        self.env["member.campaign.line"].flush_model()
+        self.env["loyalty.card"].flush_model(["points"])
+        self.env.cr.execute(
+            """
+            SELECT l.campaign_id, COUNT(*), COUNT(l.coupon_id),
+                   COUNT(*) FILTER (WHERE l.sms_state = 'queued'),
+                   COUNT(*) FILTER (WHERE c.points < l.coupon_points)
+              FROM member_campaign_line l
+              LEFT JOIN loyalty_card c ON c.id = l.coupon_id
+             WHERE l.campaign_id = ANY(%s)
+             GROUP BY l.campaign_id
+            """,
+            [self.ids],
+        )
+        counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for campaign in self:
+            lines, coupons, sms, redeemed = counts.get(campaign.id, (0, 0, 0, 0))
+            campaign.line_count = lines
+            campaign.coupon_count = coupons
+            campaign.sms_count = sms
+            campaign.redeemed_count = redeemed
+
+    def action_send(self):
+        """Start sending: the members are those of the segment now; the first
+        chunk goes at once, the rest with the cron."""
+        for campaign in self:
+            if campaign.state != "draft":
+                raise UserError(self.env._("The campaign %s was already started.", campaign.name))
+            campaign.write(
+                {
+                    "state": "sending",
+                    "member_total": self.env["res.partner"].search_count(
+                        campaign.segment_id._partner_domain()
+                    ),
+                }
+            )
+            campaign._send_chunk()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda c: c.state in ("draft", "sending")).write({"state": "cancel"})
+        return True
+
+    @api.model
+    def _cron_send(self):
+        """Go on with the campaigns being sent, chunk by chunk, each committed
+        with the cron's progress."""
+        cron = self.env["ir.cron"]
+        for campaign in self.search([("state", "=", "sending")]):
+            while campaign.state == "sending":
+                done = campaign._send_chunk()
+                if not cron._commit_progress(done):
+                    return
+
+    def _send_chunk(self):
+        """The next members of the segment without a line: their coupons
+        (one create), their lines (one create), their SMS (one render, one
+        create). Returns how many; the campaign is done when none is left."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        reached = (
+            self.env["member.campaign.line"]
+            .sudo()
+            .search([("campaign_id", "=", self.id)])
+            .partner_id
+        )
+        partners = Partner.search(
+            [*self.segment_id._partner_domain(), ("id", "not in", reached.ids)],
+            order="id",
+            limit=CHUNK_SIZE,
+        )
+        if not partners:
+            self.state = "done"
+            return 0
+        coupons = self.env["loyalty.card"]
+        if self.program_id:
+            coupons = (
+                self.env["loyalty.card"]
+                .sudo()
+                .with_context(tracking_disable=True)
+                .create(
+                    [
+                        {
+                            "program_id": self.program_id.id,
+                            "partner_id": partner.id,
+                            "points": self.coupon_points,
+                            "expiration_date": self.coupon_expiration_date,
+                        }
+                        for partner in partners
+                    ]
+                )
+            )
+        lines = (
+            self.env["member.campaign.line"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "campaign_id": self.id,
+                        "partner_id": partner.id,
+                        "coupon_id": coupons[index].id if coupons else False,
+                        "coupon_points": self.coupon_points if coupons else 0,
+                    }
+                    for index, partner in enumerate(partners)
+                ]
+            )
+        )
+        if (self.sms_body or "").strip():
+            lines._queue_sms()
+        _logger.info("Campaign %s: %s member(s) reached", self.name, len(partners))
+        if len(partners) < CHUNK_SIZE:
+            self.state = "done"
+        return len(partners)

@@ -1,0 +1,63 @@
+from odoo import fields, models
+
+from .member_reminder import SMS_STATES
+
+
+class MemberCampaignLine(models.Model):
+    """One member reached by a campaign: their coupon and their SMS. Unique
+    per campaign and member: what makes a restarted campaign send nothing
+    twice."""
+
+    _name = "member.campaign.line"
+    _description = "Member Campaign Line"
+    _order = "id"
+    _rec_name = "partner_id"
+
+    campaign_id = fields.Many2one(
+        "member.campaign", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Member",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+    )
+    coupon_id = fields.Many2one("loyalty.card", string="Coupon", readonly=True)
+    coupon_code = fields.Char(related="coupon_id.code", string="Coupon Code")
+    coupon_points = fields.Float(readonly=True, help="The points the coupon was given.")
+    sms_state = fields.Selection(SMS_STATES, string="SMS", default="none", readonly=True)
+    sms_uuid = fields.Char(string="SMS Reference", readonly=True)
+
+    _member_unique = models.UniqueIndex(
+        "(campaign_id, partner_id)", "This member was already reached by this campaign."
+    )
+
+    def _queue_sms(self):
+        campaign = self.campaign_id
+        campaign.ensure_one()
+        bodies = self.env["mail.render.mixin"]._render_template(
+            campaign.sms_body, self._name, self.ids, engine="inline_template"
+        )
+        results = self.env["res.partner"]._member_sms_queue(
+            [(line.partner_id.id, bodies[line.id]) for line in self],
+            marketing=True,
+            company=campaign.company_id or None,
+        )
+        rows = [
+            (line.id, "queued", result.uuid)
+            if isinstance(result, models.BaseModel)
+            else (line.id, result, None)
+            for line, result in zip(self, results, strict=True)
+        ]
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE member_campaign_line l SET sms_state = v.state, sms_uuid = v.uuid
+              FROM unnest(%s::int[], %s::varchar[], %s::varchar[]) AS v(id, state, uuid)
+             WHERE l.id = v.id
+            """,
+            [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
+        )
+        self.invalidate_recordset(["sms_state", "sms_uuid"])

@@ -1,0 +1,135 @@
+"""Campaigns: a segment's members get one coupon of a loyalty coupon program
+and an SMS (with consent, the opt-out, their own code), in chunks; a
+restarted run reaches nobody twice; redemptions are counted."""
+
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.member_base.tests.common import next_mobile
+from odoo.addons.member_marketing.models import member_campaign
+
+from .common import LevelCase
+
+
+@tagged("post_install", "-at_install")
+class TestCampaigns(LevelCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program = cls.env["loyalty.program"].create(
+            {
+                "name": "MMT 10% coupon",
+                "program_type": "coupons",
+                "reward_ids": [
+                    (0, 0, {"reward_type": "discount", "discount": 10, "required_points": 1})
+                ],
+            }
+        )
+        cls.vip = cls.env["res.partner.category"].create({"name": "MMT VIP"})
+        cls.consenting = cls.make_member(
+            name="王五",
+            member_mobile=next_mobile(),
+            sms_consent=True,
+            category_id=[(6, 0, cls.vip.ids)],
+        )
+        cls.silent = cls.make_member(member_mobile=next_mobile(), category_id=[(6, 0, cls.vip.ids)])
+        cls.outsider = cls.make_member(member_mobile=next_mobile(), sms_consent=True)
+        cls.segment = cls.env["member.segment"].create(
+            {"name": "MMT VIPs", "tag_ids": [(6, 0, cls.vip.ids)]}
+        )
+
+    def make_campaign(self, **vals):
+        return self.env_as(self.head_office_user)["member.campaign"].create(
+            {
+                "name": "MMT campaign",
+                "segment_id": self.segment.id,
+                "program_id": self.program.id,
+                "sms_body": "{{ object.partner_id.name }}您好：送您九折券，"
+                "券码{{ object.coupon_id.code }}",
+                **vals,
+            }
+        )
+
+    def test_send_coupons_and_sms(self):
+        campaign = self.make_campaign()
+        campaign.action_send()
+        self.assertEqual(campaign.state, "done")
+        lines = campaign.line_ids
+        self.assertEqual(lines.partner_id, self.consenting | self.silent)
+        self.assertEqual(lines.coupon_id.partner_id, self.consenting | self.silent)
+        self.assertEqual(lines.coupon_id.program_id, self.program)
+        self.assertEqual(set(lines.coupon_id.mapped("points")), {1})
+        self.assertEqual(
+            {line.partner_id: line.sms_state for line in lines},
+            {self.consenting: "queued", self.silent: "no_consent"},
+        )
+        sms = (
+            self.env["sms.sms"]
+            .sudo()
+            .search([("partner_id", "in", (self.consenting | self.silent).ids)])
+        )
+        code = lines.filtered(lambda line: line.partner_id == self.consenting).coupon_code
+        self.assertEqual(sms.body, f"王五您好：送您九折券，券码{code} 回T退订")
+        self.assertRecordValues(
+            campaign,
+            [
+                {
+                    "member_total": 2,
+                    "line_count": 2,
+                    "coupon_count": 2,
+                    "sms_count": 1,
+                    "redeemed_count": 0,
+                }
+            ],
+        )
+        # the POS (or a sale) takes the point of a coupon when it is used
+        lines[0].coupon_id.sudo().points = 0
+        campaign.invalidate_recordset(["redeemed_count"])
+        self.assertEqual(campaign.redeemed_count, 1)
+        with self.assertRaises(UserError):
+            campaign.action_send()
+
+    def test_chunks_survive_a_restart(self):
+        """One member per chunk: Send reaches the first, the cron the rest;
+        a second cron run (after a restart) reaches nobody twice."""
+        progress = []
+
+        def commit_progress(cron, processed=0, remaining=None, deactivate=False):
+            progress.append(processed)
+            return 60.0
+
+        campaign = self.make_campaign()
+        with (
+            patch.object(member_campaign, "CHUNK_SIZE", 1),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", commit_progress),
+        ):
+            campaign.action_send()
+            self.assertEqual(len(campaign.line_ids), 1)
+            self.assertEqual(campaign.state, "sending")
+            self.env["member.campaign"]._cron_send()
+            self.assertEqual(campaign.state, "done")
+            self.env["member.campaign"]._cron_send()
+        self.assertEqual(campaign.line_ids.partner_id, self.consenting | self.silent)
+        self.assertEqual(len(campaign.line_ids.coupon_id), 2)
+        self.assertEqual(progress, [1, 0])
+
+    def test_sms_only_and_validation(self):
+        campaign = self.make_campaign(program_id=False)
+        campaign.action_send()
+        self.assertFalse(campaign.line_ids.coupon_id)
+        self.assertEqual(campaign.sms_count, 1)
+        with self.assertRaises(ValidationError):
+            self.make_campaign(program_id=False, sms_body=" ")
+
+    def test_access(self):
+        with self.assertRaises(AccessError), mute_logger("odoo.models"):
+            self.env_as(self.manager_a)["member.campaign"].create(
+                {"name": "MMT x", "segment_id": self.segment.id, "sms_body": "x"}
+            )
+        campaign = self.make_campaign()
+        self.assertEqual(
+            self.env_as(self.manager_a)["member.campaign"].browse(campaign.id).name, campaign.name
+        )
