@@ -1,5 +1,6 @@
 from . import barcode_rule
 from . import member_pos_payment
+from . import member_pos_payment_return
 from . import member_pos_redemption
 from . import member_wallet
 from . import member_wallet_liability_report

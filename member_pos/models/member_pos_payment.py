@@ -76,6 +76,12 @@ class MemberPosPayment(models.Model):
     order_id = fields.Many2one(
         "pos.order", string="Order", readonly=True, index="btree_not_null", ondelete="restrict"
     )
+    returned_amount = fields.Monetary(
+        string="Given Back", readonly=True, help="What returns gave back to the card so far."
+    )
+    return_ids = fields.One2many(
+        "member.pos.payment.return", "payment_id", string="Partial Returns", readonly=True
+    )
     return_order_id = fields.Many2one(
         "pos.order",
         string="Return",
@@ -268,33 +274,115 @@ class MemberPosPayment(models.Model):
         return self.sudo().search([("order_id", "in", refunded_orders.ids), ("state", "=", "done")])
 
     @api.model
-    def _check_return(self, refunded_orders, amount, currency):
-        """A return gives the stored value back by reversing the debits of
-        the orders it refunds, whole: ``amount`` must be what they debited."""
+    def _check_return(self, refunded_orders, amount, currency, returned=None, exclude=None):
+        """What a return gives back to the balance: of each order it refunds,
+        the share of the returned lines in what that order paid from the
+        balance (the rest of it when the return completes the order's
+        returns); ``amount`` must be exactly that. ``returned`` maps the
+        returned order lines to ``(qty, amount)`` (``None``: all of them);
+        ``exclude`` is the refund order itself once it is saved.
+
+        :return: ``[(payment, part)]``
+        """
         payments = self._returnable(refunded_orders)
-        paid = sum(payments.mapped("amount"))
-        if not payments or currency.compare_amounts(paid, amount):
+        parts = []
+        for original in payments.order_id:
+            own = payments.filtered(lambda p, original=original: p.order_id == original)
+            own = own.sorted("id")
+            left = {p: currency.round(p.amount - p.returned_amount) for p in own}
+            due = currency.round(sum(left.values()))
+            if returned is not None and not self._completes_returns(original, returned, exclude):
+                value = sum(
+                    abs(line_amount)
+                    for line_id, (_qty, line_amount) in returned.items()
+                    if line_id in original.lines.ids
+                )
+                if currency.is_zero(original.amount_total):
+                    continue
+                share = sum(own.mapped("amount")) * value / original.amount_total
+                due = min(currency.round(share), due)
+            rest = due
+            for index, payment in enumerate(own):
+                if index == len(own) - 1:
+                    part = rest
+                else:
+                    part = min(currency.round(due * left[payment] / sum(left.values())), rest)
+                rest = currency.round(rest - part)
+                if currency.compare_amounts(part, 0) > 0:
+                    parts.append((payment, part))
+        expected = sum(part for _payment, part in parts)
+        if not parts or currency.compare_amounts(expected, amount):
             raise UserError(
                 self.env._(
-                    "Only what the returned order paid from the member balance (%(paid)s) can "
-                    "go back to it, and only all of it: refund %(amount)s with another payment "
-                    "method.",
-                    paid=currency.format(paid),
-                    amount=currency.format(amount),
+                    "This return gives %(due)s back to the member balance (the share of the "
+                    "returned goods in what the order paid from it): send that amount with the "
+                    "member balance and refund the rest (%(rest)s) with another payment method.",
+                    due=currency.format(expected),
+                    rest=currency.format(max(amount - expected, 0)),
                 )
             )
-        return payments
+        return parts
+
+    @api.model
+    def _completes_returns(self, original, returned, exclude=None):
+        """Whether, with ``returned``, every line of ``original`` is returned."""
+        for line in original.lines.filtered(lambda li: li.qty > 0):
+            done = sum(
+                -refund.qty
+                for refund in line.refund_orderline_ids
+                if refund.order_id != exclude and refund.order_id.state not in ("draft", "cancel")
+            )
+            if done + returned.get(line.id, (0, 0))[0] < line.qty:
+                return False
+        return True
 
     @api.model
     def _return_to_balance(self, order, amount):
-        """A refund order gives its member-balance part back to the card:
-        the debits of the refunded order are reversed (in this transaction)
-        and belong to the refund order, whose session books them."""
+        """A refund order gives its member-balance part back to the card: a
+        whole return reverses the debits of the refunded order, a partial one
+        reverses their share of it (in this transaction); the refund order's
+        session books them."""
         refunded = order.lines.refunded_orderline_id.order_id
-        payments = self._check_return(refunded, amount, order.currency_id)
-        for payment in payments:
-            payment._reverse_debit("returned")
-        payments.write({"return_order_id": order.id})
+        returned = {}
+        for line in order.lines.filtered("refunded_orderline_id"):
+            qty, value = returned.get(line.refunded_orderline_id.id, (0, 0))
+            returned[line.refunded_orderline_id.id] = (
+                qty - line.qty,
+                value + line.price_subtotal_incl,
+            )
+        parts = self._check_return(refunded, amount, order.currency_id, returned, exclude=order)
+        currency = order.currency_id
+        for payment, part in parts:
+            whole = currency.is_zero(payment.returned_amount) and not currency.compare_amounts(
+                part, payment.amount
+            )
+            if whole:
+                payment._reverse_debit("returned")
+                payment.write({"return_order_id": order.id, "returned_amount": part})
+                continue
+            labels = dict(self._fields["reversal_reason"]._description_selection(self.env))
+            reversal, _answer = (
+                payment.move_id.sudo()
+                .with_company(payment.company_id)
+                ._reverse(
+                    self.env._("POS payment reversed: %s", labels["returned"]),
+                    key=f"{payment.idempotency_key}:return:{order.uuid}",
+                    amount=part,
+                )
+            )
+            self.env["member.pos.payment.return"].sudo().create(
+                {
+                    "payment_id": payment.id,
+                    "return_order_id": order.id,
+                    "amount": part,
+                    "reversal_move_id": reversal.id,
+                }
+            )
+            given = currency.round(payment.returned_amount + part)
+            values = {"returned_amount": given}
+            if not currency.compare_amounts(given, payment.amount):
+                values.update(state="reversed", reversal_reason="returned")
+            payment.sudo().write(values)
 
     # ------------------------------------------------------------------
     # Abandoned debits

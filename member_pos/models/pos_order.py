@@ -1,4 +1,5 @@
 import logging
+import math
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -146,6 +147,7 @@ class PosOrder(models.Model):
             p.amount for p in self.payment_ids if p.payment_method_id._is_member_balance()
         )
         earned = 0
+        self._member_pos_restore_uses()
         sign = self.currency_id.compare_amounts(self.amount_total, 0)
         if sign > 0 and self.currency_id.compare_amounts(self.amount_total, topped_up) > 0:
             earned = self._member_pos_earn_points(card, wallet, balance_paid, topped_up)
@@ -320,31 +322,43 @@ class PosOrder(models.Model):
         return answer.get("points_earned", 0)
 
     def _member_pos_take_back_points(self):
-        """A whole return takes back the points its order earned (reversed,
-        as every ledger correction); points already spent, or a partial
-        return, leave them with the member and say so on the order."""
+        """A return takes back the points its order earned (reversed, as every
+        ledger correction): a whole return all of them (what earlier partial
+        returns left), a partial one the share of the returned lines in the
+        order; points already spent stay with the member and the order says
+        so."""
         taken = 0
         Move = self.env["member.wallet.move"].sudo()
+        Payment = self.env["member.pos.payment"]
         for original in self.lines.refunded_orderline_id.order_id:
             earned = Move.search([("idempotency_key", "=", f"pos-earn:{original.uuid}")])
-            if not earned or earned.reversal_move_ids:
+            reversals = earned.reversal_move_ids
+            if not earned or reversals.filtered(lambda r: not r.reversal_partial):
                 continue
-            if self.currency_id.compare_amounts(-self.amount_total, original.amount_total) < 0:
-                self.message_post(
-                    body=self.env._(
-                        "Partial return: the %(points)s points earned by %(order)s stay with "
-                        "the member.",
-                        points=earned.points,
-                        order=original.name,
-                    )
-                )
+            left = earned.points + sum(reversals.mapped("points"))
+            if left <= 0:
                 continue
+            returned = self._member_pos_returned_lines(original)
+            if Payment._completes_returns(original, returned, exclude=self):
+                points, part = left, None
+                key = f"pos-earn:{original.uuid}:return"
+                if reversals:
+                    key = f"{key}:{self.uuid}"
+            else:
+                if self.currency_id.is_zero(original.amount_total):
+                    continue
+                value = sum(abs(amount) for _qty, amount in returned.values())
+                share = earned.points * value / original.amount_total
+                points = part = min(math.floor(share + 0.5), left)
+                key = f"pos-earn:{original.uuid}:return:{self.uuid}"
+                if points <= 0:
+                    continue
             try:
                 with self.env.cr.savepoint():
                     earned.with_company(self.company_id)._reverse(
-                        self.env._("Return %s", self.name), key=f"pos-earn:{original.uuid}:return"
+                        self.env._("Return %s", self.name), key=key, points=part
                     )
-                taken += earned.points
+                taken += points
             except UserError as error:
                 self.message_post(
                     body=self.env._(
@@ -354,3 +368,49 @@ class PosOrder(models.Model):
                     )
                 )
         return taken
+
+    def _member_pos_returned_lines(self, original):
+        """``{line of original: (qty returned, amount returned)}`` by this refund."""
+        returned = {}
+        for line in self.lines:
+            if line.refunded_orderline_id.order_id != original:
+                continue
+            qty, amount = returned.get(line.refunded_orderline_id.id, (0, 0))
+            returned[line.refunded_orderline_id.id] = (
+                qty - line.qty,
+                amount + line.price_subtotal_incl,
+            )
+        return returned
+
+    def _member_pos_restore_uses(self):
+        """A return of package services gives their uses back to the package
+        (the use posting of the returned line is reversed); a package sold at
+        the till is refunded in the back office."""
+        Move = self.env["member.wallet.move"].sudo()
+        for line in self.lines.filtered(lambda li: li.refunded_orderline_id and li.qty < 0):
+            origin = line.refunded_orderline_id
+            if origin.product_id.member_package and not origin.member_package_ref:
+                raise UserError(
+                    self.env._(
+                        "The package %s is refunded in the back office (Refund on the member's "
+                        "package), not returned at the till.",
+                        origin.product_id.display_name,
+                    )
+                )
+            if not origin.member_package_ref:
+                continue
+            if -line.qty != origin.qty:
+                raise UserError(
+                    self.env._(
+                        "Return all the uses of %(product)s on that line (%(qty)s) at once.",
+                        product=origin.product_id.display_name,
+                        qty=int(origin.qty),
+                    )
+                )
+            key = f"pos-package-use:{origin.order_id.uuid}:{origin.uuid}"
+            use = Move.search([("idempotency_key", "=", key)])
+            if not use or use.reversal_move_ids:
+                continue
+            use.with_company(self.company_id)._reverse(
+                self.env._("Return %s", self.name), key=f"{key}:return"
+            )

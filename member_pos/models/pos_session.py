@@ -41,21 +41,30 @@ class PosSession(models.Model):
             lambda: self.env["member.pos.payment"]._cancel(self, order_uuid, payment_uuid)
         )
 
-    def member_pos_check_return(self, refunded_order_ids, amount):
-        """Whether ``amount`` can go back to the member balance for a return
-        of the orders ``refunded_order_ids`` (the whole of what they paid
-        from it); the stored value moves when the refund order syncs.
+    def member_pos_check_return(self, refunded_order_ids, amount, lines=None):
+        """Whether ``amount`` is what goes back to the member balance for a
+        return of the orders ``refunded_order_ids``: of each, the share of
+        the returned ``lines`` (``[[returned order line id, qty, amount]]``;
+        none: the whole orders) in what it paid from the balance; the stored
+        value moves when the refund order syncs.
 
-        :return: ``{"ok": True}`` or ``{"ok": False, "message"}``
+        :return: ``{"ok": True, "amount"}`` or ``{"ok": False, "message"}``
         """
 
         def check():
             session = self.env["member.pos.payment"]._check_session(self)
-            orders = self.env["pos.order"].browse([int(i) for i in refunded_order_ids or []])
+            orders = self.env["pos.order"].browse([_record_id(i) for i in refunded_order_ids or []])
             orders.check_access("read")
             currency = session.currency_id
-            self.env["member.pos.payment"]._check_return(orders, abs(float(amount)), currency)
-            return {"ok": True}
+            returned = None
+            if lines:
+                returned = {}
+                for line_id, qty, line_amount in lines:
+                    returned[_record_id(line_id)] = (abs(float(qty)), abs(float(line_amount)))
+            parts = self.env["member.pos.payment"]._check_return(
+                orders, abs(float(amount)), currency, returned
+            )
+            return {"ok": True, "amount": sum(part for _payment, part in parts)}
 
         return self._member_pos_answer(check)
 

@@ -27,6 +27,11 @@ class ReportSaleDetails(models.AbstractModel):
         Move = self.env["member.wallet.move"].sudo()
         paid = Payment.search([("order_id", "in", orders.ids)])
         returned = Payment.search([("return_order_id", "in", orders.ids)])
+        parts = (
+            self.env["member.pos.payment.return"]
+            .sudo()
+            .search([("return_order_id", "in", orders.ids)])
+        )
         moves = Move.search([("res_model", "=", "pos.order"), ("res_id", "in", orders.ids)])
         topups = moves.filtered(lambda m: m.kind == "topup")
         earned = moves.filtered(lambda m: m.kind == "earn")
@@ -44,11 +49,13 @@ class ReportSaleDetails(models.AbstractModel):
             cashiers[payment.order_id.user_id.name]["balance_paid"] += payment.amount
         for payment in returned:
             cashiers[payment.return_order_id.user_id.name]["balance_paid"] -= payment.amount
+        for part in parts:
+            cashiers[part.return_order_id.user_id.name]["balance_paid"] -= part.amount
         for move in topups:
             cashiers[orders.browse(move.res_id).user_id.name]["topups"] += move.amount_principal
         return {
             "balance_paid": sum(paid.mapped("amount")),
-            "balance_returned": sum(returned.mapped("amount")),
+            "balance_returned": sum(returned.mapped("amount")) + sum(parts.mapped("amount")),
             "topup_amount": sum(topups.mapped("amount_principal")),
             "topup_bonus": sum(topups.mapped("amount_bonus")),
             "topup_count": len(topups),

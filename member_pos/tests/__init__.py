@@ -6,6 +6,7 @@ from . import test_iot_frontend
 from . import test_lookup
 from . import test_member_prices
 from . import test_packages
+from . import test_partial_returns
 from . import test_redemption
 from . import test_security
 from . import test_topup

@@ -374,7 +374,7 @@ class TestBalancePayment(MemberPosCase):
         self.assertTrue(check(sale.ids, 60)["ok"])
         refused = check(sale.ids, 30)
         self.assertFalse(refused["ok"])
-        self.assertIn("only all of it", refused["message"])
+        self.assertIn("60.00 back to the member balance", refused["message"])
         data = self.order_data(
             new_uuid(),
             [(self.balance_pm_a, -60, new_uuid()), (self.cash_pm_a, -10, new_uuid())],
@@ -403,7 +403,9 @@ class TestBalancePayment(MemberPosCase):
         # nothing more to give back
         self.assertFalse(check(sale.ids, 60)["ok"])
 
-    def test_partial_return_to_balance_refused(self):
+    def test_return_to_balance_other_than_its_share_refused(self):
+        """Every unit returned: the whole 60 goes back to the balance, not 30
+        (partial returns: test_partial_returns)."""
         sale = self.sale(60)
         data = self.order_data(
             new_uuid(),
@@ -412,7 +414,10 @@ class TestBalancePayment(MemberPosCase):
             refund_of=sale,
         )
         with self.assertWritesNothing(
-            self.ledger_state, exception=UserError, message="only all of it", strict=False
+            self.ledger_state,
+            exception=UserError,
+            message="60.00 back to the member balance",
+            strict=False,
         ):
             self.sync(data)
         self.assertEqual(self.balance(self.card), money(40))

@@ -83,8 +83,9 @@ export class PaymentMemberBalance extends PaymentInterface {
     }
 
     /**
-     * A return gives back, whole, what the returned order paid from the
-     * balance; the server moves the stored value when the refund syncs.
+     * A return gives back the share of the returned lines in what the order
+     * paid from the balance (all of it for a whole return); the server moves
+     * the stored value when the refund syncs.
      */
     async checkReturn(order, line) {
         const refunded = [
@@ -94,10 +95,15 @@ export class PaymentMemberBalance extends PaymentInterface {
         ];
         let answer;
         try {
+            // the returned lines: the balance gets back their share of what it paid
+            const lines = order.lines
+                .filter((l) => l.refunded_orderline_id)
+                .map((l) => [l.refunded_orderline_id.id, -l.qty, -l.priceIncl]);
             answer = await this.pos.data.call("pos.session", "member_pos_check_return", [
                 [this.pos.session.id],
                 refunded,
                 -line.amount,
+                lines,
             ]);
         } catch {
             this._showError(_t("The server could not be reached: try again."));
