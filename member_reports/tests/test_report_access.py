@@ -1,4 +1,5 @@
 from odoo.exceptions import AccessError
+from odoo.tests import tagged
 
 from .common import ReportCase
 
@@ -17,6 +18,7 @@ REPORTS = [
 ]
 
 
+@tagged("post_install", "-at_install")
 class TestReportAccess(ReportCase):
     """Who sees which rows, from each role's own user: store staff their
     store's (a reversal in the books of the store of the posting it

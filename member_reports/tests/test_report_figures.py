@@ -1,6 +1,9 @@
+from odoo.tests import tagged
+
 from .common import ReportCase
 
 
+@tagged("post_install", "-at_install")
 class TestReportFigures(ReportCase):
     """Every figure of every report on the scenario of ``common``, read by
     head office (every store allowed), and each report's totals equal to the

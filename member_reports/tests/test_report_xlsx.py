@@ -3,9 +3,12 @@ import io
 
 from openpyxl import load_workbook
 
+from odoo.tests import tagged
+
 from .common import ReportCase
 
 
+@tagged("post_install", "-at_install")
 class TestReportXlsx(ReportCase):
     """The formatted Excel export: title, the filters used, a header in the
     user's language, number and date formats, totals, frozen header, column
