@@ -1,7 +1,7 @@
 {
     "name": "Chain Membership Marketing",
-    "summary": "Levels that rise and fall: upgrade and keep-level rules, immediate upgrades, "
-    "a periodic review, simulation, manual changes with a reason and a level history",
+    "summary": "Levels that rise and fall, automatic tags and segments, reminders with lunar "
+    "birthdays, SMS with consent through a pluggable gateway, coupon campaigns",
     "version": "19.0.1.0.0",
     "category": "Sales/Membership",
     "license": "LGPL-3",
