@@ -1,4 +1,7 @@
+import datetime
+
 from odoo import fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.member_wallet.models.member_wallet_booking import BOOKING_COMPANY_SQL
@@ -24,7 +27,7 @@ POSTINGS_FROM = SQL(
 
 POSTING_COLUMNS = SQL(
     """
-      c.id AS company_id, c.parent_id AS region_id,
+      m.date AS move_date, c.id AS company_id, c.parent_id AS region_id,
       m.company_id AS posted_company_id, m.user_id AS user_id, m.journal_id AS journal_id,
       w.partner_id AS partner_id, card.id AS card_id, card.type_id AS card_type_id,
       p.member_level_id AS level_id, m.id AS move_id, m.kind AS move_kind,
@@ -48,6 +51,9 @@ class MemberReportLedgerMixin(models.AbstractModel):
     _inherit = ["member.report.mixin"]
     _description = "Membership Ledger Report"
     _order = "date desc, id desc"
+    # a Date column of the view holding the local day of ``date`` (the
+    # summary's ``day``): a condition on it also bounds ``date``
+    _report_day_field = None
     _depends = {
         "member.wallet.move": [
             "date",
@@ -69,6 +75,12 @@ class MemberReportLedgerMixin(models.AbstractModel):
     }
 
     date = fields.Datetime(readonly=True)
+    move_date = fields.Datetime(
+        string="Posting Date",
+        readonly=True,
+        help="The posting's date: the same as the date (a ledger line's date is its "
+        "posting's); a condition on the date is also put on it.",
+    )
     company_id = fields.Many2one(
         "res.company",
         string="Store",
@@ -91,3 +103,66 @@ class MemberReportLedgerMixin(models.AbstractModel):
     move_id = fields.Many2one("member.wallet.move", string="Posting", readonly=True)
     move_kind = fields.Selection(MOVE_KINDS, string="Posting Kind", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
+
+    # ------------------------------------------------------------------
+    # A month's report reads the month, through the date indexes
+    # ------------------------------------------------------------------
+
+    def _search(self, domain, *args, **kwargs):
+        return super()._search(self._report_dated_domain(domain), *args, **kwargs)
+
+    def _read_group(self, domain, *args, **kwargs):
+        return super()._read_group(
+            self._report_dated_domain(domain, postings=True), *args, **kwargs
+        )
+
+    def _report_dated_domain(self, domain, postings=False):
+        """``domain`` with each condition on the local day
+        (``_report_day_field``) bounding the date too, with a day's margin,
+        so that it reaches the date index; and, with ``postings`` (for the
+        aggregates: pivot, graph, totals), each condition on the date put on
+        the posting's date as well (the same value, in the other table).
+
+        A page of rows (``ORDER BY date DESC LIMIT 80``) reads the newest
+        lines backwards on the lines' date index and looks their postings up
+        one by one: a condition on both dates would make the planner read the
+        whole month instead. An aggregate reads the whole month anyway: with
+        the condition on both dates it reads that month of the lines and of
+        the postings through their date indexes and joins them, instead of
+        joining the month's lines to every posting ever made (a hash join
+        over the whole posting table)."""
+        day_field = self._report_day_field
+        dated_names = ("date", "move_date") if postings else ("date",)
+
+        def dated(condition):
+            name, operator, value = condition.field_expr, condition.operator, condition.value
+            if name == day_field and operator in ("=", ">", ">=", "<", "<=") and value:
+                return condition & self._report_day_bounds(operator, value, dated_names)
+            if (
+                postings
+                and name == "date"
+                and operator in ("=", ">", ">=", "<", "<=", "in")
+                and value
+            ):
+                return condition & Domain("move_date", operator, value)
+            return condition
+
+        return Domain(domain).map_conditions(dated)
+
+    def _report_day_bounds(self, operator, value, names):
+        """A condition on the dates ``names`` (UTC) implied by the condition
+        ``day <operator> value`` on the local day, whatever the store's time
+        zone (UTC−12 … UTC+14: a day's margin each side)."""
+        day = fields.Date.to_date(value)
+        if not isinstance(day, datetime.date):
+            return Domain.TRUE
+        start = datetime.datetime.combine(day, datetime.time.min)
+        margin = datetime.timedelta(days=1)
+        bounds = {
+            ">=": [(">=", start - margin)],
+            ">": [(">=", start)],
+            "<": [("<", start + margin)],
+            "<=": [("<", start + 2 * margin)],
+            "=": [(">=", start - margin), ("<", start + 2 * margin)],
+        }[operator]
+        return Domain.AND(Domain(name, op, moment) for op, moment in bounds for name in names)

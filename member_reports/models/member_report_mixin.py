@@ -4,6 +4,7 @@ import json
 from urllib.parse import urlencode
 
 from odoo import api, fields, models, tools
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 try:
@@ -48,6 +49,9 @@ class MemberReportMixin(models.AbstractModel):
     # the columns of the Excel export, in order (default: every stored field
     # but the technical ones)
     _report_xlsx_fields = ()
+    # group the rows of the Excel export by these (``day:day``, ``company_id``):
+    # one row per group, the other columns summed; default: one row per record
+    _report_xlsx_groupby = ()
 
     def _report_query(self):
         """The SELECT of the report's view (an ``SQL``), with an ``id``."""
@@ -176,28 +180,26 @@ class MemberReportMixin(models.AbstractModel):
             if info[name]["type"] == "selection"
         }
         yes, no = self.env._("Yes"), self.env._("No")
-        last_id = 0
-        while True:
-            page = self.search_fetch(
-                [("id", ">", last_id), *domain],
-                names,
-                order="id",
-                limit=EXPORT_BATCH,
-            )
-            if not page:
-                break
-            for record in page:
+        if self._report_xlsx_groupby:
+            for values in self._report_xlsx_groups(domain, names, info, selections, yes, no):
                 sheet.append(
                     [
-                        cell(
-                            self._report_xlsx_value(record, name, info, selections, yes, no),
-                            number_format=formats[name],
-                        )
-                        for name in names
+                        cell(value, number_format=formats[name])
+                        for name, value in zip(names, values, strict=True)
                     ]
                 )
-            last_id = page[-1].id
-            page.invalidate_recordset()
+        else:
+            for page in self._report_xlsx_pages(domain, names):
+                for record in page:
+                    sheet.append(
+                        [
+                            cell(
+                                self._report_xlsx_value(record, name, info, selections, yes, no),
+                                number_format=formats[name],
+                            )
+                            for name in names
+                        ]
+                    )
         totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
         total_by_name = dict(zip(sums, totals, strict=True))
         total_row = []
@@ -212,6 +214,47 @@ class MemberReportMixin(models.AbstractModel):
         output = io.BytesIO()
         workbook.save(output)
         return output.getvalue()
+
+    def _report_xlsx_pages(self, domain, names):
+        """The rows of ``domain`` in pages of ``EXPORT_BATCH``, in date order
+        (keyset pagination on ``(date, id)``, which the date index serves:
+        each page reads its own rows, never the rows before it), else in id
+        order. Each page is dropped from the cache once written."""
+        dated = "date" in self._fields and self._fields["date"].store
+        order = "date, id" if dated else "id"
+        after = Domain.TRUE
+        while True:
+            page = self.search_fetch(Domain(domain) & after, names, order=order, limit=EXPORT_BATCH)
+            if not page:
+                return
+            yield page
+            last = page[-1]
+            if dated:
+                after = Domain("date", ">=", last.date) & ~(
+                    Domain("date", "=", last.date) & Domain("id", "<=", last.id)
+                )
+            else:
+                after = Domain("id", ">", last.id)
+            page.invalidate_recordset()
+
+    def _report_xlsx_groups(self, domain, names, info, selections, yes, no):
+        """The rows of a report exported grouped (``_report_xlsx_groupby``):
+        one per group, its group values then the sums of its figures."""
+        groupby = list(self._report_xlsx_groupby)
+        sums = [name for name in names if name not in [g.split(":")[0] for g in groupby]]
+        groups = self._read_group(
+            domain, groupby, [f"{name}:sum" for name in sums], order=", ".join(groupby)
+        )
+        for group in groups:
+            values = dict(zip([g.split(":")[0] for g in groupby], group, strict=False))
+            values.update(zip(sums, group[len(groupby) :], strict=True))
+            row = []
+            for name in names:
+                value = values.get(name)
+                if info[name]["type"] == "many2one":
+                    value = value.sudo().display_name if value else None
+                row.append(value)
+            yield row
 
     def _report_xlsx_value(self, record, name, info, selections, yes, no):
         """The value of ``record``'s ``name`` as the Excel file shows it: a

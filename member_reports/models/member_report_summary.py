@@ -17,6 +17,8 @@ class MemberReportSummary(models.Model):
     _description = "Daily Summary"
     _auto = False
     _order = "day desc, company_id, id desc"
+    _report_day_field = "day"
+    _report_xlsx_groupby = ("day:day", "company_id")
     _report_xlsx_fields = (
         "day",
         "company_id",

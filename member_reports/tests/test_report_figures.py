@@ -1,3 +1,6 @@
+import datetime
+
+from odoo import fields
 from odoo.tests import tagged
 
 from .common import ReportCase
@@ -214,3 +217,38 @@ class TestReportFigures(ReportCase):
         self.assertEqual((rows.billed_minutes, rows.amount, rows.paid_in), (60.0, 30.0, 30.0))
         self.assertEqual((rows.start, rows.stop), (self.session.start, self.session.stop))
         self.assertEqual(rows.amount, -sum(self.timed_move.line_ids.mapped("amount")))
+
+    def test_date_and_day_filters(self):
+        today = self.store_a._member_local_today()
+        yesterday = today - datetime.timedelta(days=1)
+        Summary = self.report("member.report.summary")
+        everything = Summary.search(self.scenario_domain())
+        self.assertEqual(Summary.search([*self.scenario_domain(), ("day", "=", today)]), everything)
+        self.assertEqual(
+            Summary.search([*self.scenario_domain(), ("day", ">=", str(today))]), everything
+        )
+        self.assertFalse(Summary.search([*self.scenario_domain(), ("day", "<=", yesterday)]))
+        self.assertFalse(Summary.search([*self.scenario_domain(), ("day", ">", today)]))
+        Ledger = self.report("member.report.ledger")
+        since = fields.Datetime.now() - datetime.timedelta(hours=1)
+        self.assertEqual(len(Ledger.search([*self.scenario_domain(), ("date", ">=", since)])), 12)
+        self.assertFalse(Ledger.search([*self.scenario_domain(), ("date", "<", since)]))
+        # for the aggregates, the condition on the date reaches the postings'
+        # date too (their index); a condition on the day always bounds the date
+        domain = list(Ledger._report_dated_domain([("date", ">=", since)], postings=True))
+        self.assertIn(("move_date", ">=", since), domain)
+        domain = list(Ledger._report_dated_domain([("date", ">=", since)]))
+        self.assertEqual(domain, [("date", ">=", since)])
+        domain = Summary._report_dated_domain([("day", "=", today)])
+        names = {leaf[0] for leaf in domain if isinstance(leaf, tuple)}
+        self.assertEqual(names, {"day", "date"})
+        domain = Summary._report_dated_domain([("day", "=", today)], postings=True)
+        names = {leaf[0] for leaf in domain if isinstance(leaf, tuple)}
+        self.assertEqual(names, {"day", "date", "move_date"})
+        groups = Summary._read_group(
+            [*self.scenario_domain(), ("day", "=", today)], ["company_id"], ["net:sum"]
+        )
+        self.assertEqual(
+            {company: round(net, 2) for company, net in groups},
+            {self.store_a: 620.0, self.store_b: 270.0},
+        )

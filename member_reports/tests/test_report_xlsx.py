@@ -1,9 +1,12 @@
 import datetime
 import io
+from unittest.mock import patch
 
 from openpyxl import load_workbook
 
 from odoo.tests import tagged
+
+from odoo.addons.member_reports.models import member_report_mixin
 
 from .common import ReportCase
 
@@ -99,6 +102,25 @@ class TestReportXlsx(ReportCase):
         day = rows[4][0]
         self.assertIsInstance(day.value, datetime.datetime)
         self.assertEqual(day.number_format, "yyyy-mm-dd")
+        # one row per day and store, as the summary reads
+        data = rows[4:-1]
+        today = self.store_a._member_local_today()
+        net = header.index("净储值")
+        self.assertEqual(
+            [(row[0].value.date(), row[1].value, row[net].value) for row in data],
+            [(today, self.store_a.name, 620), (today, self.store_b.name, 270)],
+        )
+
+    def test_export_pages_in_date_order(self):
+        with patch.object(member_report_mixin, "EXPORT_BATCH", 5):
+            sheet = self.export("member.report.ledger", self.scenario_domain())
+        rows = self.rows_of(sheet)
+        data = rows[4:-1]
+        self.assertEqual(len(data), 12, "every line once, across three pages")
+        dates = [row[0].value for row in data]
+        self.assertEqual(dates, sorted(dates))
+        self.assertEqual(round(sum(row[14].value for row in data), 2), 890)
+        self.assertEqual(rows[-1][14].value, 890)
 
     def test_action_exports_the_list_filters(self):
         Report = self.report("member.report.points")
