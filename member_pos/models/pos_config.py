@@ -126,7 +126,13 @@ class PosConfig(models.Model):
             if uses_box and not url:
                 raise ValidationError(self.env._("Set the IoT box URL of %s first.", config.name))
 
-    @api.constrains("member_iot_card_reader", "member_iot_print_slips", "member_iot_secret")
+    @api.constrains(
+        "member_iot_card_reader",
+        "member_iot_print_slips",
+        "member_iot_printer",
+        "member_iot_url",
+        "member_iot_secret",
+    )
     def _check_member_iot_secret(self):
         for config in self.sudo():
             secret = config.member_iot_secret or ""

@@ -106,6 +106,16 @@ class TestMemberIotConfig(IotConfigMixin, MemberPosCase):
             }
         )
         self.assertTrue(self.pos_a.member_iot_print_slips, "slips on the POS printer")
+        # slips on the box's printer: the box and its secret needed again
+        with self.assertWritesNothing(
+            self.iot_state,
+            exception=ValidationError,
+            message="at least 16 characters",
+            strict=False,
+        ):
+            config.write(
+                {"member_iot_url": "http://192.168.1.20:8069", "member_iot_printer": "front"}
+            )
 
     def test_settings_show_the_options(self):
         settings = (

@@ -31,8 +31,8 @@ export class MemberSlip extends Component {
             [_t("Member"), slip.member],
             [slip.type === "topup" ? _t("Top-up Amount") : _t("Amount Paid"), this.money(slip.amount)],
             [_t("Bonus"), this.money(slip.bonus)],
-            [_t("Stored Value Before"), this.money(slip.balance_before)],
-            [_t("Stored Value After"), this.money(slip.balance_after)],
+            [_t("Balance Before"), this.money(slip.balance_before)],
+            [_t("Balance After"), this.money(slip.balance_after)],
             [_t("Points Earned"), slip.points],
             [_t("Points Balance"), slip.points_balance],
         ].filter(([, value]) => value !== undefined && value !== null && value !== "");
