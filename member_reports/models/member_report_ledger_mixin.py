@@ -10,13 +10,19 @@ from odoo.addons.member_wallet.models.member_wallet_move import MOVE_KINDS
 # The postings ``m`` with what every report row carries: the store whose books
 # the posting goes to (a reversal: the store of the posting it reverses, as
 # the booking does), its region (the store's parent company), the member's
-# card, card type and level. ``r`` is the posting a reversal reverses. The
+# card, card type and level. ``r`` is the posting a reversal reverses, looked
+# up by its id (a lateral join kept apart by its LIMIT: the planner never
+# hashes the whole posting table to find the few reversed postings of a
+# month). The
 # date of a row is the posting's (``m.date``) or, in the views over ledger
 # lines, the line's (``l.date``, the same value, indexed on the lines).
 POSTINGS_FROM = SQL(
     """
       member_wallet_move m
-      LEFT JOIN member_wallet_move r ON r.id = m.reversed_move_id
+      LEFT JOIN LATERAL (
+            SELECT rm.id, rm.company_id, rm.kind, rm.date
+              FROM member_wallet_move rm WHERE rm.id = m.reversed_move_id
+             LIMIT 1) r ON TRUE
       JOIN res_company c ON c.id = %(company)s
       JOIN member_wallet w ON w.id = m.wallet_id
       LEFT JOIN res_partner p ON p.id = w.partner_id

@@ -16,7 +16,7 @@ class MemberReportSummary(models.Model):
     _inherit = ["member.report.ledger.mixin"]
     _description = "Daily Summary"
     _auto = False
-    _order = "day desc, company_id, id desc"
+    _order = "date desc, id desc"
     _report_day_field = "day"
     _report_xlsx_groupby = ("day:day", "company_id")
     _report_xlsx_fields = (
