@@ -16,3 +16,4 @@ from . import member_reminder_rule
 from . import member_reminder
 from . import member_campaign
 from . import member_campaign_line
+from . import loyalty_card

@@ -15,11 +15,35 @@ class MemberLevel(models.Model):
         "(immediate upgrade or review), posted on their main card.",
     )
 
-    @api.constrains("upgrade_gift_points")
+    upgrade_gift_bonus = fields.Float(
+        string="Upgrade Gift (bonus stored value)",
+        digits=(16, 2),
+        help="Bonus stored value given once with the points, in the same posting.",
+    )
+    upgrade_gift_program_id = fields.Many2one(
+        "loyalty.program",
+        string="Upgrade Gift (coupon)",
+        domain=[("program_type", "=", "coupons")],
+        ondelete="restrict",
+        help="One coupon of this program given once to a member who first reaches the level.",
+    )
+
+    @api.constrains("upgrade_gift_points", "upgrade_gift_bonus", "upgrade_gift_program_id")
     def _check_upgrade_gift(self):
         for level in self:
-            if level.upgrade_gift_points < 0:
+            if level.upgrade_gift_points < 0 or level.upgrade_gift_bonus < 0:
                 raise ValidationError(self.env._("An upgrade gift cannot be negative."))
+            program = level.upgrade_gift_program_id
+            if program and program.program_type != "coupons":
+                raise ValidationError(self.env._("The upgrade gift is a coupon program."))
+
+    def _member_has_upgrade_gift(self):
+        self.ensure_one()
+        return (
+            self.upgrade_gift_points > 0
+            or self.upgrade_gift_bonus > 0
+            or bool(self.upgrade_gift_program_id)
+        )
 
     @api.model_create_multi
     def create(self, vals_list):

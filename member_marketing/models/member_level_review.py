@@ -362,15 +362,24 @@ class MemberLevelReview(models.AbstractModel):
         Log._as_service().create(log)
         for change in changes:
             level = levels[change.to_id]
-            if change.direction == "up" and level.upgrade_gift_points > 0:
+            if change.direction == "up" and level._member_has_upgrade_gift():
                 self._post_upgrade_gift(change, level, apart=apart)
 
     @api.model
     def _post_upgrade_gift(self, change, level, apart=False):
-        """The level's gift points, once per member and level in a lifetime
-        (the idempotency key says so: going down and up again gives nothing
-        more), on the member's oldest active main card, through the wallet's
-        one path, as the service."""
+        """The level's gift, once per member and level in a lifetime (going
+        down and up again gives nothing more): its points and bonus stored
+        value in one posting on the member's oldest active main card, through
+        the wallet's one path, as the service (the idempotency key is the
+        member and the level); its coupon (``loyalty``), marked with the
+        level (a unique index says once)."""
+        if level.upgrade_gift_points > 0 or level.upgrade_gift_bonus > 0:
+            self._post_upgrade_gift_balance(change, level, apart=apart)
+        if level.upgrade_gift_program_id:
+            self._give_upgrade_gift_coupon(change, level)
+
+    @api.model
+    def _post_upgrade_gift_balance(self, change, level, apart=False):
         key = f"member-level-gift-{change.partner_id}-{level.id}"
         self.env.flush_all()
         self.env.cr.execute("SELECT 1 FROM member_wallet_move WHERE idempotency_key = %s", [key])
@@ -388,14 +397,43 @@ class MemberLevelReview(models.AbstractModel):
         if not wallet:
             return
         company = self.env["res.company"].browse(change.company_id or self.env.company.id)
+        deltas = []
+        if level.upgrade_gift_points > 0:
+            deltas.append({"asset": "points", "amount": level.upgrade_gift_points})
+        if level.upgrade_gift_bonus > 0:
+            deltas.append(
+                {"asset": "bonus", "amount": wallet._parse_amount(str(level.upgrade_gift_bonus))}
+            )
         wallet._post(
             "adjustment",
-            [{"asset": "points", "amount": level.upgrade_gift_points}],
+            deltas,
             key=key,
             company=company,
             note=self.env._("Upgrade gift of level %s", level.name),
             card_check=None,
             apart=apart,
+        )
+
+    @api.model
+    def _give_upgrade_gift_coupon(self, change, level):
+        Card = self.env["loyalty.card"].sudo()
+        if Card.with_context(active_test=False).search_count(
+            [
+                ("partner_id", "=", change.partner_id),
+                ("member_gift_level_id", "=", level.id),
+            ],
+            limit=1,
+        ):
+            return
+        program = level.upgrade_gift_program_id
+        reward = program.reward_ids[:1]
+        Card.with_context(tracking_disable=True).create(
+            {
+                "program_id": program.id,
+                "partner_id": change.partner_id,
+                "points": reward.required_points or 1,
+                "member_gift_level_id": level.id,
+            }
         )
 
     @api.model

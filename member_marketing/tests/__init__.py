@@ -7,3 +7,4 @@ from . import test_tags
 from . import test_reminders
 from . import test_sms
 from . import test_campaigns
+from . import test_level_gift
