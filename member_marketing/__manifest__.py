@@ -21,6 +21,7 @@
         "views/member_segment_views.xml",
         "views/member_reminder_views.xml",
         "views/member_campaign_views.xml",
+        "views/member_visit_views.xml",
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",

@@ -17,3 +17,5 @@ from . import member_reminder
 from . import member_campaign
 from . import member_campaign_line
 from . import loyalty_card
+from . import member_visit
+from . import member_message

@@ -76,6 +76,22 @@ class MemberReminder(models.Model):
         self.filtered(lambda r: r.state == "open").write({"state": "done"})
         return True
 
+    def action_record_visit(self):
+        """Record the follow-up visit (回访) of this reminder."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Follow-up of %s", self.partner_id.display_name),
+            "res_model": "member.visit",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_reminder_id": self.id,
+                "default_company_id": self.company_id.id or self.env.company.id,
+            },
+        }
+
     def action_send_sms(self):
         """Send (again) the SMS of these reminders, as their rule says."""
         self.check_access("write")

@@ -8,3 +8,4 @@ from . import test_reminders
 from . import test_sms
 from . import test_campaigns
 from . import test_level_gift
+from . import test_visits_messages
