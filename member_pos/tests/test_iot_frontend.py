@@ -40,13 +40,17 @@ def queued_box_class(fake_box):
         swipe comes when the till is ready for it), then it reaches the tills
         through ``/member_iot/card/wait`` as a real swipe does. The tour also
         takes the box down and back (``/fake_box/down``, ``/fake_box/up``:
-        every route of the box fails meanwhile) and unplugs the reader
-        (``/fake_box/unplug``)."""
+        every route of the box fails meanwhile), unplugs the reader
+        (``/fake_box/unplug``) and turns the printer off (``/fake_box/printer_off``:
+        slips are answered ``result: false``, as the real box does for a
+        printer it cannot reach, and kept in ``refused_slips``)."""
 
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.swipes = []
             self.down = False
+            self.printer_off = False
+            self.refused_slips = []
             self.printed = threading.Event()
 
         def dispatch(self, path, params, headers):
@@ -62,10 +66,18 @@ def queued_box_class(fake_box):
                 return True
             if path == "/fake_box/unplug":
                 return self.unplug()
+            if path == "/fake_box/printer_off":
+                self.printer_off = True
+                return True
             if self.down:
                 with self._lock:
                     self.requests.append((path, {**params, "refused_while_down": True}))
                 raise fake_box.RpcError(503, "the box is down")
+            if path == "/member_iot/print_slip" and self.printer_off:
+                with self._lock:
+                    self.requests.append((path, params))
+                    self.refused_slips.append(params.get("slip"))
+                return {"result": False, "printer": "front", "message": "front is off"}
             result = super().dispatch(path, params, headers)
             if path == "/member_iot/print_slip":
                 self.printed.set()
@@ -99,7 +111,7 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
         cls.env(su=True)["member.topup.rule"].create(
             {"name": "MBT pay 500 get 40", "min_amount": 500, "bonus_amount": 40}
         )
-        member = cls.make_member(level=cls.level_gold, name="MBT Box Member")
+        member = cls.make_member(name="MBT Box Member")
         cls.card = cls.make_card(partner=member, name="6000000000123")
         fake_box = load_fake_box()
         cls.box = queued_box_class(fake_box)(
@@ -118,7 +130,7 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
 
     def test_member_pos_iot_tour(self):
         self.topup(self.card, 100)
-        self.box.swipes.append(SWIPE)
+        self.box.swipes += [SWIPE, SWIPE]
         self.start_tour(
             f"/pos/ui/{self.pos_a.id}", "member_pos_iot_tour", login=self.cashier_a.login
         )
@@ -140,15 +152,16 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.assertIsNone(waits[0]["cursor"])
         self.assertIsInstance(waits[1]["cursor"], int)
         self.assertEqual(self.box.swipes, [], "the tour swiped the card")
-        # the top-up went through (order synced, card topped up with the bonus)
-        [order] = self.env["pos.order"].search(
-            [("session_id", "=", self.pos_a.current_session_id.id)]
+        # the top-up went through (order synced, card topped up with the bonus),
+        # then the coffee paid from the balance
+        order, paid = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
-        self.assertEqual(order.state, "paid")
+        self.assertEqual((order.state, paid.state), ("paid", "paid"))
         self.assertEqual(order.partner_id, self.card.partner_id, "the swipe found the member")
         wallet = self.card.sudo()._get_wallet()
         wallet.invalidate_recordset()
-        self.assertEqual(money(wallet.balance), money(640))
+        self.assertEqual(money(wallet.balance), money(610))
         # and its slip was printed on the box's printer, once
         self.assertTrue(self.box.printed.wait(10), "the slip reached the box")
         [job] = self.box.print_jobs
@@ -177,3 +190,16 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
             self.assertIn(expected, text)
         self.assertIn("0123", text)
         self.assertNotIn("6000000000123", text, "the card number is masked")
+        # the consumption slip, refused by the box's printer (off), was printed
+        # by the till through the browser (the tour checked what it printed)
+        [refused] = self.box.refused_slips
+        self.assertEqual(
+            {key: refused.get(key) for key in ("type", "card", "amount", "balance_after")},
+            {
+                "type": "consumption",
+                "card": "*********0123",
+                "amount": "30.00",
+                "balance_after": "610.00",
+            },
+        )
+        self.assertEqual(refused["reference"], paid.pos_reference)

@@ -13,7 +13,7 @@ import { registry } from "@web/core/registry";
 function fakeBox(what, check = () => true) {
     return {
         content: `the box: ${what}`,
-        trigger: ".pos .product-screen",
+        trigger: ".pos",
         run: async () => {
             const response = await fetch(`${posmodel.config.member_iot_url}/fake_box/${what}`, {
                 method: "POST",
@@ -99,6 +99,43 @@ registry.category("web_tour.tours").add("member_pos_iot_tour", {
             {
                 content: "the top-up slip was printed on the box's printer",
                 trigger: ".o_notification:contains('Member slip printed on front')",
+            },
+            // the box's printer off: a payment from the balance, its slip printed here
+            {
+                content: "what the browser prints is recorded (headless: no dialog)",
+                trigger: "body",
+                run: () => {
+                    window.print = () => {
+                        const slip = document.querySelector(".render-container .member-pos-slip");
+                        document.body.dataset.memberSlipPrinted = slip?.textContent || "none";
+                    };
+                },
+            },
+            ReceiptScreen.clickNextOrder(),
+            fakeBox("printer_off"),
+            fakeBox("swipe", (reads) => reads?.length === 1),
+            {
+                content: "the member again, with the new stored value",
+                trigger: ".modal .member-pos-balance:contains('640.00')",
+            },
+            Dialog.confirm("Ok"),
+            ProductScreen.clickDisplayedProduct("MBT Coffee"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Member Balance"),
+            {
+                content: "send the balance payment (the whole order: validated once authorised)",
+                trigger: ".paymentline .send_payment_request:contains('Send')",
+                run: "click",
+            },
+            ReceiptScreen.isShown(),
+            {
+                content: "the box could not print: the cashier is told",
+                trigger: ".o_notification:contains('could not print the member slip')",
+            },
+            {
+                content: "and the consumption slip went to the browser's print",
+                trigger:
+                    "body[data-member-slip-printed*='Consumption Slip'][data-member-slip-printed*='610.00']",
             },
         ].flat(),
 });
