@@ -24,6 +24,7 @@
         "views/member_report_timed_views.xml",
         "views/member_report_member_views.xml",
         "views/member_report_summary_views.xml",
+        "views/member_report_head_office_views.xml",
         "views/member_report_menus.xml",
     ],
     "installable": True,

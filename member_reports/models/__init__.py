@@ -12,4 +12,7 @@ from . import (
     member_report_timed,
     member_report_member,
     member_report_summary,
+    member_report_growth,
+    member_report_activity,
+    member_report_liability_age,
 )

@@ -16,6 +16,9 @@ ACTIONS = [
     "action_member_report_points",
     "action_member_report_timed",
     "action_member_report_member",
+    "action_member_report_growth",
+    "action_member_report_activity",
+    "action_member_report_liability_age",
 ]
 
 
