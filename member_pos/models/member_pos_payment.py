@@ -275,12 +275,35 @@ class MemberPosPayment(models.Model):
 
     @api.model
     def _check_return(self, refunded_orders, amount, currency, returned=None, exclude=None):
+        """The parts of the balance payments a return gives back
+        (``_return_parts``); ``amount`` must be exactly their total.
+
+        :return: ``[(payment, part)]``
+        """
+        parts = self._return_parts(refunded_orders, currency, returned, exclude)
+        expected = sum(part for _payment, part in parts)
+        if not parts or currency.compare_amounts(expected, amount):
+            raise UserError(self._return_refusal(expected, amount, currency))
+        return parts
+
+    @api.model
+    def _return_refusal(self, expected, amount, currency):
+        return self.env._(
+            "This return gives %(due)s back to the member balance (the share of the "
+            "returned goods in what the order paid from it): send that amount with the "
+            "member balance and refund the rest (%(rest)s) with another payment method.",
+            due=currency.format(expected),
+            rest=currency.format(max(amount - expected, 0)),
+        )
+
+    @api.model
+    def _return_parts(self, refunded_orders, currency, returned=None, exclude=None):
         """What a return gives back to the balance: of each order it refunds,
         the share of the returned lines in what that order paid from the
         balance (the rest of it when the return completes the order's
-        returns); ``amount`` must be exactly that. ``returned`` maps the
-        returned order lines to ``(qty, amount)`` (``None``: all of them);
-        ``exclude`` is the refund order itself once it is saved.
+        returns). ``returned`` maps the returned order lines to ``(qty,
+        amount)`` (``None``: all of them); ``exclude`` is the refund order
+        itself once it is saved.
 
         :return: ``[(payment, part)]``
         """
@@ -310,17 +333,6 @@ class MemberPosPayment(models.Model):
                 rest = currency.round(rest - part)
                 if currency.compare_amounts(part, 0) > 0:
                     parts.append((payment, part))
-        expected = sum(part for _payment, part in parts)
-        if not parts or currency.compare_amounts(expected, amount):
-            raise UserError(
-                self.env._(
-                    "This return gives %(due)s back to the member balance (the share of the "
-                    "returned goods in what the order paid from it): send that amount with the "
-                    "member balance and refund the rest (%(rest)s) with another payment method.",
-                    due=currency.format(expected),
-                    rest=currency.format(max(amount - expected, 0)),
-                )
-            )
         return parts
 
     @api.model

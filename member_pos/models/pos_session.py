@@ -48,7 +48,8 @@ class PosSession(models.Model):
         none: the whole orders) in what it paid from the balance; the stored
         value moves when the refund order syncs.
 
-        :return: ``{"ok": True, "amount"}`` or ``{"ok": False, "message"}``
+        :return: ``{"ok": True, "amount"}`` or ``{"ok": False, "message",
+            "amount"?}`` (the amount due, when the return gives some back)
         """
 
         def check():
@@ -61,10 +62,18 @@ class PosSession(models.Model):
                 returned = {}
                 for line_id, qty, line_amount in lines:
                     returned[_record_id(line_id)] = (abs(float(qty)), abs(float(line_amount)))
-            parts = self.env["member.pos.payment"]._check_return(
-                orders, abs(float(amount)), currency, returned
-            )
-            return {"ok": True, "amount": sum(part for _payment, part in parts)}
+            Payment = self.env["member.pos.payment"]
+            amount_sent = abs(float(amount))
+            parts = Payment._return_parts(orders, currency, returned)
+            due = currency.round(sum(part for _payment, part in parts))
+            if not parts or currency.compare_amounts(due, amount_sent):
+                # the till puts the amount due on the line for the cashier to send
+                return {
+                    "ok": False,
+                    "message": Payment._return_refusal(due, amount_sent, currency),
+                    "amount": due,
+                }
+            return {"ok": True, "amount": due}
 
         return self._member_pos_answer(check)
 

@@ -66,7 +66,7 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         wallet.env["member.points.lot"]._adjust(wallet, 1000, "MBT opening", key="mbt-tour-points")
         points_before = self.card.sudo()._get_wallet().points
         self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
-        order, topup, priced, used = self.env["pos.order"].search(
+        order, topup, priced, used, refund = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
         self.assertEqual((order.state, topup.state), ("paid", "paid"))
@@ -74,7 +74,9 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.assertEqual(order.partner_id, self.card.partner_id)
         wallet = self.card.sudo()._get_wallet()
         wallet.invalidate_recordset()
-        self.assertEqual(money(wallet.balance), money(520))
+        # 520 after the top-up, 100 paid on the member-price order, 24.11 of it
+        # back with the coffee returned (27 of its 112)
+        self.assertEqual(money(wallet.balance), money(444.11))
         payments = (
             self.env["member.pos.payment"]
             .sudo()
@@ -82,9 +84,22 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         )
         self.assertEqual(
             [(p.state, p.reversal_reason, money(p.amount)) for p in payments],
-            [("reversed", "cancelled", money(100)), ("done", False, money(80))],
+            [
+                ("reversed", "cancelled", money(100)),
+                ("done", False, money(80)),
+                ("done", False, money(100)),
+            ],
         )
-        self.assertEqual(payments.order_id, order)
+        self.assertEqual(payments.order_id, order | priced)
+        # the partial return: the coffee's share of the balance paid
+        self.assertEqual(
+            (money(refund.amount_total), refund.lines.refunded_orderline_id.order_id),
+            (money(-27), priced),
+        )
+        self.assertEqual(
+            (money(payments[2].returned_amount), payments[2].return_ids.return_order_id),
+            (money(24.11), refund),
+        )
         balance_lines = order.sudo().payment_ids.filtered(
             lambda p: p.payment_method_id == self.balance_pm_a
         )
@@ -117,7 +132,7 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             ("done", priced, 500, money(5)),
         )
         self.assertEqual(priced.member_points_redeemed, 500)
-        earned = sum((order | topup | priced | used).mapped("member_points_earned"))
+        earned = sum((order | topup | priced | used | refund).mapped("member_points_earned"))
         self.assertEqual(self.card.sudo()._get_wallet().points, points_before - 500 + earned)
         # the pass sold on that order, one of its uses taken on the next
         package = self.env["member.package"].sudo().search([("card_id", "=", self.card.id)])

@@ -124,6 +124,7 @@ class TestPartialReturns(MemberPosCase):
         refused = self.check(sale, 30, {self.product: 1})
         self.assertFalse(refused["ok"])
         self.assertIn("18.00 back", refused["message"])
+        self.assertEqual(money(refused["amount"]), money(18), "the till puts it on the line")
         data = self.refund(sale, {self.product: 1}, balance=18, cash=12)
         for _attempt in range(2):
             first = self.sync(data)

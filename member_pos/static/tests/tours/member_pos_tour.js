@@ -1,6 +1,9 @@
 import * as Chrome from "@point_of_sale/../tests/pos/tours/utils/chrome_util";
 import * as Dialog from "@point_of_sale/../tests/generic_helpers/dialog_util";
 import * as Order from "@point_of_sale/../tests/generic_helpers/order_widget_util";
+import * as Numpad from "@point_of_sale/../tests/generic_helpers/numpad_util";
+import * as TicketScreen from "@point_of_sale/../tests/pos/tours/utils/ticket_screen_util";
+import { inLeftSide } from "@point_of_sale/../tests/pos/tours/utils/common";
 import * as NumberPopup from "@point_of_sale/../tests/generic_helpers/number_popup_util";
 import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_screen_util";
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
@@ -191,6 +194,7 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             Dialog.confirm(),
             ProductScreen.selectedOrderlineHas("Points Deduction", "1", "-5.00"),
             ProductScreen.clickPayButton(),
+            ...payFromBalance("1 0 0", "100.00"),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
@@ -209,6 +213,44 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             },
             ProductScreen.selectedOrderlineHas("MBT Sauna", "1", "0.00"),
             ProductScreen.clickPayButton(),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
+            // a partial return: the coffee (27 of 112) gives back its share of
+            // the 100 paid from the balance, 24.11, the rest in cash
+            ReceiptScreen.clickNextOrder(),
+            Chrome.clickOrders(),
+            TicketScreen.selectFilter("Paid"),
+            TicketScreen.selectOrderByPrice("112.00"),
+            inLeftSide([
+                ...Order.hasLine({ productName: "MBT Coffee", run: "click" }),
+                Numpad.click("1"),
+            ]),
+            TicketScreen.confirmRefund(),
+            PaymentScreen.isShown(),
+            PaymentScreen.totalIs("-27.00"),
+            PaymentScreen.clickPaymentMethod("Member Balance"),
+            {
+                content: "send the whole refund to the balance",
+                trigger: ".paymentlines .send_refund_request",
+                run: "click",
+            },
+            {
+                content: "the server says the balance's share",
+                trigger: ".modal .modal-body:contains('24.11')",
+            },
+            Dialog.confirm(),
+            PaymentScreen.selectedPaymentlineHas("Member Balance", "-24.11"),
+            {
+                content: "send the share",
+                trigger: ".paymentline .send_payment_request:contains('Retry')",
+                run: "click",
+            },
+            {
+                content: "the return to the balance is accepted",
+                trigger: ".paymentlines:contains('Refund Successful')",
+            },
+            PaymentScreen.clickPaymentMethod("Cash A"),
+            PaymentScreen.remainingIs("0.00"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
         ].flat(),

@@ -110,6 +110,10 @@ export class PaymentMemberBalance extends PaymentInterface {
             return false;
         }
         if (!answer.ok) {
+            if (answer.amount > 0) {
+                // what goes back to the balance, for the cashier to send
+                line.setAmount(-answer.amount);
+            }
             this._showError(answer.message);
             return false;
         }
