@@ -46,6 +46,9 @@ patch(PosStore.prototype, {
 
     /** Start waiting for the box's card reads (when the till reads cards there). */
     memberIotStart() {
+        if (this.memberIotRunning) {
+            return; // one wait at a time, whatever calls this again
+        }
         // what the cashier sees of the box: "connecting", "connected",
         // "unreachable", "refused"; ``reader``: "connected" or "disconnected"
         this.memberIotState = reactive({ status: "connecting", reader: "connected", message: "" });
