@@ -144,6 +144,10 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.assertEqual(
             calls[:2], [("/hw_proxy/handshake", False), ("/member_iot/card/wait", False)]
         )
+        # on timers, never a tight loop: a few waits in the whole tour, and while
+        # the box was down a refused call, then pauses (2 s, doubled after each)
+        self.assertLess(len(calls), 40, calls)
+        self.assertLessEqual(sum(refused for _path, refused in calls), 5, calls)
         down = calls.index(("/member_iot/card/wait", True))
         after = next(call for call in calls[down:] if not call[1])
         self.assertEqual(after, ("/hw_proxy/handshake", False), "back: a handshake first")
