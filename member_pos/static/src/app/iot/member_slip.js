@@ -29,7 +29,10 @@ export class MemberSlip extends Component {
         return [
             [_t("Card"), slip.card],
             [_t("Member"), slip.member],
-            [slip.type === "topup" ? _t("Top-up Amount") : _t("Amount Paid"), this.money(slip.amount)],
+            [
+                slip.type === "topup" ? _t("Top-up Amount") : _t("Amount Paid"),
+                this.money(slip.amount),
+            ],
             [_t("Bonus"), this.money(slip.bonus)],
             [_t("Balance Before"), this.money(slip.balance_before)],
             [_t("Balance After"), this.money(slip.balance_after)],

@@ -36,10 +36,7 @@ patch(PosStore.prototype, {
     memberIotBox() {
         const config = this.config;
         if (!this._memberIotBox && config.member_iot_url && config._member_iot_secret) {
-            this._memberIotBox = new MemberIotBox(
-                config.member_iot_url,
-                config._member_iot_secret
-            );
+            this._memberIotBox = new MemberIotBox(config.member_iot_url, config._member_iot_secret);
         }
         return this._memberIotBox || null;
     },
@@ -189,7 +186,8 @@ patch(PosStore.prototype, {
             order?.isSynced &&
             (order.lines.some((line) => line.member_topup_card) ||
                 order.payment_ids.some(
-                    (payment) => payment.payment_method_id?.use_payment_terminal === "member_balance"
+                    (payment) =>
+                        payment.payment_method_id?.use_payment_terminal === "member_balance"
                 ))
         );
     },
@@ -206,9 +204,12 @@ patch(PosStore.prototype, {
                 [order.id],
             ]);
         } catch {
-            this.notification.add(_t("The member slip could not be prepared: server unreachable."), {
-                type: "warning",
-            });
+            this.notification.add(
+                _t("The member slip could not be prepared: server unreachable."),
+                {
+                    type: "warning",
+                }
+            );
             return;
         }
         for (const { slip } of slips) {
