@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Time member_reports' reports on a generated chain: each report's first page
+(the list's 80 newest rows, its count) and its pivot (per store) for one month
+and for one year, p50/p99 over a few runs; and the formatted Excel export of a
+month of the biggest report (time, rows, peak RSS).
+
+    python3 tests/bench/generate_chain.py --db member_bench       # the chain
+    createdb -T member_bench member_bench_reports                 # a copy, and
+    python3 -m odoo -d member_bench_reports -i member_reports --stop-after-init
+    python3 tests/bench/reports.py --db member_bench_reports
+
+In an Odoo environment on the database, as the administrator allowed in every
+store sees the reports (the store rules are applied, and match every row); the
+transaction is rolled back at the end. The month is the
+last whole month of the ledger, the year the twelve months before it.
+"""
+
+import datetime
+import resource
+import time
+
+import benchlib
+
+REPORTS = [
+    "member.report.summary",
+    "member.report.ledger",
+    "member.report.topup",
+    "member.report.consumption",
+    "member.report.return",
+    "member.report.package.sale",
+    "member.report.package.use",
+    "member.report.points.redemption",
+    "member.report.points",
+    "member.report.timed",
+]
+
+
+def measure(func, runs):
+    durations = []
+    result = None
+    for _run in range(runs):
+        start = time.perf_counter()
+        result = func()
+        durations.append((time.perf_counter() - start) * 1000)
+    durations.sort()
+    return benchlib.percentile(durations, 0.5), benchlib.percentile(durations, 0.99), result
+
+
+def periods(env):
+    env.cr.execute("SELECT max(date) FROM member_wallet_line")
+    last = env.cr.fetchone()[0]
+    if not last:
+        raise benchlib.BenchError("the ledger is empty: generate the chain first")
+    month_end = last.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month_start = (month_end - datetime.timedelta(days=1)).replace(day=1)
+    year_start = month_end.replace(year=month_end.year - 1)
+    return {"month": (month_start, month_end), "year": (year_start, month_end)}
+
+
+def main():
+    parser = benchlib.argument_parser(__doc__.splitlines()[0], "member_bench_reports")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measure")
+    parser.add_argument(
+        "--export", default="member.report.ledger", help="report whose month is exported"
+    )
+    args = parser.parse_args()
+    benchlib.check_loopback(args.db_host)
+    with benchlib.odoo_env(args) as env:
+        try:
+            if env["ir.module.module"].search([("name", "=", "member_reports")]).state != (
+                "installed"
+            ):
+                raise benchlib.BenchError(f"member_reports is not installed on {args.db}")
+            user = env.ref("base.user_admin")
+            companies = env["res.company"].search([])
+            # head office, allowed in every store (in this rolled-back transaction)
+            user.write({"company_ids": [(6, 0, companies.ids)]})
+            env.flush_all()
+            env = env(
+                user=user,
+                su=False,
+                context={"allowed_company_ids": companies.ids, "lang": "en_US"},
+            )
+            spans = periods(env)
+            for name, (start, end) in spans.items():
+                print(f"{name}: {start} → {end}")
+            print(
+                f"\n{'report':<34} {'period':<6} {'rows':>9} "
+                f"{'page p50':>9} {'page p99':>9} {'pivot p50':>10} {'pivot p99':>10}"
+            )
+            for model in REPORTS:
+                Report = env[model]
+                for name, (start, end) in spans.items():
+                    domain = [("date", ">=", start), ("date", "<", end)]
+                    page50, page99, count = measure(
+                        lambda Report=Report, domain=domain: (
+                            Report.search_fetch(domain, ["company_id"], limit=80),
+                            Report.search_count(domain, limit=10001),
+                        )[1],
+                        args.runs,
+                    )
+                    pivot50, pivot99, _groups = measure(
+                        lambda Report=Report, domain=domain: Report._read_group(
+                            domain, ["company_id"], ["__count"]
+                        ),
+                        args.runs,
+                    )
+                    env.invalidate_all()
+                    print(
+                        f"{model:<34} {name:<6} {count:>9} {page50:>7.0f}ms {page99:>7.0f}ms "
+                        f"{pivot50:>8.0f}ms {pivot99:>8.0f}ms",
+                        flush=True,
+                    )
+            start, end = spans["month"]
+            Report = env[args.export]
+            domain = [("date", ">=", start), ("date", "<", end)]
+            rows = Report.search_count(domain)
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            began = time.perf_counter()
+            content = Report._report_xlsx(domain)
+            elapsed = time.perf_counter() - began
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            print(
+                f"\nExcel export of {args.export}, one month: {rows} rows in {elapsed:.1f} s, "
+                f"{len(content) / 1e6:.1f} MB, peak RSS {peak / 1024:.0f} MB "
+                f"(before the export {before / 1024:.0f} MB)"
+            )
+        finally:
+            env.cr.rollback()
+    return 0
+
+
+if __name__ == "__main__":
+    benchlib.run(main)
