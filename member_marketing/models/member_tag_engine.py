@@ -107,7 +107,46 @@ class MemberTagEngine(models.AbstractModel):
 
     @api.model
     def _drop_daily(self):
-        self.env.cr.execute("DROP TABLE IF EXISTS member_tag_daily")
+        cr = self.env.cr
+        cr.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+            " AND relkind = 'r' AND relname LIKE 'member\\_tag\\_%%'"
+        )
+        for (name,) in cr.fetchall():
+            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
+
+    @api.model
+    def _agg_table(self, since, today):
+        """The temporary table of every member's purchases since ``since``
+        (spend, days with a purchase, days since the last one), built once
+        per window from the daily table and shared by the rules of that
+        window."""
+        name = f"member_tag_agg_{since:%Y%m%d}"
+        cr = self.env.cr
+        cr.execute(
+            "SELECT 1 FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname = %s",
+            [name],
+        )
+        if not cr.fetchone():
+            cr.execute(
+                SQL(
+                    """
+                    CREATE TEMPORARY TABLE %(name)s AS
+                    SELECT d.partner_id, SUM(d.spend) AS spend, COUNT(*) AS days,
+                           %(today)s - MAX(d.day) AS recency
+                      FROM member_tag_daily d
+                     WHERE d.day >= %(since)s
+                     GROUP BY d.partner_id
+                    HAVING SUM(d.spend) > 0
+                    """,
+                    name=SQL.identifier(name),
+                    today=today,
+                    since=since,
+                )
+            )
+            cr.execute(SQL("CREATE INDEX ON %s (partner_id)", SQL.identifier(name)))
+            cr.execute(SQL("ANALYZE %s", SQL.identifier(name)))
+        return name
 
     # ------------------------------------------------------------------
     # One rule
@@ -142,18 +181,9 @@ class MemberTagEngine(models.AbstractModel):
         members = self._members_sql(rule)
         since = today - _months(rule.window_months)
         agg = SQL(
-            """
-            SELECT d.partner_id, SUM(d.spend) AS spend, COUNT(*) AS days,
-                   %(today)s - MAX(d.day) AS recency
-              FROM member_tag_daily d
-              JOIN (%(members)s) m ON m.id = d.partner_id
-             WHERE d.day >= %(since)s
-             GROUP BY d.partner_id
-            HAVING SUM(d.spend) > 0
-            """,
-            today=today,
-            members=members,
-            since=since,
+            "SELECT a.* FROM %s a JOIN (%s) m ON m.id = a.partner_id",
+            SQL.identifier(self._agg_table(since, today)),
+            members,
         )
         kind = rule.kind
         if kind in ("spend", "frequency", "recency", "average_ticket"):
