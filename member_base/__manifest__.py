@@ -6,7 +6,7 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["base", "mail", "contacts", "base_import"],
+    "depends": ["base", "mail", "contacts", "base_import", "portal"],
     "external_dependencies": {"python": ["lunardate", "openpyxl"]},
     "data": [
         "security/member_security.xml",
@@ -30,13 +30,18 @@
         "views/res_company_views.xml",
         "views/res_config_settings_views.xml",
         "views/member_menus.xml",
+        "views/member_portal_templates.xml",
     ],
     "demo": [
         "demo/member_chain_demo.xml",
         "demo/member_demo.xml",
     ],
     "assets": {
-        "web.assets_backend": ["member_base/static/src/**/*"],
+        "web.assets_backend": [
+            "member_base/static/src/home/**/*",
+            "member_base/static/src/member_enter_submits.js",
+        ],
+        "web.assets_frontend": ["member_base/static/src/portal/**/*"],
         "web.assets_tests": ["member_base/static/tests/tours/**/*"],
     },
     "installable": True,

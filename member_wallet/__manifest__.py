@@ -45,6 +45,7 @@
         "views/member_desk_views.xml",
         "views/res_company_topup_views.xml",
         "views/member_batch_topup_views.xml",
+        "views/member_portal_templates.xml",
         "report/member_batch_topup_report.xml",
     ],
     "demo": [

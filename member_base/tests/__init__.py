@@ -12,3 +12,4 @@ from . import test_uniqueness
 from . import test_ui
 from . import test_member_desk
 from . import test_ui_desk
+from . import test_portal

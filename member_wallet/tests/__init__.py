@@ -18,3 +18,4 @@ from . import test_posting_path
 from . import test_wallet_desk
 from . import test_ui_desk
 from . import test_batch_topup
+from . import test_portal

@@ -227,6 +227,12 @@ DEMO_CHAIN_CHECKS = (
              FROM res_company c WHERE c.member_company_kind = 'store'""",
     ),
     (
+        "the demo portal member (member01) has an active card",
+        """SELECT EXISTS (SELECT 1 FROM res_users u
+                            JOIN member_card c ON c.partner_id = u.partner_id
+                           WHERE u.login = 'member01' AND c.state = 'active')""",
+    ),
+    (
         "the demo wallets hold what their ledgers say",
         """SELECT bool_and(w.balance = COALESCE(
                       (SELECT sum(l.amount) FROM member_wallet_line l
