@@ -34,6 +34,9 @@ export class MemberIotBox {
                 },
                 body: JSON.stringify({ jsonrpc: "2.0", method: "call", id: Date.now(), params }),
                 signal: controller.signal,
+                // Chrome's Local Network Access, as the POS's own calls to a box
+                // (system parameter point_of_sale.use_lna)
+                targetAddressSpace: globalThis.odoo?.use_lna ? "local" : undefined,
             });
             if (!response.ok) {
                 throw new MemberIotError(`HTTP ${response.status}`, { code: response.status });
