@@ -3,6 +3,8 @@ import io
 import json
 from urllib.parse import urlencode
 
+import pytz
+
 from odoo import api, fields, models, tools
 from odoo.fields import Domain
 from odoo.tools import SQL
@@ -117,7 +119,7 @@ class MemberReportMixin(models.AbstractModel):
         pages and written as they come, never held all in memory."""
         names = self._report_export_fields()
         sums = self._report_sum_fields(names)
-        info = self.fields_get(names, ["string", "type", "selection"])
+        info = self.fields_get(names, ["string", "type", "selection", "name", "relation"])
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=self._report_title()[:31])
         bold = Font(bold=True)
@@ -189,15 +191,24 @@ class MemberReportMixin(models.AbstractModel):
                     ]
                 )
         else:
+            # the names of what rows link to (stores, members, cards…), read once
+            # per page and model for the ids not met yet
+            names_cache = {}
+            converters = [
+                (name, formats[name], self._report_xlsx_converter(info[name], selections, yes, no))
+                for name in names
+            ]
+            linked = [name for name in names if info[name]["type"] == "many2one"]
             for page in self._report_xlsx_pages(domain, names):
-                for record in page:
+                rows = page.read(names, load=None)
+                self._report_xlsx_link_names(rows, linked, info, names_cache)
+                for values in rows:
                     sheet.append(
                         [
-                            cell(
-                                self._report_xlsx_value(record, name, info, selections, yes, no),
-                                number_format=formats[name],
-                            )
-                            for name in names
+                            cell(convert(values[name]), number_format=number_format)
+                            if number_format
+                            else convert(values[name])
+                            for name, number_format, convert in converters
                         ]
                     )
         totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
@@ -256,24 +267,49 @@ class MemberReportMixin(models.AbstractModel):
                 row.append(value)
             yield row
 
-    def _report_xlsx_value(self, record, name, info, selections, yes, no):
-        """The value of ``record``'s ``name`` as the Excel file shows it: a
-        name, the label of a choice, a local date and time, a number."""
-        value = record[name]
-        kind = info[name]["type"]
+    def _report_xlsx_link_names(self, rows, linked, info, cache):
+        """Replace in ``rows`` (``read(load=None)``: ids) the ids of the
+        many2one columns ``linked`` by the display names of their records,
+        computed in one batch per model for the ids not in ``cache``."""
+        for name in linked:
+            model = info[name]["relation"]
+            known = cache.setdefault(model, {})
+            missing = {row[name] for row in rows if row[name] and row[name] not in known}
+            if missing:
+                records = self.env[model].sudo().browse(sorted(missing))
+                known.update((record.id, record.display_name) for record in records)
+        for row in rows:
+            for name in linked:
+                if row[name]:
+                    row[name] = cache[info[name]["relation"]].get(row[name])
+
+    def _report_xlsx_converter(self, info, selections, yes, no):
+        """The function giving a column's value (as ``read()`` returns it) as
+        the Excel file shows it: a name, the label of a choice, a local date
+        and time, a number."""
+        kind = info["type"]
         if kind == "many2one":
-            return value.sudo().display_name or None
+            return lambda value: value or None
         if kind == "selection":
-            return selections[name].get(value, value) or None
+            labels = selections[info["name"]]
+            return lambda value: labels.get(value, value) or None
         if kind == "datetime":
-            if not value:
-                return None
-            return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+            zone = self.env.tz  # a tzinfo: the context's, else the user's, else UTC
+
+            def local(value):
+                if not value:
+                    return None
+                moment = fields.Datetime.to_datetime(value)
+                return pytz.utc.localize(moment).astimezone(zone).replace(tzinfo=None)
+
+            return local
+        if kind == "date":
+            return lambda value: fields.Date.to_date(value) if value else None
         if kind == "boolean":
-            return yes if value else no
+            return lambda value: yes if value else no
         if kind in ("monetary", "float", "integer"):
-            return value or 0
-        return value or None
+            return lambda value: value or 0
+        return lambda value: value or None
 
     @staticmethod
     def _report_header_cell(cell, label, font, fill):
