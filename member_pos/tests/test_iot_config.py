@@ -130,6 +130,9 @@ class TestMemberIotConfig(IotConfigMixin, MemberPosCase):
         settings.pos_member_iot_printer = "counter"
         settings.execute()
         self.assertEqual(self.pos_a.member_iot_printer, "counter")
+        arch = settings.get_views([(False, "form")])["views"]["form"]["arch"]
+        for field in ("card_reader", "print_slips", "url", "secret", "printer"):
+            self.assertIn(f'name="pos_member_iot_{field}"', arch)
 
     def test_secret_only_for_pos_managers(self):
         config = self.config_as(self.cashier_a)

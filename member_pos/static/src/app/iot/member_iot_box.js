@@ -14,7 +14,7 @@ export class MemberIotError extends Error {
 
 export class MemberIotBox {
     constructor(url, secret) {
-        this.url = String(url || "").replace(/\/+$/, "");
+        this.url = String(url || "").trim().replace(/\/+$/, "");
         this.secret = secret || "";
         this.controllers = new Set();
     }
