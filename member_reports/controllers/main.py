@@ -13,8 +13,10 @@ class MemberReportController(http.Controller):
         with the rights of the user (store rules apply); read-only, so that
         it is served from a replica when one is configured."""
         registry = request.env.registry
-        if model not in registry or model not in registry.descendants(
-            ["member.report.mixin"], "_inherit"
+        if (
+            model not in registry
+            or model not in registry.descendants(["member.report.mixin"], "_inherit")
+            or registry[model]._abstract
         ):
             raise request.not_found()
         try:

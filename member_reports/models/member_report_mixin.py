@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import pytz
 
 from odoo import api, fields, models, tools
+from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -354,6 +355,16 @@ class MemberReportMixin(models.AbstractModel):
             parts.append(parse())
         return "; ".join(parts)
 
+    def _report_record_name(self, model, record_id):
+        """The name of a record a filter names, if the user may read it (a
+        filter sent by hand may name anything): else its number."""
+        record = self.env[model].browse(record_id)
+        try:
+            record.check_access("read")
+            return record.display_name or f"#{record_id}"
+        except (AccessError, MissingError):
+            return f"#{record_id}"
+
     def _report_leaf_text(self, leaf):
         if not isinstance(leaf, (list, tuple)) or len(leaf) != 3:
             return str(leaf)
@@ -369,7 +380,7 @@ class MemberReportMixin(models.AbstractModel):
         shown = []
         for item in values:
             if field.type in ("many2one", "many2many", "one2many") and isinstance(item, int):
-                shown.append(self.env[field.comodel_name].sudo().browse(item).display_name)
+                shown.append(self._report_record_name(field.comodel_name, item))
             elif field.type == "selection" and "." not in str(path):
                 labels = dict(field._description_selection(self.env))
                 shown.append(str(labels.get(item, item)))

@@ -46,6 +46,7 @@ class TestReportRoute(WalletHttpCase):
         self.authenticate(self.head_office_user.login, self.head_office_user.login)
         self.assertEqual(self.download("res.partner", []).status_code, 404)
         self.assertEqual(self.download("member.wallet.move", []).status_code, 404)
+        self.assertEqual(self.download("member.report.mixin", []).status_code, 404)
         response = self.url_open("/member_reports/xlsx?model=member.report.topup&domain=oops")
         self.assertEqual(response.status_code, 404)
 

@@ -122,6 +122,19 @@ class TestReportXlsx(ReportCase):
         self.assertEqual(round(sum(row[14].value for row in data), 2), 890)
         self.assertEqual(rows[-1][14].value, 890)
 
+    def test_filter_line_names_only_what_the_user_may_read(self):
+        # a posting of store B is not the cashier of store A's to read, nor name
+        sheet = self.export(
+            "member.report.topup", [("move_id", "=", self.topup_b.id)], self.cashier_a
+        )
+        rows = self.rows_of(sheet)
+        self.assertEqual(rows[1][0].value, f"Filters: Posting = #{self.topup_b.id}")
+        self.assertEqual(len(rows), 5, "title, filters, exported by, header, totals")
+        sheet = self.export("member.report.topup", [("move_id", "=", self.topup_b.id)])
+        self.assertEqual(
+            self.rows_of(sheet)[1][0].value, f"Filters: Posting = {self.topup_b.display_name}"
+        )
+
     def test_action_exports_the_list_filters(self):
         Report = self.report("member.report.points")
         action = Report.with_context(
