@@ -63,6 +63,7 @@ class PosOrder(models.Model):
         pos_order._member_pos_check_lines()
         self.env["member.pos.payment"]._attach_order(pos_order)
         self.env["member.pos.redemption"]._attach_order(pos_order)
+        pos_order._member_pos_pay_timed()
         pos_order._member_pos_settle()
         return order_id
 
@@ -111,6 +112,31 @@ class PosOrder(models.Model):
                         allowed=limit,
                     )
                 )
+
+    def _member_pos_pay_timed(self):
+        """The timed sessions whose charge the validated order carries are
+        paid (by the order's means: the POS books the sale); a line of
+        another amount than the session's charge is refused."""
+        self.ensure_one()
+        if self.state == "draft":
+            return
+        Timed = self.env["member.timed.session"].with_company(self.company_id)
+        for line in self.lines.filtered(lambda li: li.member_timed_session_ref and li.qty > 0):
+            timed = Timed.browse(line.member_timed_session_ref).exists()
+            if (
+                not timed
+                or timed.company_id != self.company_id
+                or timed.state not in ("stopped", "paid")
+                or self.currency_id.compare_amounts(line.price_subtotal_incl, timed.amount)
+            ):
+                raise UserError(
+                    self.env._(
+                        "Order %s charges a timed session that was not stopped at this "
+                        "amount: stop the session again from the till.",
+                        self.pos_reference or self.name,
+                    )
+                )
+            timed._pay(paid_by="other")
 
     def _member_pos_saving(self):
         """What the member prices saved: the level's part of each line's

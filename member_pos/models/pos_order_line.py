@@ -25,6 +25,12 @@ class PosOrderLine(models.Model):
         "authorised for this line when the cashier added it.",
     )
 
+    member_timed_session_ref = fields.Integer(
+        string="Timed Session",
+        help="On the charge of a timed session (计时): the session (its id) this line pays; "
+        "the session is paid when the order reaches the server.",
+    )
+
     @api.model
     def _load_pos_data_fields(self, config):
         return [
@@ -33,4 +39,5 @@ class PosOrderLine(models.Model):
             "member_discount",
             "member_package_ref",
             "member_points_redeemed",
+            "member_timed_session_ref",
         ]

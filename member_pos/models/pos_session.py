@@ -151,6 +151,78 @@ class PosSession(models.Model):
             lambda: self.env["member.pos.redemption"]._cancel(self, order_uuid, line_uuid)
         )
 
+    def member_pos_timed(self, action="list", resource_id=None, session_id=None, card_ref=None):
+        """Timed sessions (计时) at the till: ``list`` the store's resources
+        with their running sessions, ``start`` one on ``resource_id`` (for
+        the card ``card_ref``, optional), ``pause``, ``resume`` or ``stop``
+        the session ``session_id``. Stopping computes the charge, which the
+        till adds to the order; the session is paid when the order reaches
+        the server.
+
+        :return: ``{"ok": True, "resources": [...], "session"?}`` or
+            ``{"ok": False, "message"}``
+        """
+        return self._member_pos_answer(
+            lambda: self._member_pos_timed(action, resource_id, session_id, card_ref)
+        )
+
+    def _member_pos_timed(self, action, resource_id, session_id, card_ref):
+        session = self.env["member.pos.payment"]._check_session(self)
+        company = session.company_id
+        Timed = self.env["member.timed.session"].with_company(company)
+        timed = Timed.browse()
+        if action == "start":
+            resource = self.env["member.timed.resource"].search(
+                [("id", "=", _record_id(resource_id)), ("company_id", "=", company.id)]
+            )
+            if not resource:
+                raise UserError(self.env._("Choose a table or room of this store."))
+            card = None
+            if card_ref:
+                card = (
+                    self.env["member.card"].with_company(company)._lookup(card_ref, company=company)
+                )
+            timed = resource.with_env(Timed.env)._start_session(card=card)
+        elif action in ("pause", "resume", "stop"):
+            timed = Timed.search(
+                [("id", "=", _record_id(session_id)), ("company_id", "=", company.id)]
+            )
+            if not timed:
+                raise UserError(self.env._("Unknown timed session."))
+            getattr(timed, f"_{action}")()
+        elif action != "list":
+            raise UserError(self.env._("Unknown timed session."))
+        product = self.env.ref("member_pos.product_timed_charge", raise_if_not_found=False)
+        answer = {
+            "ok": True,
+            "resources": session._member_pos_timed_resources(),
+            "product_id": product.id if product else False,
+        }
+        if timed:
+            timed.invalidate_recordset()
+            answer["session"] = _timed_row(timed)
+        return answer
+
+    def _member_pos_timed_resources(self):
+        """The store's resources, each with its running session."""
+        resources = self.env["member.timed.resource"].search(
+            [("company_id", "=", self.company_id.id)], order="sequence, id"
+        )
+        running = self.env["member.timed.session"].search(
+            [("resource_id", "in", resources.ids), ("state", "in", ("running", "paused"))]
+        )
+        by_resource = {timed.resource_id.id: timed for timed in running}
+        return [
+            {
+                "id": resource.id,
+                "name": resource.name,
+                "session": _timed_row(by_resource[resource.id])
+                if resource.id in by_resource
+                else False,
+            }
+            for resource in resources
+        ]
+
     def member_pos_package_check(self, card_ref, package_id, product_id, uses=1):
         """Whether the card's package ``package_id`` can pay for ``uses`` uses
         of the service ``product_id`` (the uses already on the order
@@ -252,6 +324,18 @@ class PosSession(models.Model):
             "birthday_today": partner._next_birthday_from(today) == today,
             "currency": wallet.currency_id.name,
         }
+
+
+def _timed_row(timed):
+    """What the till shows of a timed session."""
+    return {
+        "id": timed.id,
+        "resource": timed.resource_id.name,
+        "state": timed.state,
+        "member": timed.partner_id.name or "",
+        "elapsed_hours": timed.elapsed_hours,
+        "amount": timed.amount if timed.state in ("stopped", "paid") else timed.estimated_amount,
+    }
 
 
 def _record_id(value):

@@ -9,4 +9,5 @@ from . import test_packages
 from . import test_partial_returns
 from . import test_redemption
 from . import test_security
+from . import test_timed_sessions
 from . import test_topup

@@ -3,6 +3,9 @@ a member by card number and by a phone typed with spaces, a balance payment
 refused for a short balance, then part from the balance and the rest in
 cash."""
 
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
@@ -43,6 +46,22 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
                 **service,
             }
         )
+        # timed sessions (计时): two pool tables of store A
+        tariff = cls.env["member.timed.tariff"].create(
+            {
+                "name": "MBT Pool",
+                "rate": 30,
+                "rate_unit": "hour",
+                "billing_unit": 15,
+                "rounding": "nearest",
+            }
+        )
+        cls.tables = cls.env["member.timed.resource"].create(
+            [
+                {"name": f"MBT Table {n}", "tariff_id": tariff.id, "company_id": cls.store_a.id}
+                for n in (1, 2)
+            ]
+        )
         member = cls.make_member(
             level=cls.level_gold, name="MBT Tour Member", member_mobile="13912345678"
         )
@@ -65,8 +84,11 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         wallet = self.card.with_env(self.env_as(self.manager_a, self.store_a))._get_wallet()
         wallet.env["member.points.lot"]._adjust(wallet, 1000, "MBT opening", key="mbt-tour-points")
         points_before = self.card.sudo()._get_wallet().points
+        # a game on table 1 since an hour ago (a tour waits no hour)
+        table = self.tables[0].with_env(self.env_as(self.cashier_a, self.store_a))
+        played = table._start_session(card=self.card, at=fields.Datetime.now() - timedelta(hours=1))
         self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
-        order, topup, priced, used, refund = self.env["pos.order"].search(
+        order, topup, priced, used, refund, timed = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
         self.assertEqual((order.state, topup.state), ("paid", "paid"))
@@ -132,7 +154,9 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             ("done", priced, 500, money(5)),
         )
         self.assertEqual(priced.member_points_redeemed, 500)
-        earned = sum((order | topup | priced | used | refund).mapped("member_points_earned"))
+        earned = sum(
+            (order | topup | priced | used | refund | timed).mapped("member_points_earned")
+        )
         self.assertEqual(self.card.sudo()._get_wallet().points, points_before - 500 + earned)
         # the pass sold on that order, one of its uses taken on the next
         package = self.env["member.package"].sudo().search([("card_id", "=", self.card.id)])
@@ -145,3 +169,18 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             ],
             [(self.sauna, package.id, money(0))],
         )
+        # timed sessions: table 1 stopped and its hour charged on the order,
+        # paid with it; table 2 started then paused at the till
+        played.invalidate_recordset()
+        self.assertEqual(
+            (played.state, played.paid_by, money(played.amount)), ("paid", "other", money(30))
+        )
+        self.assertEqual(
+            [
+                (line.member_timed_session_ref, money(line.price_subtotal_incl))
+                for line in timed.sudo().lines
+            ],
+            [(played.id, money(30))],
+        )
+        paused = self.env["member.timed.session"].search([("resource_id", "=", self.tables[1].id)])
+        self.assertEqual(paused.state, "paused")

@@ -253,5 +253,37 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             PaymentScreen.remainingIs("0.00"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
+            // timed sessions (计时): table 2 started and paused, table 1 stopped
+            // and its hour charged on the order
+            ReceiptScreen.clickNextOrder(),
+            {
+                content: "open the timed sessions",
+                trigger: ".member-pos-timed",
+                run: "click",
+            },
+            {
+                content: "start table 2",
+                trigger: ".modal .member-pos-timed-resource:contains('MBT Table 2') .member-pos-timed-start",
+                run: "click",
+            },
+            {
+                content: "pause it",
+                trigger: ".modal .member-pos-timed-running:contains('MBT Table 2') .member-pos-timed-pause",
+                run: "click",
+            },
+            {
+                content: "table 2 is paused",
+                trigger: ".modal .member-pos-timed-paused:contains('MBT Table 2')",
+            },
+            {
+                content: "stop table 1",
+                trigger: ".modal .member-pos-timed-running:contains('MBT Table 1') .member-pos-timed-stop",
+                run: "click",
+            },
+            ProductScreen.selectedOrderlineHas("Timed Session", "1", "30.00"),
+            ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Cash A"),
+            PaymentScreen.clickValidate(),
+            ReceiptScreen.isShown(),
         ].flat(),
 });

@@ -27,6 +27,7 @@ patch(PosOrder.prototype, {
             product &&
                 !vals.member_package_ref &&
                 !vals.member_points_redeemed &&
+                !vals.member_timed_session_ref &&
                 !vals.refunded_orderline_id &&
                 !vals.combo_parent_id &&
                 product.id !== id(this.config.member_topup_product_id) &&

@@ -5,6 +5,7 @@ import { PosStore } from "@point_of_sale/app/services/pos_store";
 import { TextInputPopup } from "@point_of_sale/app/components/popups/text_input_popup/text_input_popup";
 import { makeAwaitable } from "@point_of_sale/app/utils/make_awaitable_dialog";
 import { MemberPanel } from "@member_pos/app/components/member_panel/member_panel";
+import { TimedSessions } from "@member_pos/app/components/timed_sessions/timed_sessions";
 
 // Members are looked up on the server when the cashier asks (never
 // preloaded): the till opens as fast with a million members as with fifty.
@@ -119,6 +120,43 @@ patch(PosStore.prototype, {
             return answer.ok;
         } catch {
             return false;
+        }
+    },
+
+    /** A call of the timed sessions (计时); the answer, or false after
+     * telling the cashier why not. */
+    async memberTimedCall(action, args = {}) {
+        if (this.memberIsOffline()) {
+            this.memberShowError(_t("Timed sessions are run on the server: unavailable offline."));
+            return false;
+        }
+        let answer;
+        try {
+            answer = await this.data.call("pos.session", "member_pos_timed", [
+                [this.session.id],
+                action,
+                args.resource_id || false,
+                args.session_id || false,
+                args.card_ref || false,
+            ]);
+        } catch {
+            this.memberShowError(_t("The server could not be reached: try again."));
+            return false;
+        }
+        if (!answer.ok) {
+            this.memberShowError(answer.message);
+            return false;
+        }
+        return answer;
+    },
+
+    async memberOpenTimed() {
+        const answer = await this.memberTimedCall("list");
+        if (answer) {
+            this.dialog.add(TimedSessions, {
+                resources: answer.resources,
+                productId: answer.product_id,
+            });
         }
     },
 
