@@ -122,6 +122,25 @@ class TestReportXlsx(ReportCase):
         self.assertEqual(round(sum(row[14].value for row in data), 2), 890)
         self.assertEqual(rows[-1][14].value, 890)
 
+    def test_member_information_export(self):
+        with patch.object(member_report_mixin, "EXPORT_BATCH", 1):
+            sheet = self.export("member.report.member", self.scenario_domain())
+        rows = self.rows_of(sheet)
+        header = [cell.value for cell in rows[3]]
+        data = {row[header.index("Member")].value: row for row in rows[4:-1]}
+        self.assertEqual(set(data), {"MRT Member A", "MRT Member B"}, "two pages of one row")
+        row_a = data["MRT Member A"]
+        self.assertEqual(row_a[header.index("Card Status")].value, "Active")
+        self.assertEqual(row_a[header.index("Card")].value, self.card_a.name)
+        self.assertEqual(row_a[header.index("Points")].value, 370)
+        self.assertEqual(row_a[header.index("Points")].number_format, "#,##0")
+        self.assertEqual(row_a[header.index("Package Uses Left")].value, 7)
+        self.assertEqual(row_a[header.index("Registration Date")].number_format, "yyyy-mm-dd")
+        total = rows[-1]
+        self.assertEqual(total[header.index("Stored Value")].value, 890)
+        self.assertEqual(total[header.index("Paid-in Value")].value, 740)
+        self.assertEqual(total[header.index("Points")].value, 375)
+
     def test_filter_line_names_only_what_the_user_may_read(self):
         # a posting of store B is not the cashier of store A's to read, nor name
         sheet = self.export(
