@@ -8,10 +8,11 @@ from ..models.member_report_mixin import XLSX_MIME
 
 class MemberReportController(http.Controller):
     @http.route("/member_reports/xlsx", type="http", auth="user", methods=["GET"], readonly=True)
-    def export_xlsx(self, model, domain="[]", **kwargs):
-        """The formatted Excel file of a membership report for ``domain``,
-        with the rights of the user (store rules apply); read-only, so that
-        it is served from a replica when one is configured."""
+    def export_xlsx(self, model, domain="[]", per_store=None, **kwargs):
+        """The formatted Excel file of a membership report for ``domain``
+        (one sheet per store with ``per_store=1``), with the rights of the
+        user (store rules apply); read-only, so that it is served from a
+        replica when one is configured."""
         registry = request.env.registry
         if (
             model not in registry
@@ -26,7 +27,7 @@ class MemberReportController(http.Controller):
         if not isinstance(domain, list):
             raise request.not_found()
         report = request.env[model]
-        content = report._report_xlsx(domain)
+        content = report._report_xlsx(domain, per_store=per_store == "1")
         return request.make_response(
             content,
             headers=[

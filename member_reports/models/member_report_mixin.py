@@ -77,18 +77,27 @@ class MemberReportMixin(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.readonly
-    def action_export_xlsx(self):
+    def action_export_xlsx(self, per_store=False):
         """The formatted Excel file of the rows shown: the list's filters
-        (``active_domain``), or the records selected."""
+        (``active_domain``), or the records selected; with ``per_store``, one
+        sheet per store."""
         domain = list(self.env.context.get("active_domain") or [])
         if self and len(self) <= EXPORT_MAX_IDS:
             domain = [("id", "in", self.ids), *domain]
-        query = urlencode({"model": self._name, "domain": json.dumps(domain)})
+        params = {"model": self._name, "domain": json.dumps(domain)}
+        if per_store:
+            params["per_store"] = "1"
+        query = urlencode(params)
         return {
             "type": "ir.actions.act_url",
             "url": f"/member_reports/xlsx?{query}",
             "target": "download",
         }
+
+    @api.readonly
+    def action_export_xlsx_per_store(self):
+        """The formatted Excel file of the rows shown, one sheet per store."""
+        return self.action_export_xlsx(per_store=True)
 
     def _report_export_fields(self):
         names = self._report_xlsx_fields or [
@@ -114,15 +123,47 @@ class MemberReportMixin(models.AbstractModel):
         return self.env["ir.model"]._get(self._name).with_context(lang=self.env.lang).name
 
     @api.readonly
-    def _report_xlsx(self, domain):
+    def _report_xlsx(self, domain, per_store=False):
         """The Excel file (bytes) of the report's rows matching ``domain``,
         written by openpyxl in write-only (streaming) mode: rows are read in
-        pages and written as they come, never held all in memory."""
+        pages and written as they come, never held all in memory. With
+        ``per_store``, one sheet per store of those rows."""
+        workbook = Workbook(write_only=True)
+        stores = []
+        if per_store and "company_id" in self._fields:
+            stores = [company for (company,) in self._read_group(domain, ["company_id"])]
+        titles = set()
+        for company in stores:
+            title = self._report_sheet_title(company.sudo().display_name, titles)
+            self._report_xlsx_sheet(workbook, [*domain, ("company_id", "=", company.id)], title)
+        if not stores:
+            self._report_xlsx_sheet(workbook, domain, self._report_sheet_title(None, titles))
+        output = io.BytesIO()
+        workbook.save(output)
+        return output.getvalue()
+
+    def _report_sheet_title(self, name, taken):
+        """A sheet title Excel accepts (31 characters, none of ``[]:*?/\\``),
+        unique in the workbook; default: the report's title."""
+        title = "".join(
+            " " if char in "[]:*?/\\" else char for char in name or self._report_title()
+        )
+        title = title.strip()[:31] or "Sheet"
+        candidate, number = title, 2
+        while candidate.lower() in taken:
+            suffix = f" ({number})"
+            candidate, number = title[: 31 - len(suffix)] + suffix, number + 1
+        taken.add(candidate.lower())
+        return candidate
+
+    def _report_xlsx_sheet(self, workbook, domain, title):
+        """Write the sheet ``title`` of the rows of ``domain``: the report's
+        title, the filters used, who exported it and when, the header, the
+        rows and the totals."""
         names = self._report_export_fields()
         sums = self._report_sum_fields(names)
         info = self.fields_get(names, ["string", "type", "selection", "name", "relation"])
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=self._report_title()[:31])
+        sheet = workbook.create_sheet(title=title)
         bold = Font(bold=True)
         widths = []
         for name in names:
@@ -223,9 +264,6 @@ class MemberReportMixin(models.AbstractModel):
             else:
                 total_row.append(cell(self.env._("Total") if index == 0 else None, font=bold))
         sheet.append(total_row)
-        output = io.BytesIO()
-        workbook.save(output)
-        return output.getvalue()
 
     def _report_xlsx_pages(self, domain, names):
         """The rows of ``domain`` in pages of ``EXPORT_BATCH``, in date order

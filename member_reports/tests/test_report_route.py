@@ -42,6 +42,20 @@ class TestReportRoute(WalletHttpCase):
         self.assertEqual(rows[-1][header.index("Paid-in")], 100)
         self.assertEqual(rows[-1][header.index("Bonus")], 10)
 
+    def test_head_office_downloads_one_sheet_per_store(self):
+        self.authenticate(self.head_office_user.login, self.head_office_user.login)
+        query = urlencode(
+            {
+                "model": "member.report.topup",
+                "domain": json.dumps([("partner_id", "in", self.partners.ids)]),
+                "per_store": "1",
+            }
+        )
+        response = self.url_open(f"/member_reports/xlsx?{query}")
+        self.assertEqual(response.status_code, 200)
+        workbook = load_workbook(io.BytesIO(response.content))
+        self.assertEqual(workbook.sheetnames, [self.store_a.name, self.store_b.name])
+
     def test_only_membership_reports(self):
         self.authenticate(self.head_office_user.login, self.head_office_user.login)
         self.assertEqual(self.download("res.partner", []).status_code, 404)

@@ -122,6 +122,39 @@ class TestReportXlsx(ReportCase):
         self.assertEqual(round(sum(row[14].value for row in data), 2), 890)
         self.assertEqual(rows[-1][14].value, 890)
 
+    def test_one_sheet_per_store(self):
+        content = self.report("member.report.ledger")._report_xlsx(
+            self.scenario_domain(), per_store=True
+        )
+        workbook = load_workbook(io.BytesIO(content))
+        self.assertEqual(workbook.sheetnames, [self.store_a.name, self.store_b.name])
+        for sheet, store, count, net in (
+            (workbook.worksheets[0], self.store_a, 5, 620),
+            (workbook.worksheets[1], self.store_b, 7, 270),
+        ):
+            rows = self.rows_of(sheet)
+            self.assertIn(f"Store = {store.name}", rows[1][0].value)
+            data = rows[4:-1]
+            self.assertEqual(len(data), count)
+            self.assertEqual({row[1].value for row in data}, {store.name})
+            self.assertEqual(rows[-1][14].value, net)
+            self.assertEqual(sheet.freeze_panes, "A5")
+        # a cashier gets their own store's sheet only
+        content = self.report("member.report.ledger", self.cashier_b)._report_xlsx(
+            self.scenario_domain(), per_store=True
+        )
+        self.assertEqual(load_workbook(io.BytesIO(content)).sheetnames, [self.store_b.name])
+        action = self.report("member.report.ledger").action_export_xlsx_per_store()
+        self.assertIn("per_store=1", action["url"])
+
+    def test_sheet_titles(self):
+        Report = self.report("member.report.ledger")
+        taken = set()
+        self.assertEqual(Report._report_sheet_title("A/B: [store]?", taken), "A B   store")
+        self.assertEqual(Report._report_sheet_title("A/B: [store]?", taken), "A B   store (2)")
+        self.assertEqual(len(Report._report_sheet_title("x" * 40, taken)), 31)
+        self.assertEqual(Report._report_sheet_title(None, taken), "Income and Expense Detail")
+
     def test_member_information_export(self):
         with patch.object(member_report_mixin, "EXPORT_BATCH", 1):
             sheet = self.export("member.report.member", self.scenario_domain())
