@@ -11,7 +11,7 @@ from lunardate import LunarDate
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.member_base.tests.common import next_mobile
@@ -150,6 +150,21 @@ class TestBirthdayReminders(ReminderCase):
         self.assertFalse(self.ours(self.run_rule("birthday", D(2024, 1, 26)), member))
         found = self.ours(self.run_rule("birthday", D(2024, 1, 27)), member)
         self.assertEqual(found.occasion_date, D(2024, 1, 30))
+
+    def test_each_store_its_local_date(self):
+        """At 17:00 UTC on 11 March it is already 12 March in Shanghai (store
+        A) but still 11 March in London (store B, for this test): 3 days
+        ahead of a 15 March birthday, store A's member is reminded, store
+        B's not yet."""
+        self.store_b.member_tz = "Europe/London"
+        in_a = self.make_member(birthday=D(1990, 3, 15))
+        in_b = self.make_member(birthday=D(1990, 3, 15), member_register_company_id=self.store_b.id)
+        with freeze_time("2027-03-11 17:00:00"):
+            found = self.ours(self.Reminder._generate(self.rule["birthday"]), in_a | in_b)
+        self.assertEqual(found.partner_id, in_a)
+        with freeze_time("2027-03-12 09:00:00"):
+            found = self.ours(self.Reminder._generate(self.rule["birthday"]), in_a | in_b)
+        self.assertEqual(found.partner_id, in_b)
 
     def test_solar_year_end(self):
         """Born 1 January, 3 days ahead: reminded on 29 December."""
