@@ -40,6 +40,7 @@ class MemberReportMember(models.Model):
         "bonus",
         "balance",
         "points",
+        "points_value",
         "packages",
         "package_uses_left",
         "last_move_date",
@@ -71,6 +72,11 @@ class MemberReportMember(models.Model):
     bonus = fields.Monetary(string="Bonus Value", readonly=True)
     balance = fields.Monetary(string="Stored Value", readonly=True)
     points = fields.Integer(readonly=True)
+    points_value = fields.Monetary(
+        readonly=True,
+        help="The points at their value as a cash deduction (Settings: so many points for so "
+        "much): the points liability.",
+    )
     packages = fields.Integer(string="Active Packages", readonly=True)
     package_uses_left = fields.Integer(string="Package Uses Left", readonly=True)
     last_move_date = fields.Datetime(string="Last Posting", readonly=True)
@@ -84,7 +90,9 @@ class MemberReportMember(models.Model):
                    w.card_id AS card_id, card.type_id AS card_type_id, card.state AS card_state,
                    p.member_level_id AS level_id, w.currency_id AS currency_id,
                    w.principal AS principal, w.bonus AS bonus, w.balance AS balance,
-                   w.points AS points, COALESCE(pk.packages, 0) AS packages,
+                   w.points AS points,
+                   ROUND(w.points * rate.amount / NULLIF(rate.points, 0), 2) AS points_value,
+                   COALESCE(pk.packages, 0) AS packages,
                    COALESCE(pk.uses_left, 0) AS package_uses_left, last.date AS last_move_date
               FROM member_wallet w
               JOIN member_card card ON card.id = w.card_id
@@ -92,6 +100,19 @@ class MemberReportMember(models.Model):
               JOIN res_company c ON c.id = COALESCE(p.member_register_company_id,
                                                     card.issue_company_id)
               LEFT JOIN member_wallet_move last ON last.id = w.last_move_id
+              -- the value of points as a cash deduction, as member_wallet reads it
+              -- (default 100 points for 1.00; a setting that is no number: none)
+              CROSS JOIN (
+                    SELECT COALESCE((SELECT CASE WHEN value ~ '^ *[0-9]+([.][0-9]+)? *$'
+                                                 THEN value::numeric END
+                                       FROM ir_config_parameter
+                                      WHERE key = 'member_wallet.points_cash_amount'), 1.0)
+                               AS amount,
+                           COALESCE((SELECT CASE WHEN value ~ '^ *[0-9]+ *$'
+                                                 THEN value::numeric END
+                                       FROM ir_config_parameter
+                                      WHERE key = 'member_wallet.points_cash_points'), 100)
+                               AS points) rate
               LEFT JOIN LATERAL (
                     SELECT COUNT(*)::integer AS packages,
                            SUM(uses_remaining)::integer AS uses_left

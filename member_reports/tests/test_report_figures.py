@@ -163,6 +163,8 @@ class TestReportFigures(ReportCase):
             (self.store_a, 320.0, 100.0, 420.0, 370),
         )
         self.assertEqual((row_a.packages, row_a.package_uses_left), (1, 7))
+        # the points liability at 100 points for 1.00
+        self.assertEqual((row_a.points_value, row_b.points_value), (3.7, 0.05))
         self.assertEqual((row_a.card_id, row_a.card_type_id), (self.card_a, self.type_personal))
         self.assertEqual(row_a.level_id, self.level_basic)
         self.assertEqual(
