@@ -1,7 +1,9 @@
+import datetime
 import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -40,6 +42,17 @@ class MemberCampaign(models.Model):
         translate=False,
         help="Placeholders: {{ object.partner_id.name }}, {{ object.coupon_id.code }}…",
     )
+    points_projection = fields.Boolean(
+        string="Value of Your Points",
+        help="Give each member's line their figures for the SMS: points now, the points "
+        "they will hold at the end of the year at their average weekly spend, and what "
+        "those points will be worth.",
+    )
+    projection_weeks = fields.Integer(
+        string="Average Over (weeks)", default=12, help="The weeks of spend averaged."
+    )
+    points_per_yuan = fields.Float(string="Points per Yuan Spent", default=1.0, digits=(16, 4))
+    yuan_per_point = fields.Float(string="Value of a Point (yuan)", default=0.01, digits=(16, 4))
     company_id = fields.Many2one(
         "res.company",
         string="Sent As",
@@ -57,6 +70,19 @@ class MemberCampaign(models.Model):
     coupon_count = fields.Integer(compute="_compute_counts", string="Coupons")
     sms_count = fields.Integer(compute="_compute_counts", string="SMS Queued")
     redeemed_count = fields.Integer(compute="_compute_counts", string="Coupons Redeemed")
+
+    @api.constrains("points_projection", "projection_weeks", "points_per_yuan", "yuan_per_point")
+    def _check_projection(self):
+        for campaign in self.filtered("points_projection"):
+            if (
+                campaign.projection_weeks < 1
+                or min(campaign.points_per_yuan, campaign.yuan_per_point) < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The points projection needs at least one week and no negative rate."
+                    )
+                )
 
     @api.constrains("program_id", "sms_body", "coupon_points")
     def _check_content(self):
@@ -128,6 +154,54 @@ class MemberCampaign(models.Model):
                 if not cron._commit_progress(done):
                     return
 
+    def _points_projection(self, partners):
+        """``{partner_id: figures}`` of "the value of your points" (seed 001),
+        in two queries: the points the members hold (all their wallets), their
+        average weekly spend over the campaign's weeks (what the level review
+        counts as spend), the points they will hold at the end of the year at
+        that pace, and what those are worth."""
+        self.ensure_one()
+        Review = self.env["member.level.review"]
+        company = Review._review_company()
+        tz = company._member_store_facts().tz
+        today = company._member_local_today()
+        date_from = Review._period_start(
+            today - datetime.timedelta(weeks=self.projection_weeks), 0, tz
+        )
+        date_to = Review._period_start(today + datetime.timedelta(days=1), 0, tz)
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            "SELECT partner_id, SUM(points) FROM member_wallet WHERE partner_id = ANY(%s)"
+            " GROUP BY partner_id",
+            [partners.ids],
+        )
+        points = dict(cr.fetchall())
+        cr.execute(
+            SQL(
+                "SELECT src.partner_id, SUM(src.amount) FROM (%s) src"
+                " WHERE src.measure = 'spend' GROUP BY src.partner_id",
+                SQL(" UNION ALL ").join(
+                    Review._measure_source_sql(date_from, date_to, partner_ids=partners.ids)
+                ),
+            )
+        )
+        spend = {pid: float(amount) for pid, amount in cr.fetchall()}
+        weeks_left = (datetime.date(today.year, 12, 31) - today).days / 7
+        figures = {}
+        for partner in partners:
+            weekly = round(spend.get(partner.id, 0) / self.projection_weeks, 2)
+            year_end = int(
+                (points.get(partner.id) or 0) + round(weekly * weeks_left * self.points_per_yuan)
+            )
+            figures[partner.id] = {
+                "points_now": points.get(partner.id) or 0,
+                "weekly_spend": weekly,
+                "points_year_end": year_end,
+                "points_year_end_value": round(year_end * self.yuan_per_point, 2),
+            }
+        return figures
+
     def _send_chunk(self):
         """The next members of the segment without a line: their coupons
         (one create), their lines (one create), their SMS (one render, one
@@ -166,6 +240,7 @@ class MemberCampaign(models.Model):
                     ]
                 )
             )
+        figures = self._points_projection(partners) if self.points_projection else {}
         lines = (
             self.env["member.campaign.line"]
             .sudo()
@@ -176,6 +251,7 @@ class MemberCampaign(models.Model):
                         "partner_id": partner.id,
                         "coupon_id": coupons[index].id if coupons else False,
                         "coupon_points": self.coupon_points if coupons else 0,
+                        **figures.get(partner.id, {}),
                     }
                     for index, partner in enumerate(partners)
                 ]

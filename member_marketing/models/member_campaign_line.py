@@ -27,6 +27,12 @@ class MemberCampaignLine(models.Model):
     coupon_id = fields.Many2one("loyalty.card", string="Coupon", readonly=True)
     coupon_code = fields.Char(related="coupon_id.code", string="Coupon Code")
     coupon_points = fields.Float(readonly=True, help="The points the coupon was given.")
+    points_now = fields.Integer(string="Points Now", readonly=True)
+    weekly_spend = fields.Float(string="Average Weekly Spend", digits=(16, 2), readonly=True)
+    points_year_end = fields.Integer(string="Points at Year End", readonly=True)
+    points_year_end_value = fields.Float(
+        string="Their Value", digits=(16, 2), readonly=True, help="What they can redeem then."
+    )
     sms_state = fields.Selection(SMS_STATES, string="SMS", default="none", readonly=True)
     sms_uuid = fields.Char(string="SMS Reference", readonly=True)
 

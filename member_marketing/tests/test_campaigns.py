@@ -2,10 +2,11 @@
 and an SMS (with consent, the opt-out, their own code), in chunks; a
 restarted run reaches nobody twice; redemptions are counted."""
 
+import datetime
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.member_base.tests.common import next_mobile
@@ -133,3 +134,43 @@ class TestCampaigns(LevelCase):
         self.assertEqual(
             self.env_as(self.manager_a)["member.campaign"].browse(campaign.id).name, campaign.name
         )
+
+    def test_value_of_your_points(self):
+        """On 1 October 2027 (13 weeks left in the year): 1,200 spent in the
+        last 12 weeks (the 999 of June is older) is 100 a week, 1,300 more
+        points by the year's end at 1 point per yuan, worth 0.01 each."""
+        card = self.make_card(partner=self.consenting)
+        self.topup(card, 5000)
+        when = [
+            datetime.datetime(2027, 9, 1, 4),
+            datetime.datetime(2027, 9, 20, 4),
+            datetime.datetime(2027, 6, 1, 4),
+        ]
+        for amount, date in zip((600, 600, 999), when, strict=True):
+            self.consume_at(card, amount, date)
+        points = self.wallet_of(card).points
+        with freeze_time("2027-10-01 04:00:00"):
+            campaign = self.make_campaign(
+                program_id=False,
+                points_projection=True,
+                sms_body="{{ object.partner_id.name }}您好：您现有{{ object.points_now }}积分，"
+                "按您的消费节奏，年底将有{{ object.points_year_end }}积分，"
+                "可抵{{ '%.2f' % object.points_year_end_value }}元。",
+            )
+            campaign.action_send()
+        line = campaign.line_ids.filtered(lambda line: line.partner_id == self.consenting)
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "points_now": points,
+                    "weekly_spend": 100,
+                    "points_year_end": points + 1300,
+                    "points_year_end_value": (points + 1300) / 100,
+                }
+            ],
+        )
+        sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.consenting.id)])
+        self.assertIn(f"年底将有{points + 1300}积分", sms.body)
+        with self.assertRaises(ValidationError):
+            self.make_campaign(points_projection=True, projection_weeks=0)
