@@ -1,6 +1,8 @@
 import json
 
 from odoo import http
+from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.http import content_disposition, request
 
 from ..models.member_report_mixin import XLSX_MIME
@@ -27,6 +29,12 @@ class MemberReportController(http.Controller):
         if not isinstance(domain, list):
             raise request.not_found()
         report = request.env[model]
+        try:
+            Domain(domain).validate(report)
+        except (ValueError, TypeError) as error:
+            raise UserError(
+                request.env._("These filters cannot be exported: %(error)s", error=str(error))
+            ) from error
         content = report._report_xlsx(domain, per_store=per_store == "1")
         return request.make_response(
             content,

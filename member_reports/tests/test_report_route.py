@@ -63,6 +63,11 @@ class TestReportRoute(WalletHttpCase):
         self.assertEqual(self.download("member.report.mixin", []).status_code, 404)
         response = self.url_open("/member_reports/xlsx?model=member.report.topup&domain=oops")
         self.assertEqual(response.status_code, 404)
+        # a filter on a field the report does not have: a clear refusal, no file
+        response = self.download("member.report.topup", [("no_such_field", "=", 1)])
+        self.assertEqual(response.status_code, 422)
+        self.assertIn("These filters cannot be exported", response.text)
+        self.assertNotIn("spreadsheetml", response.headers.get("Content-Type", ""))
 
     def test_needs_a_session(self):
         response = self.download("member.report.topup", [], allow_redirects=False)
