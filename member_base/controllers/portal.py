@@ -12,8 +12,10 @@ import base64
 import time
 
 from werkzeug.exceptions import NotFound
+from werkzeug.urls import url_encode
 
-from odoo import http
+from odoo import fields, http
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
@@ -21,6 +23,9 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 # at most this many e-card codes per session and minute (the page asks for
 # one every half lifetime of a code)
 QR_RATE = 20
+# what a member may change of their own profile on the portal (their mobile
+# phone is their login at the till: it changes only with a code sent to it)
+PROFILE_FIELDS = ("name", "member_gender", "street", "city", "zip", "sms_consent")
 
 
 class MemberPortal(CustomerPortal):
@@ -78,6 +83,7 @@ class MemberPortal(CustomerPortal):
             "member": partner,
             "cards": cards,
             "qr_ttl": ttl,
+            "notices": request.env["member.notice"]._for_member(partner) if partner else [],
         }
 
     @http.route("/my/member", type="http", auth="user", website=True, readonly=True)
@@ -107,3 +113,108 @@ class MemberPortal(CustomerPortal):
             "code": token,  # what the image says: the member's own, in a response body
             "expires_in": ttl,
         }
+
+    @http.route("/my/member/stores", type="http", auth="user", website=True, readonly=True)
+    def portal_my_member_stores(self, **kw):
+        """The chain's stores: address, opening hours, phone, a map link."""
+        partner = self._member_partner()
+        root = (partner.member_register_company_id or request.env.company).sudo().root_id
+        stores = (
+            request.env["res.company"]
+            .sudo()
+            .search(
+                [("member_company_kind", "=", "store"), ("parent_path", "=like", f"{root.id}/%")],
+                order="name",
+            )
+        )
+        return request.render(
+            "member_base.portal_my_member_stores",
+            {
+                **self._prepare_portal_layout_values(),
+                "page_name": "member_stores",
+                "member": partner,
+                "stores": stores,
+                "map_url": self._member_map_url,
+            },
+        )
+
+    @staticmethod
+    def _member_map_url(store):
+        """A map search of the store's address (Amap, which every phone in
+        China opens), or nothing without an address."""
+        parts = [store.state_id.name, store.city, store.street, store.street2]
+        address = "".join(part for part in parts if part)
+        if not address:
+            return ""
+        return "https://uri.amap.com/search?" + url_encode({"keyword": address, "src": "member"})
+
+    # ------------------------------------------------------------------
+    # Profile
+    # ------------------------------------------------------------------
+
+    def _member_profile_vals(self, partner, post):
+        """The changes asked for in ``post``, checked; only the member's own
+        profile fields (anything else in the form is ignored)."""
+        _ = request.env._
+        vals = {}
+        name = (post.get("name") or "").strip()
+        if not name:
+            raise UserError(_("Please give your name."))
+        vals["name"] = name[:128]
+        gender = post.get("member_gender") or False
+        if gender not in (False, "male", "female", "other"):
+            raise UserError(_("Please choose a gender from the list."))
+        vals["member_gender"] = gender
+        for field in ("street", "city", "zip"):
+            vals[field] = (post.get(field) or "").strip()[:128] or False
+        vals["sms_consent"] = bool(post.get("sms_consent"))
+        calendar = post.get("birthday_calendar") or "solar"
+        if calendar == "solar":
+            day = post.get("birthday") or ""
+            try:
+                birthday = fields.Date.to_date(day) if day else False
+            except ValueError:
+                raise UserError(_("%s is not a date.", day)) from None
+            vals.update(birthday_calendar="solar", birthday=birthday)
+        elif calendar == "lunar":
+            try:
+                month = int(post.get("birthday_lunar_month") or 0)
+                day = int(post.get("birthday_lunar_day") or 0)
+            except ValueError:
+                raise UserError(_("A lunar birthday is a month and a day in numbers.")) from None
+            vals.update(
+                birthday_calendar="lunar",
+                birthday_lunar_month=month,
+                birthday_lunar_day=day,
+                birthday_lunar_leap=bool(post.get("birthday_lunar_leap")),
+            )
+        else:
+            raise UserError(_("Please choose the solar or the lunar calendar."))
+        if vals["sms_consent"] == partner.sms_consent:
+            del vals["sms_consent"]  # the consent's dates move only when it changes
+        return {key: value for key, value in vals.items() if partner[key] != value}
+
+    @http.route(
+        "/my/member/profile", type="http", auth="user", website=True, methods=["GET", "POST"]
+    )
+    def portal_my_member_profile(self, **post):
+        partner = self._member_partner()
+        if not partner:
+            return request.redirect("/my/member")
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "member_profile",
+            "member": partner,
+            "error": None,
+            "saved": False,
+        }
+        if request.httprequest.method == "POST":
+            try:
+                vals = self._member_profile_vals(partner, post)
+                with request.env.cr.savepoint():
+                    partner.with_user(request.env.user).sudo().write(vals)
+                values["saved"] = True
+            except (UserError, ValidationError) as error:
+                values["error"] = error.args[0]
+                values["post"] = post
+        return request.render("member_base.portal_my_member_profile", values)

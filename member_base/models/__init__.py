@@ -10,3 +10,4 @@ from . import res_partner
 from . import res_config_settings
 from . import res_users
 from . import member_home
+from . import member_notice

@@ -4,12 +4,12 @@ fresh and refuses once expired, rate-limited, never for another member's
 card, a frozen card or a visitor."""
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tests.common import JsonRpcException
 
@@ -110,3 +110,158 @@ class TestMemberPortal(MemberChainHttpCase):
         self.assertIn("/web/login", response.headers["Location"])
         with self.assertRefused("SessionExpired"):
             self.qr(self.card)
+
+    # ------------------------------------------------------------------
+    # Profile
+    # ------------------------------------------------------------------
+
+    def post_profile(self, **values):
+        page = self.url_open("/my/member/profile").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {
+            "csrf_token": token,
+            "name": "MBT Portal Member",
+            "birthday_calendar": "solar",
+            **values,
+        }
+        return self.url_open("/my/member/profile", data=form).text
+
+    def test_profile_changes_only_the_members_own_fields(self):
+        self.authenticate("mbt_portal_member", "mbt_portal_member")
+        level, number = self.member.member_level_id, self.member.member_number
+        page = self.post_profile(
+            name="MBT Portal Member Renamed",
+            member_gender="female",
+            birthday_calendar="lunar",
+            birthday_lunar_month="8",
+            birthday_lunar_day="15",
+            street="1 Nanjing Road",
+            sms_consent="1",
+            # what the form does not offer is ignored
+            member_level_id=str(self.level_gold.id),
+            member_number="HACKED",
+            member_mobile="13900000000",
+            is_member="",
+        )
+        self.assertIn("o_member_profile_saved", page)
+        member = self.member
+        member.invalidate_recordset()
+        self.assertEqual(member.name, "MBT Portal Member Renamed")
+        self.assertEqual(
+            (member.birthday_calendar, member.birthday_lunar_month, member.birthday_lunar_day),
+            ("lunar", 8, 15),
+        )
+        self.assertEqual(member.street, "1 Nanjing Road")
+        self.assertTrue(member.sms_consent)
+        self.assertTrue(member.sms_consent_date)
+        self.assertEqual((member.member_level_id, member.member_number), (level, number))
+        self.assertTrue(member.is_member)
+        self.assertNotEqual(member.member_mobile, "+8613900000000")
+        # opting out is recorded with its date
+        self.post_profile(
+            name=member.name,
+            birthday_calendar="lunar",
+            birthday_lunar_month="8",
+            birthday_lunar_day="15",
+        )
+        member.invalidate_recordset()
+        self.assertFalse(member.sms_consent)
+        self.assertTrue(member.sms_optout_date)
+
+    def test_profile_refuses_bad_input_and_writes_nothing(self):
+        self.authenticate("mbt_portal_member", "mbt_portal_member")
+        before = self.member.read(["name", "birthday", "birthday_calendar", "write_date"])
+        for values, message in (
+            ({"name": " "}, "your name"),
+            ({"birthday": "2999-01-01"}, "not plausible"),
+            ({"birthday": "31/02/1990"}, "not a date"),
+            (
+                {
+                    "birthday_calendar": "lunar",
+                    "birthday_lunar_month": "13",
+                    "birthday_lunar_day": "1",
+                },
+                "month from 1 to 12",
+            ),
+            ({"birthday_calendar": "lunar", "birthday_lunar_month": "x"}, "in numbers"),
+            ({"birthday_calendar": "mayan"}, "solar or the lunar"),
+            ({"member_gender": "robot"}, "gender"),
+        ):
+            with self.subTest(values=values):
+                page = self.post_profile(**values)
+                self.assertIn("o_member_profile_error", page)
+                self.assertIn(message, page)
+                self.member.invalidate_recordset()
+                self.assertEqual(
+                    self.member.read(["name", "birthday", "birthday_calendar", "write_date"]),
+                    before,
+                )
+        # without the form's token nothing is written either
+        response = self.url_open("/my/member/profile", data={"name": "No token"})
+        self.assertNotEqual(response.status_code, 200)
+        self.member.invalidate_recordset()
+        self.assertEqual(self.member.name, "MBT Portal Member")
+
+    # ------------------------------------------------------------------
+    # Notices and stores
+    # ------------------------------------------------------------------
+
+    def test_notices_of_the_members_store_and_chain(self):
+        today = date.today()
+        Notice = self.env["member.notice"]
+        chain = Notice.create({"name": "MBT Chain notice", "body": "<p>Double points</p>"})
+        mine = Notice.create({"name": "MBT Store A notice", "company_ids": self.store_a.ids})
+        other = Notice.create({"name": "MBT Store B notice", "company_ids": self.store_b.ids})
+        old = Notice.create(
+            {
+                "name": "MBT Old notice",
+                "date_start": today - timedelta(days=10),
+                "date_end": today - timedelta(days=1),
+            }
+        )
+        future = Notice.create(
+            {"name": "MBT Future notice", "date_start": today + timedelta(days=2)}
+        )
+        self.authenticate("mbt_portal_member", "mbt_portal_member")
+        page = self.url_open("/my/member").text
+        for shown in (chain, mine):
+            self.assertIn(shown.name, page)
+        self.assertIn("Double points", page)
+        for hidden in (other, old, future):
+            self.assertNotIn(hidden.name, page)
+        # the page of the stores
+        self.store_a.write({"city": "上海", "street": "徐汇区漕溪北路1号", "phone": "021-1234"})
+        page = self.url_open("/my/member/stores").text
+        self.assertIn(self.store_a.name, page)
+        self.assertIn(self.store_b.name, page)
+        self.assertIn("uri.amap.com/search?keyword=", page)
+        self.assertIn("tel:021-1234", page)
+        self.assertNotIn(self.head_office.name + "</h5>", page)
+
+    def test_who_publishes_notices(self):
+        manager = self.env_as(self.manager_a, self.store_a)["member.notice"]
+        notice = manager.create({"name": "MBT A's notice", "company_ids": self.store_a.ids})
+        notice.name = "MBT A's notice, corrected"
+        with self.assertRaisesRegex(ValidationError, "whole chain"):
+            manager.create({"name": "MBT chain by a store"})
+        with self.assertRaises(AccessError):  # store B is not even theirs to read
+            manager.create({"name": "MBT B by A", "company_ids": self.store_b.ids})
+        theirs = self.env["member.notice"].create(
+            {"name": "MBT B's notice", "company_ids": self.store_b.ids}
+        )
+        with self.assertRaises(AccessError):
+            theirs.with_env(manager.env).write({"name": "changed by A"})
+        with self.assertRaises(AccessError):
+            self.env_as(self.cashier_a, self.store_a)["member.notice"].create(
+                {"name": "MBT by a cashier", "company_ids": self.store_a.ids}
+            )
+        head_office = self.env_as(self.head_office_user, self.store_a)["member.notice"]
+        head_office.create({"name": "MBT chain by head office"})
+        with self.assertRaisesRegex(ValidationError, "cannot end before"):
+            head_office.create(
+                {
+                    "name": "MBT ends before it starts",
+                    "date_start": date.today(),
+                    "date_end": date.today() - timedelta(days=1),
+                }
+            )
