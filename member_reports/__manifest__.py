@@ -13,6 +13,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/member_report_rules.xml",
+        "data/ir_cron_data.xml",
         "views/member_report_ledger_views.xml",
         "views/member_report_topup_views.xml",
         "views/member_report_consumption_views.xml",
@@ -26,6 +27,7 @@
         "views/member_report_summary_views.xml",
         "views/member_report_head_office_views.xml",
         "views/member_report_menus.xml",
+        "views/res_company_views.xml",
     ],
     "installable": True,
 }

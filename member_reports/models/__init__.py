@@ -15,4 +15,5 @@ from . import (
     member_report_growth,
     member_report_activity,
     member_report_liability_age,
+    res_company,
 )

@@ -2,6 +2,7 @@ from . import (
     test_report_access,
     test_report_figures,
     test_report_head_office,
+    test_report_mail,
     test_report_route,
     test_report_views,
     test_report_xlsx,
