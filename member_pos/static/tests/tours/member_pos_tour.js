@@ -263,12 +263,14 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             },
             {
                 content: "start table 2",
-                trigger: ".modal .member-pos-timed-resource:contains('MBT Table 2') .member-pos-timed-start",
+                trigger:
+                    ".modal .member-pos-timed-resource:contains('MBT Table 2') .member-pos-timed-start",
                 run: "click",
             },
             {
                 content: "pause it",
-                trigger: ".modal .member-pos-timed-running:contains('MBT Table 2') .member-pos-timed-pause",
+                trigger:
+                    ".modal .member-pos-timed-running:contains('MBT Table 2') .member-pos-timed-pause",
                 run: "click",
             },
             {
@@ -277,7 +279,8 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             },
             {
                 content: "stop table 1",
-                trigger: ".modal .member-pos-timed-running:contains('MBT Table 1') .member-pos-timed-stop",
+                trigger:
+                    ".modal .member-pos-timed-running:contains('MBT Table 1') .member-pos-timed-stop",
                 run: "click",
             },
             ProductScreen.selectedOrderlineHas("Timed Session", "1", "30.00"),
