@@ -35,6 +35,7 @@ class MemberPosRedemption(models.Model):
             ("cancelled", "Cancelled at the till"),
             ("abandoned", "Order never arrived"),
             ("not_on_order", "Not on the order"),
+            ("returned", "Goods returned"),
         ],
         readonly=True,
     )
@@ -67,6 +68,9 @@ class MemberPosRedemption(models.Model):
     )
     order_id = fields.Many2one(
         "pos.order", string="Order", readonly=True, index="btree_not_null", ondelete="restrict"
+    )
+    return_order_id = fields.Many2one(
+        "pos.order", string="Return", readonly=True, index="btree_not_null", ondelete="restrict"
     )
 
     _move_unique = models.UniqueIndex("(move_id)", "This posting already has its redemption.")
@@ -247,6 +251,26 @@ class MemberPosRedemption(models.Model):
         matched.filtered(lambda r: r.state != "done").write({"state": "done", "order_id": order.id})
         for redemption in redemptions - matched:
             redemption._reverse_redemption("not_on_order")
+
+    @api.model
+    def _return_order(self, refund):
+        """A refund returning a line paid with points gives the points back
+        (the redemption is reversed, whole: a gift or a deduction is one
+        line of quantity 1)."""
+        for line in refund.lines.filtered(lambda li: li.refunded_orderline_id and li.qty < 0):
+            origin = line.refunded_orderline_id
+            if not origin.member_points_redeemed:
+                continue
+            redemption = self.sudo().search(
+                [
+                    ("order_uuid", "=", origin.order_id.uuid),
+                    ("line_uuid", "=", origin.uuid),
+                    ("state", "=", "done"),
+                ]
+            )
+            for done in redemption:
+                done._reverse_redemption("returned")
+                done.return_order_id = refund
 
     # ------------------------------------------------------------------
     # Abandoned redemptions

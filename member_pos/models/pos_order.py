@@ -63,6 +63,8 @@ class PosOrder(models.Model):
         pos_order._member_pos_check_lines()
         self.env["member.pos.payment"]._attach_order(pos_order)
         self.env["member.pos.redemption"]._attach_order(pos_order)
+        if pos_order.state != "draft":
+            self.env["member.pos.redemption"]._return_order(pos_order)
         pos_order._member_pos_pay_timed()
         pos_order._member_pos_settle()
         return order_id

@@ -194,3 +194,34 @@ class TestRedemptionAtTill(MemberPosCase):
         with self.assertRaises(Exception):  # noqa: B017 - AccessError: no create right
             Redemption.create({"points": 1})
         self.assertEqual(self.member_state(), before)
+
+    def test_return_gives_the_points_back(self):
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.redeem(order_uuid, line_uuid, points=500)["ok"])
+        sale = self.sync(self.order_with(order_uuid, line_uuid, self.deduction, -5.0, 500))
+        self.assertEqual(self.points(), 500)
+        data = self.order_data(new_uuid(), [(self.cash_pm_a, -25, new_uuid())], partner=self.member)
+        data["lines"] = [
+            Command.create(
+                {
+                    "uuid": new_uuid(),
+                    "product_id": line.product_id.id,
+                    "qty": -1,
+                    "price_unit": line.price_unit,
+                    "price_subtotal": -line.price_subtotal_incl,
+                    "price_subtotal_incl": -line.price_subtotal_incl,
+                    "tax_ids": [Command.set([])],
+                    "pack_lot_ids": [],
+                    "refunded_orderline_id": line.id,
+                }
+            )
+            for line in sale.sudo().lines
+        ]
+        for _attempt in range(2):
+            refund = self.sync(data)
+        self.assertEqual(self.points(), 1000, "the 500 points are given back, once")
+        redemption = self.redemptions()
+        self.assertEqual(
+            (redemption.state, redemption.reversal_reason, redemption.return_order_id),
+            ("reversed", "returned", refund),
+        )
