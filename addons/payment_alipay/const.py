@@ -5,7 +5,11 @@ PRODUCTION_GATEWAY = "https://openapi.alipay.com/gateway.do"
 
 # Domestic Alipay settles in yuan; a cross-border notification names its currency
 # (``trans_currency``/``currency``), which must then be the transaction's.
-SUPPORTED_CURRENCIES = ("CNY",)
+# Cross-border merchants (境外收单) price in a foreign currency: ``trans_currency``.
+SUPPORTED_CURRENCIES = (
+    "CNY", "USD", "HKD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CHF", "NZD", "KRW", "THB",
+    "MYR",
+)  # fmt: skip
 DEFAULT_CURRENCY = "CNY"
 
 DEFAULT_PAYMENT_METHOD_CODES = {"alipay"}

@@ -34,6 +34,8 @@ class PaymentTransaction(models.Model):
             "total_amount": f"{self.amount:.2f}",
             "subject": self.env._("Payment %s", self.reference)[:256],
         }
+        if self.currency_id.name != const.DEFAULT_CURRENCY:
+            biz["trans_currency"] = self.currency_id.name
         notify_url = urls.urljoin(base_url, AlipayController._notify_url)
         if provider.alipay_flow == "wap":
             biz["product_code"] = "QUICK_WAP_WAY"

@@ -20,6 +20,7 @@ class AlipayGatewayMixin:
         provider.write(
             {
                 "state": "test",
+                "is_published": True,
                 "alipay_app_id": cls.fake.app_id,
                 # as the console gives them: bare base64 for ours, PEM for Alipay's
                 "alipay_private_key": bare(cls.merchant_private_key),
@@ -28,17 +29,18 @@ class AlipayGatewayMixin:
                 "alipay_flow": "precreate",
             }
         )
+        provider.available_currency_ids = provider._get_supported_currencies()
         env.ref("payment.payment_method_alipay").active = True
         return provider
 
     @classmethod
-    def alipay_tx(cls, env, provider, amount=100.0, partner=None, **vals):
+    def alipay_tx(cls, env, provider, amount=100.0, partner=None, currency=None, **vals):
         return env["payment.transaction"].create(
             {
                 "provider_id": provider.id,
                 "payment_method_id": env.ref("payment.payment_method_alipay").id,
                 "amount": amount,
-                "currency_id": cls.cny.id,
+                "currency_id": (currency or cls.cny).id,
                 "partner_id": (partner or env.user.partner_id).id,
                 "operation": "online_redirect",
                 **vals,

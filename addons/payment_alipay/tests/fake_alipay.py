@@ -122,6 +122,7 @@ class FakeAlipay:
             "gmt_create": "2026-12-02 09:59:00",
             "gmt_payment": "2026-12-02 10:00:00",
             "subject": trade.get("subject", ""),
+            "trans_currency": trade.get("trans_currency"),
         }
         data.update(overrides)
         data = {key: value for key, value in data.items() if value not in (None, "")}
@@ -174,6 +175,7 @@ class FakeAlipay:
                 self.trades[out_trade_no] = {
                     "total_amount": biz["total_amount"],
                     "subject": biz.get("subject"),
+                    "trans_currency": biz.get("trans_currency"),
                     "trade_status": "WAIT_BUYER_PAY",
                     "trade_no": self._trade_no(),
                     "notify_url": form.get("notify_url"),
@@ -210,6 +212,7 @@ class FakeAlipay:
                         "trade_no": trade["trade_no"],
                         "trade_status": trade["trade_status"],
                         "total_amount": trade["total_amount"],
+                        "trans_currency": trade.get("trans_currency"),
                         "buyer_logon_id": "159****5620",
                     },
                 )

@@ -1,0 +1,1 @@
+from . import test_online_topup, test_online_topup_concurrency, test_online_topup_portal
