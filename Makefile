@@ -48,6 +48,9 @@ clean-dbs:
 
 screenshots:
 	$(PYTHON) scripts/screenshots.py --url $(SCREENSHOT_URL) --db $(SCREENSHOT_DB)
+	$(PYTHON) scripts/screenshots.py --url $(SCREENSHOT_URL) --db $(SCREENSHOT_DB) \
+		--login member01 --password member01 --width 375 --height 812 \
+		--shot portal_ecard.png=/my/member --shot portal_history.png=/my/member/history
 
 lint:
 	ruff check .

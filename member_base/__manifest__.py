@@ -30,6 +30,7 @@
         "views/res_company_views.xml",
         "views/res_config_settings_views.xml",
         "views/member_notice_views.xml",
+        "views/member_erasure_request_views.xml",
         "views/member_menus.xml",
         "views/member_portal_templates.xml",
     ],

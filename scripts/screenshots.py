@@ -62,10 +62,15 @@ CHROME_FLAGS = [
     "--remote-debugging-address=127.0.0.1",
     "--remote-debugging-port=0",
 ]
-# True once the web client shows a view and nothing is loading any more.
+# True once the web client shows a view and nothing is loading any more (or a
+# portal page is drawn).
 READY_JS = """(() => {
     if (document.querySelector('.o_error_dialog, .o_dialog_error')) return 'error';
     if (location.pathname.startsWith('/web/login')) return 'login';
+    // a portal page: drawn by the server; the e-card's code comes a moment later
+    if (document.querySelector('.o_portal_wrap')) {
+        return !document.querySelector(".o_member_ecard[data-active='1']:not([data-qr-state])");
+    }
     const manager = document.querySelector('.o_action_manager');
     if (!manager || document.querySelector('.o_blockUI, .o_loading_indicator')) return false;
     return Boolean(manager.querySelector(

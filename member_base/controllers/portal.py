@@ -9,6 +9,9 @@ suite's models, and ids of other members' records are answered as not
 found."""
 
 import base64
+import datetime
+import io
+import json
 import time
 
 from werkzeug.exceptions import NotFound
@@ -149,6 +152,85 @@ class MemberPortal(CustomerPortal):
         return "https://uri.amap.com/search?" + url_encode({"keyword": address, "src": "member"})
 
     # ------------------------------------------------------------------
+    # Personal data (PIPL): what the chain holds about the member
+    # ------------------------------------------------------------------
+
+    def _member_personal_data(self, partner):
+        """``{section: [row dicts]}`` of everything the chain holds about the
+        member; later addons add their sections (member_wallet: the ledger)."""
+        partner = partner.sudo()
+        profile_fields = (
+            "name", "member_number", "member_mobile", "email", "member_gender",
+            "birthday_calendar", "birthday", "birthday_lunar_month", "birthday_lunar_day",
+            "birthday_lunar_leap", "street", "street2", "city", "zip", "member_register_date",
+            "sms_consent", "sms_consent_date", "sms_optout_date",
+        )  # fmt: skip
+        profile = {name: partner[name] for name in profile_fields}
+        profile["member_level"] = partner.member_level_id.name or ""
+        profile["register_store"] = partner.member_register_company_id.name or ""
+        cards = [
+            {
+                "number": card.name,
+                "type": card.type_id.name,
+                "state": card.state,
+                "issue_date": card.issue_date,
+                "expiry_date": card.expiry_date,
+                "store": card.issue_company_id.name or "",
+            }
+            for card in self._member_cards(partner)
+        ]
+        log = [
+            {
+                "date": line.date,
+                "operation": line.operation,
+                "store": line.company_id.name or "",
+                "card": line.card_number or "",
+                "reason": line.reason or "",
+                "before": line.old_values or "",
+                "after": line.new_values or "",
+            }
+            for line in request.env["member.operation.log"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], order="date, id")
+        ]
+        return {"profile": [profile], "cards": cards, "operations": log}
+
+    @http.route("/my/member/data", type="http", auth="user", website=True, readonly=True)
+    def portal_my_member_data(self, download_format="json", **kw):
+        """The member's personal data as a JSON or an xlsx file."""
+        partner = self._member_partner()
+        if not partner:
+            raise NotFound()
+        data = self._member_personal_data(partner)
+        name = f"member-{partner.member_number or partner.id}"
+        if download_format == "xlsx":
+            content = personal_data_xlsx(data)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            filename = f"{name}.xlsx"
+        else:
+            content = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+            mimetype = "application/json; charset=utf-8"
+            filename = f"{name}.json"
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", mimetype),
+                ("Content-Disposition", http.content_disposition(filename)),
+                ("Cache-Control", "no-store"),
+            ],
+        )
+
+    @http.route("/my/member/erase", type="http", auth="user", website=True, methods=["POST"])
+    def portal_my_member_erase(self, **post):
+        """The member asks for the erasure of their personal data; staff
+        decide (a card that still holds value must be refunded first)."""
+        partner = self._member_partner()
+        if not partner:
+            raise NotFound()
+        request.env["member.erasure.request"]._ask(partner)
+        return request.redirect("/my/member/profile?erasure=asked")
+
+    # ------------------------------------------------------------------
     # Profile
     # ------------------------------------------------------------------
 
@@ -207,6 +289,9 @@ class MemberPortal(CustomerPortal):
             "member": partner,
             "error": None,
             "saved": False,
+            "erasure": request.env["member.erasure.request"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], limit=1),
         }
         if request.httprequest.method == "POST":
             try:
@@ -218,3 +303,27 @@ class MemberPortal(CustomerPortal):
                 values["error"] = error.args[0]
                 values["post"] = post
         return request.render("member_base.portal_my_member_profile", values)
+
+
+def personal_data_xlsx(data):
+    """The sections of ``data`` as the sheets of an xlsx file (bytes)."""
+    import openpyxl  # noqa: PLC0415  (only for this download)
+
+    book = openpyxl.Workbook(write_only=True)
+    for section, rows in data.items():
+        sheet = book.create_sheet(section[:31])
+        columns = list(rows[0]) if rows else []
+        sheet.append(columns)
+        for row in rows:
+            sheet.append([_cell(row[column]) for column in columns])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell(value):
+    if value is False or value is None:
+        return None
+    if isinstance(value, (str, int, float, datetime.date)):
+        return value
+    return str(value)

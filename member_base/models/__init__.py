@@ -11,3 +11,4 @@ from . import res_config_settings
 from . import res_users
 from . import member_home
 from . import member_notice
+from . import member_erasure_request

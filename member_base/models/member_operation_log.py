@@ -19,6 +19,7 @@ OPERATIONS = [
     ("reset_pin", "Reset PIN"),
     ("merge", "Merge Members"),
     ("import", "Import"),
+    ("erase", "Erase Personal Data"),
 ]
 
 

@@ -7,6 +7,12 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import lunar, phone
 
+# the member's fields that hold personal data (PIPL erasure)
+PERSONAL_FIELDS = (
+    "name", "member_mobile", "phone", "email", "street", "street2", "city", "zip",
+    "birthday", "member_gender", "comment",
+)  # fmt: skip
+
 
 class ResPartner(models.Model):
     """Member profile on the contact. Members belong to the chain (no
@@ -530,3 +536,134 @@ class ResPartner(models.Model):
             "context": {"default_is_member": True},
             "target": "current",
         }
+
+    # ------------------------------------------------------------------
+    # Erasure of personal data (PIPL), decided on a member.erasure.request
+    # ------------------------------------------------------------------
+
+    def _member_erasure_blockers(self):
+        """Why the member cannot be erased yet (later addons add theirs:
+        member_wallet, cards that still hold value)."""
+        self.ensure_one()
+        return []
+
+    def _member_erasure_secrets(self):
+        """The member's personal values, as they may appear in free text."""
+        self.ensure_one()
+        secrets = {self.name, self.email, self.phone, self.street, self.street2}
+        mobile = self.member_mobile or ""
+        digits = "".join(char for char in mobile if char.isdigit())
+        secrets |= {mobile, digits, digits[-11:] if len(digits) > 11 else None}
+        if self.birthday:
+            secrets.add(self.birthday.isoformat())
+        # and what they were before (a mobile changed last year), from the tracking
+        self.env.cr.execute(
+            """SELECT t.old_value_char, t.new_value_char
+                 FROM mail_tracking_value t
+                 JOIN mail_message m ON m.id = t.mail_message_id
+                 JOIN ir_model_fields f ON f.id = t.field_id
+                WHERE m.model = 'res.partner' AND m.res_id = %s
+                  AND f.name = ANY(%s)""",
+            [self.id, list(PERSONAL_FIELDS)],
+        )
+        for old, new in self.env.cr.fetchall():
+            for value in (old, new):
+                if value:
+                    secrets.add(value)
+                    digits = "".join(char for char in value if char.isdigit())
+                    if len(digits) >= 11:
+                        secrets |= {digits, digits[-11:]}
+        return {secret for secret in secrets if secret and len(secret) >= 2}
+
+    def _member_erase(self):
+        """Pseudonymise the member: their personal fields are emptied, the
+        name becomes "Erased member <number>", and their values are replaced
+        in the operation log, in the messages of the member and of their
+        cards and in those messages' tracking. The ledgers, the log's
+        operations, the numbers and every link stay. Later addons extend it
+        for what they keep of a member (``super()`` first)."""
+        self.ensure_one()
+        from .member_erasure_request import ERASED, scrub_text, scrub_values  # noqa: PLC0415
+
+        partner = self.sudo()
+        # what this transaction still has to track is written first, to be scrubbed too
+        self.env.cr.precommit.run()
+        secrets = partner._member_erasure_secrets()
+        cards = partner.with_context(active_test=False).member_card_ids
+        cr = self.env.cr
+        self.env.flush_all()
+        # the operation log: personal values replaced, the operations kept (the one
+        # change the log ever takes, made here in SQL)
+        cr.execute(
+            """SELECT id, old_values, new_values, reason FROM member_operation_log
+                WHERE partner_id = %s OR card_id = ANY(%s)""",
+            [partner.id, cards.ids],
+        )
+        for log_id, old, new, reason in cr.fetchall():
+            cr.execute(
+                """UPDATE member_operation_log
+                      SET old_values = %s, new_values = %s, reason = %s WHERE id = %s""",
+                [
+                    scrub_values(old, secrets),
+                    scrub_values(new, secrets),
+                    scrub_text(reason, secrets),
+                    log_id,
+                ],
+            )
+        # messages about the member or their cards, and those they wrote
+        cr.execute(
+            """SELECT id, body, subject FROM mail_message
+                WHERE (model = 'res.partner' AND res_id = %s)
+                   OR (model = 'member.card' AND res_id = ANY(%s))
+                   OR author_id = %s""",
+            [partner.id, cards.ids, partner.id],
+        )
+        messages = cr.fetchall()
+        for message_id, body, subject in messages:
+            cr.execute(
+                """UPDATE mail_message SET body = %s, subject = %s, email_from = NULL,
+                          reply_to = NULL WHERE id = %s""",
+                [scrub_text(body, secrets), scrub_text(subject, secrets), message_id],
+            )
+        if messages:
+            cr.execute(
+                """UPDATE mail_tracking_value
+                      SET old_value_char = CASE WHEN old_value_char IS NULL THEN NULL ELSE %s END,
+                          new_value_char = CASE WHEN new_value_char IS NULL THEN NULL ELSE %s END,
+                          old_value_text = CASE WHEN old_value_text IS NULL THEN NULL ELSE %s END,
+                          new_value_text = CASE WHEN new_value_text IS NULL THEN NULL ELSE %s END,
+                          old_value_datetime = NULL, new_value_datetime = NULL
+                    WHERE mail_message_id = ANY(%s)""",
+                [ERASED, ERASED, ERASED, ERASED, [m[0] for m in messages]],
+            )
+        self.env["mail.message"].invalidate_model()
+        self.env["mail.tracking.value"].invalidate_model()
+        self.env["member.operation.log"].invalidate_model()
+        # the member's own record, without tracking the old values anew
+        partner.with_context(tracking_disable=True, mail_notrack=True).write(
+            {
+                "name": self.env._("Erased member %s", partner.member_number or partner.id),
+                "member_mobile": False,
+                "phone": False,
+                "email": False,
+                "street": False,
+                "street2": False,
+                "city": False,
+                "zip": False,
+                "birthday": False,
+                "birthday_calendar": "solar",
+                "birthday_lunar_month": 0,
+                "birthday_lunar_day": 0,
+                "birthday_lunar_leap": False,
+                "member_gender": False,
+                "comment": False,
+                "image_1920": False,
+                "sms_consent": False,
+            }
+        )
+        for user in partner.with_context(active_test=False).user_ids:
+            user.sudo().write({"active": False, "login": f"erased-{user.id}", "signature": False})
+        self.env["member.operation.log"]._record(
+            "erase", partner=partner, reason=self.env._("Personal data erased on request")
+        )
+        return True

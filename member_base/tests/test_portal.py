@@ -4,8 +4,10 @@ fresh and refuses once expired, rate-limited, never for another member's
 card, a frozen card or a visitor."""
 
 import base64
+import io
 from datetime import UTC, date, datetime, timedelta
 
+import openpyxl
 from freezegun import freeze_time
 
 from odoo import Command
@@ -265,3 +267,110 @@ class TestMemberPortal(MemberChainHttpCase):
                     "date_end": date.today() - timedelta(days=1),
                 }
             )
+
+    def test_personal_data_download(self):
+        self.authenticate("mbt_portal_member", "mbt_portal_member")
+        response = self.url_open("/my/member/data?download_format=json")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("attachment", response.headers["Content-Disposition"])
+        data = response.json()
+        self.assertEqual(data["profile"][0]["member_number"], self.member.member_number)
+        self.assertEqual(
+            {card["number"] for card in data["cards"]}, {self.card.name, self.frozen.name}
+        )
+        self.assertNotIn(self.other_card.name, response.text)
+        response = self.url_open("/my/member/data?download_format=xlsx")
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        self.assertEqual(book.sheetnames[:3], ["profile", "cards", "operations"])
+        rows = list(book["cards"].iter_rows(values_only=True))
+        self.assertEqual(rows[0][0], "number")
+        self.assertEqual({row[0] for row in rows[1:]}, {self.card.name, self.frozen.name})
+        # someone who is not a member has nothing to download
+        self.authenticate("mbt_portal_visitor", "mbt_portal_visitor")
+        self.assertEqual(self.url_open("/my/member/data").status_code, 404)
+
+    # ------------------------------------------------------------------
+    # Erasure (PIPL)
+    # ------------------------------------------------------------------
+
+    def personal_traces(self, secrets):
+        """Where any of ``secrets`` is still written: (table, column) pairs."""
+        self.env.flush_all()
+        found = []
+        tables = (
+            "res_partner", "res_users", "member_card", "member_operation_log",
+            "mail_message", "mail_tracking_value",
+        )  # fmt: skip
+        for table in tables:
+            self.env.cr.execute(
+                """SELECT column_name FROM information_schema.columns
+                    WHERE table_name = %s
+                      AND data_type IN ('text', 'character varying', 'jsonb')""",
+                [table],
+            )
+            for (column,) in self.env.cr.fetchall():
+                for secret in secrets:
+                    self.env.cr.execute(
+                        f'SELECT 1 FROM "{table}" WHERE "{column}"::text ILIKE %s LIMIT 1',  # noqa: S608
+                        [f"%{secret}%"],
+                    )
+                    if self.env.cr.fetchone():
+                        found.append((table, column, secret))
+        return found
+
+    def test_erasure_on_request_leaves_no_personal_value(self):
+        member = self.make_member(
+            name="MBT Erasable Person",
+            member_mobile="13912345678",
+            email="erasable@example.com",
+            street="88 Erasable Street",
+            birthday="1990-04-05",
+        )
+        card = self.make_card(partner=member)
+        self.portal_user_of(member, "mbt_portal_erasable")
+        manager = self.env_as(self.manager_a, self.store_a)
+        # traces: a log line whose reason names the member, a message, a tracked change
+        card.with_env(manager)._do_operation("freeze", reason="MBT Erasable Person asked by phone")
+        member.message_post(body="Called back on 13912345678 (erasable@example.com)")
+        # a change of mobile, tracked as a real request tracks it (the test chain's
+        # environment does not track)
+        member.with_env(manager).write({"member_mobile": "13912345679"})
+        field = self.env["ir.model.fields"]._get("res.partner", "member_mobile")
+        member._message_log(
+            tracking_value_ids=[
+                Command.create(
+                    {
+                        "field_id": field.id,
+                        "old_value_char": "+8613912345678",
+                        "new_value_char": "+8613912345679",
+                    }
+                )
+            ]
+        )
+        secrets = [
+            "MBT Erasable Person", "13912345678", "3912345679", "erasable@example.com",
+            "88 Erasable Street", "1990-04-05",
+        ]  # fmt: skip
+        self.assertTrue(self.personal_traces(secrets))
+        # the member asks on the portal, once
+        self.authenticate("mbt_portal_erasable", "mbt_portal_erasable")
+        page = self.url_open("/my/member/profile").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        for _n in range(2):
+            self.url_open("/my/member/erase", data={"csrf_token": token})
+        requests = self.env["member.erasure.request"].search([("partner_id", "=", member.id)])
+        self.assertEqual(len(requests), 1)
+        self.assertIn("o_member_erasure_asked", self.url_open("/my/member/profile").text)
+        # a cashier does not decide; a manager erases
+        with self.assertRaisesRegex(UserError, "store manager"):
+            requests.with_env(self.env_as(self.cashier_a, self.store_a)).action_erase()
+        requests.with_env(manager).action_erase()
+        self.assertEqual(requests.state, "done")
+        self.assertEqual(self.personal_traces(secrets), [])
+        member.invalidate_recordset()
+        self.assertIn(member.member_number, member.name)
+        self.assertEqual(card.partner_id, member)  # links and numbers stay
+        self.assertEqual(self.log_count(partner_id=member.id, operation="erase"), 1)
+        self.assertFalse(self.env["res.users"].search([("login", "=", "mbt_portal_erasable")]))
+        with self.assertRaisesRegex(UserError, "already decided"):
+            requests.with_env(manager).action_erase()

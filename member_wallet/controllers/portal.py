@@ -143,6 +143,32 @@ class MemberWalletPortal(MemberPortal):
         }
         return request.render("member_wallet.portal_my_member_history", values)
 
+    def _member_personal_data(self, partner):
+        data = super()._member_personal_data(partner)
+        wallets = (
+            request.env["member.wallet"]
+            .sudo()
+            .browse({w.id for w in self._member_wallets(self._member_cards(partner)).values() if w})
+        )
+        lines = (
+            request.env["member.wallet.line"]
+            .sudo()
+            .search([("wallet_id", "in", wallets.ids)], order="date, id")
+        )
+        data["ledger"] = [
+            {
+                "date": line.date,
+                "card": line.move_id.card_id.name or "",
+                "store": line.company_id.name or "",
+                "kind": line.kind,
+                "asset": line.asset,
+                "amount": line.amount,
+                "balance_after": line.balance_after,
+            }
+            for line in lines
+        ]
+        return data
+
     @staticmethod
     def _member_utc(day):
         """Midnight of ``day`` in the member's time zone, as stored (UTC)."""

@@ -54,3 +54,33 @@ class ResPartner(models.Model):
 
     def action_member_pay(self):
         return self._member_spending_card().action_wallet_consume()
+
+    def _member_erasure_blockers(self):
+        """A member whose cards still hold stored value, points or package
+        uses is not erased: refund or transfer them first."""
+        blockers = super()._member_erasure_blockers()
+        wallets = self.env["member.wallet"].sudo().search([("partner_id", "=", self.id)])
+        for wallet in wallets:
+            if wallet.balance or wallet.points:
+                blockers.append(
+                    self.env._(
+                        "Card %(card)s still holds %(balance)s of stored value and %(points)s "
+                        "points: refund or transfer them before erasing the member.",
+                        card=wallet.card_id.name,
+                        balance=wallet.balance,
+                        points=wallet.points,
+                    )
+                )
+        packages = (
+            self.env["member.package"]
+            .sudo()
+            .search([("wallet_id", "in", wallets.ids), ("state", "=", "active")])
+        )
+        if packages:
+            blockers.append(
+                self.env._(
+                    "The member still has active packages (%s): refund them before erasing.",
+                    ", ".join(packages.mapped("name")),
+                )
+            )
+        return blockers

@@ -3,6 +3,7 @@ what expires soon, packages, and every ledger line of their own wallets,
 filtered and paged; another member's lines never appear."""
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.member_wallet.controllers.portal import HISTORY_PAGE
@@ -89,3 +90,41 @@ class TestWalletPortal(WalletHttpCase):
     def test_phone_tour(self):
         self.browser_size = "375x812"
         self.start_tour("/my", "member_portal_phone", login="mbt_wallet_portal")
+
+    def test_personal_data_has_the_ledger(self):
+        data = self.url_open("/my/member/data?download_format=json").json()
+        lines = self.env["member.wallet.line"].search([("wallet_id", "=", self.wallet.id)])
+        self.assertEqual(len(data["ledger"]), len(lines))
+        self.assertEqual({row["card"] for row in data["ledger"]}, {self.card.name})
+        self.assertAlmostEqual(
+            sum(row["amount"] for row in data["ledger"] if row["asset"] in ("principal", "bonus")),
+            100.0,
+        )
+
+    def test_erasure_keeps_the_ledger_and_waits_for_a_refund(self):
+        manager = self.env_as(self.manager_a, self.store_a)
+        Request = self.env["member.erasure.request"]
+        # a card that still holds value: refused with the reason, nothing changed
+        request = Request._ask(self.member)
+        with self.assertRaisesRegex(UserError, "still holds"):
+            request.with_env(manager).action_erase()
+        self.assertEqual(request.state, "requested")
+        self.assertEqual(self.member.name, "MBT Wallet Portal Member")
+        # a card spent to zero: erased, its ledger the same to the cent
+        emptied = self.make_member(name="MBT Emptied Member")
+        card = self.make_card(partner=emptied)
+        self.topup(card, 50)
+        cashier = self.env_as(self.cashier_a, self.store_a)
+        cashier["member.wallet"].api_consume(card.name, 50, new_key())
+        wallet = self.wallet_of(card)
+        before = self.ledger(wallet)
+        Request._ask(emptied).with_env(manager).action_erase()
+        emptied.invalidate_recordset()
+        self.assertNotIn("Emptied", emptied.name)
+        after = self.ledger(wallet)
+        self.assertEqual(
+            (after.principal, after.bonus, after.points),
+            (before.principal, before.bonus, before.points),
+        )
+        self.assertEqual(len(after.moves), len(before.moves))
+        self.assertEqual(wallet.partner_id, emptied)
