@@ -10,6 +10,7 @@
     "depends": ["member_wallet", "payment", "account_payment", "portal"],
     "data": [
         "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
         "views/payment_transaction_views.xml",
         "views/member_portal_templates.xml",
     ],

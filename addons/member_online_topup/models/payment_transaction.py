@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -55,11 +56,65 @@ class PaymentTransaction(models.Model):
         # is tried again; its key makes it once at most
         self.filtered(lambda tx: tx.state == "done")._member_credit_topup()
 
+    def _refund(self, amount_to_refund=None):
+        """A top-up is refunded with the wallet's debit, by
+        :meth:`_member_refund_topup`, never alone."""
+        if self.member_card_id and not self.env.context.get("member_topup_refund"):
+            raise UserError(
+                self.env._(
+                    "An online top-up is refunded together with the debit of its card's wallet, "
+                    "never by the payment alone."
+                )
+            )
+        return super()._refund(amount_to_refund=amount_to_refund)
+
+    def _member_refund_topup(self, amount, reason):
+        """Refund ``amount`` of this online top-up by its original route:
+        the wallet is debited first through member_wallet's ``_withdraw``
+        (unspent paid-in value only, the bonus that came with it taken back,
+        manager approval: checked in the caller's environment), then the
+        provider's refund API is called with that amount. If the provider
+        refuses, the debit is undone with everything else of the request.
+
+        :return: the refund transaction (done)
+        """
+        self.ensure_one()
+        tx = self.sudo()
+        if not tx.member_card_id or tx.state != "done" or not tx.member_wallet_move_id:
+            raise UserError(
+                self.env._("Only a credited online top-up can be refunded by its route.")
+            )
+        card = tx.member_card_id.with_env(self.env)
+        company = tx.member_topup_company_id or card.issue_company_id
+        wallet = card._get_wallet().with_company(company)
+        amount = wallet._parse_amount(amount)
+        count = len(tx.child_transaction_ids.filtered(lambda t: t.operation == "refund"))
+        wallet._withdraw(
+            amount,
+            key=f"online-topup-refund:{tx.reference}:{count + 1}",
+            company=company.with_env(self.env),
+            note=reason,
+            source=tx,
+            journal=tx.provider_id.journal_id or None,
+        )
+        refund = tx.with_context(member_topup_refund=True)._refund(float(amount))
+        if refund.state != "done":
+            message = refund.state_message or refund.state
+            _logger.warning("Refund of online top-up %s refused: %s", tx.reference, message)
+            raise UserError(
+                self.env._(
+                    "The payment provider refused the refund of %(ref)s: %(reason)s",
+                    ref=tx.reference,
+                    reason=message,
+                )
+            )
+        return refund
+
     def _create_payment(self, **extra_create_values):
         """A top-up is booked by member_wallet (the wallet's posting, booked
         with its counterpart on the payment journal): no account.payment of
         its own, which would book the money twice."""
-        if self.member_card_id:
+        if self.member_card_id or self.source_transaction_id.member_card_id:
             return self.env["account.payment"]
         return super()._create_payment(**extra_create_values)
 
@@ -113,3 +168,69 @@ class PaymentTransaction(models.Model):
                 )
                 continue
             tx.member_wallet_move_id = Move.search([("idempotency_key", "=", key)], limit=1)
+
+    # ------------------------------------------------------------------
+    # Reconciliation
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _member_topup_differences(self, date_from=None, date_to=None):
+        """The differences between the payments and the wallets over the
+        period (by the transactions' last state change): top-ups paid but
+        not credited, and online top-ups credited whose payment is not done.
+        Set-based: two queries whatever the number of top-ups.
+
+        :return: list of ``{"kind", "reference", "card", "amount"}``
+        """
+        self.env.flush_all()
+        where, params = "", []
+        if date_from:
+            where += " AND tx.last_state_change >= %s"
+            params.append(date_from)
+        if date_to:
+            where += " AND tx.last_state_change < %s"
+            params.append(date_to)
+        cr = self.env.cr
+        cr.execute(
+            f"""SELECT tx.reference, card.name, tx.amount
+                  FROM payment_transaction tx
+                  JOIN member_card card ON card.id = tx.member_card_id
+             LEFT JOIN member_wallet_move mv
+                    ON mv.idempotency_key = 'online-topup:' || tx.reference
+                 WHERE tx.state = 'done' AND mv.id IS NULL {where}
+              ORDER BY tx.id""",  # noqa: S608 - where is made of constant parts
+            params,
+        )
+        differences = [
+            {"kind": "paid_not_credited", "reference": ref, "card": card, "amount": amount}
+            for ref, card, amount in cr.fetchall()
+        ]
+        cr.execute(
+            f"""SELECT tx.reference, card.name, tx.amount
+                  FROM member_wallet_move mv
+                  JOIN payment_transaction tx
+                    ON mv.idempotency_key = 'online-topup:' || tx.reference
+                  JOIN member_card card ON card.id = tx.member_card_id
+                 WHERE tx.state != 'done' {where}
+              ORDER BY tx.id""",  # noqa: S608 - where is made of constant parts
+            params,
+        )
+        differences += [
+            {"kind": "credited_not_paid", "reference": ref, "card": card, "amount": amount}
+            for ref, card, amount in cr.fetchall()
+        ]
+        return differences
+
+    @api.model
+    def _cron_member_topup_reconcile(self):
+        """Daily: list (in the log, as errors) yesterday's and today's
+        differences between payments and wallets; expected: none."""
+        now = fields.Datetime.now()
+        differences = self._member_topup_differences(date_from=now - timedelta(days=2))
+        for diff in differences:
+            _logger.error(
+                "Online top-up reconciliation: %(kind)s %(reference)s card %(card)s %(amount)s",
+                diff,
+            )
+        _logger.info("Online top-up reconciliation: %s difference(s)", len(differences))
+        return differences

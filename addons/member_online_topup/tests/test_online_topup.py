@@ -1,3 +1,6 @@
+import json
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -32,6 +35,7 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
         super().setUp()
         self.card = self.make_card()
         self.wallet = self.wallet_of(self.card)
+        self.fake.requests.clear()  # what this test sent, only
 
     def paid_tx(self, amount=100):
         tx = self.topup_tx(self.env, self.provider, self.card, amount, self.store_a)
@@ -125,3 +129,110 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
         tx._post_process()
         self.assertBalances(self.wallet, principal=100, bonus=20)
         self.assertEqual(len(self.key_moves(tx)), 1)
+
+    # ------------------------------------------------------------------
+    # Refund by the original route
+    # ------------------------------------------------------------------
+
+    def credited_tx(self, amount=100):
+        tx = self.paid_tx(amount)
+        self.notify(self.fake.notification(tx.reference))
+        self.assertTrue(tx.member_wallet_move_id)
+        return tx
+
+    def refund_requests(self):
+        return [r for r in self.fake.requests if r["form"]["method"] == "alipay.trade.refund"]
+
+    def as_manager(self, tx, user=None):
+        return tx.with_env(self.env_as(user or self.manager_a, self.store_a))
+
+    def test_refund_by_the_original_route(self):
+        tx = self.credited_tx(100)
+        refund = self.as_manager(tx)._member_refund_topup(40, "member moves away")
+        requests = self.refund_requests()
+        self.assertEqual(len(requests), 1)
+        self.assertTrue(requests[0]["signature_ok"])
+        self.assertEqual(json.loads(requests[0]["form"]["biz_content"])["refund_amount"], "40.00")
+        self.assertEqual((refund.state, refund.amount), ("done", -40))
+        ledger = self.assertBalances(self.wallet, principal=60)
+        self.assertLess(ledger.bonus, 20, "the bonus that came with it is taken back")
+        withdrawals = [m for m in ledger.moves if m["kind"] == "withdrawal"]
+        self.assertEqual(len(withdrawals), 1)
+        self.assertEqual(withdrawals[0]["key"], f"online-topup-refund:{tx.reference}:1")
+        # no account.payment for a top-up nor its refund: member_wallet books them
+        self.assertFalse(tx.payment_id or refund.payment_id)
+
+    def test_refund_refusals_debit_and_refund_nothing(self):
+        tx = self.credited_tx(100)
+        self.consume(self.card, 110)  # 10 of paid-in value left
+        cases = [
+            ("above the unspent paid-in value", self.manager_a, 50, UserError),
+            ("not a manager", self.cashier_a, 5, AccessError),
+        ]
+        for name, user, amount, error in cases:
+            with self.subTest(name):
+                before = self.db_state()
+                with self.assertRaises(error):
+                    self.as_manager(tx, user)._member_refund_topup(amount, "why")
+                self.assertEqual(self.db_state(), before)
+        self.assertEqual(self.refund_requests(), [])
+        with self.assertRaises(UserError):
+            tx._refund(10)  # the framework's own refund, without the wallet
+        self.assertEqual(self.refund_requests(), [])
+
+    def test_refund_refused_by_the_provider_debits_nothing(self):
+        tx = self.credited_tx(100)
+        self.fake.trades[tx.reference]["trade_status"] = "TRADE_CLOSED"
+        before = self.db_state()
+        with mute_logger(TOPUP, ALIPAY), self.assertRaises(UserError):
+            self.as_manager(tx)._member_refund_topup(40, "why")
+        self.assertEqual(len(self.refund_requests()), 1)
+        self.assertEqual(self.db_state(), before)
+        self.assertBalances(self.wallet, principal=100, bonus=20)
+
+    # ------------------------------------------------------------------
+    # Reconciliation
+    # ------------------------------------------------------------------
+
+    def differences(self, *txs):
+        references = {tx.reference for tx in txs}
+        return [
+            (d["kind"], d["reference"])
+            for d in self.env["payment.transaction"]._cron_member_topup_reconcile()
+            if d["reference"] in references
+        ]
+
+    def test_reconciliation(self):
+        credited = self.credited_tx(100)
+        pending = self.topup_tx(self.env, self.provider, self.card, 30, self.store_a)
+        self.assertEqual(self.differences(credited, pending), [])
+        # paid but not credited: the card was frozen when the payment came
+        unpaid_card = self.make_card()
+        tx = self.alipay_tx(
+            self.env,
+            self.provider,
+            amount=70,
+            partner=unpaid_card.partner_id,
+            currency=self.store_a.currency_id,
+            member_card_id=unpaid_card.id,
+            member_topup_company_id=self.store_a.id,
+        )
+        tx._get_processing_values()
+        self.fake.pay(tx.reference)
+        unpaid_card._as_service().write({"state": "frozen"})
+        with mute_logger(TOPUP):
+            self.notify(self.fake.notification(tx.reference))
+        with mute_logger(TOPUP):
+            self.assertEqual(
+                self.differences(credited, pending, tx), [("paid_not_credited", tx.reference)]
+            )
+        # credited but not paid: a transaction put back in error by hand, on purpose
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE payment_transaction SET state = 'error' WHERE id = %s", [credited.id]
+        )
+        with mute_logger(TOPUP):
+            self.assertEqual(
+                sorted(self.differences(credited, pending, tx)),
+                [("credited_not_paid", credited.reference), ("paid_not_credited", tx.reference)],
+            )

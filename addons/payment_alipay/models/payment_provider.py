@@ -49,6 +49,10 @@ class PaymentProvider(models.Model):
         "customer's phone browser is sent to Alipay's cashier page.",
     )
 
+    def _compute_feature_support_fields(self):
+        super()._compute_feature_support_fields()
+        self.filtered(lambda p: p.code == "alipay").update({"support_refund": "partial"})
+
     def _get_supported_currencies(self):
         currencies = super()._get_supported_currencies()
         if self.code == "alipay":

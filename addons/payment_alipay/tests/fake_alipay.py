@@ -218,17 +218,31 @@ class FakeAlipay:
                 )
             if method == "alipay.trade.refund":
                 trade = self.trades.get(out_trade_no)
-                if not trade:
+                paid = ("TRADE_SUCCESS", "TRADE_FINISHED")
+                if not trade or trade.get("trade_status") not in paid:
                     return self._answer(
                         method,
                         {
                             "code": "40004",
                             "msg": "Business Failed",
-                            "sub_code": "ACQ.TRADE_NOT_EXIST",
+                            "sub_code": "ACQ.TRADE_STATUS_ERROR",
                         },
                     )
-                refunded = float(trade.get("refunded", 0)) + float(biz["refund_amount"])
-                trade["refunded"] = f"{refunded:.2f}"
+                refunds = trade.setdefault("refunds", {})  # out_request_no → amount
+                request_no = biz.get("out_request_no") or out_trade_no
+                if request_no not in refunds:  # the same request again: refunded once
+                    total = sum(float(a) for a in refunds.values()) + float(biz["refund_amount"])
+                    if total > float(trade["total_amount"]) + 1e-9:
+                        return self._answer(
+                            method,
+                            {
+                                "code": "40004",
+                                "msg": "Business Failed",
+                                "sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
+                            },
+                        )
+                    refunds[request_no] = biz["refund_amount"]
+                refunded = sum(float(a) for a in refunds.values())
                 return self._answer(
                     method,
                     {
@@ -236,7 +250,7 @@ class FakeAlipay:
                         "msg": "Success",
                         "out_trade_no": out_trade_no,
                         "trade_no": trade["trade_no"],
-                        "refund_fee": trade["refunded"],
+                        "refund_fee": f"{refunded:.2f}",
                         "fund_change": "Y",
                     },
                 )

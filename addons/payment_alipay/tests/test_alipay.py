@@ -160,3 +160,35 @@ class TestAlipayNotifyRoute(AlipayGatewayMixin, HttpCase):
         self.assertEqual((response.status_code, response.text), (200, "success"))
         tx.invalidate_recordset()
         self.assertEqual(tx.state, "done")
+
+
+@tagged("post_install", "-at_install")
+class TestAlipayRefund(AlipayGatewayMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider = cls.setup_alipay(cls.env)
+
+    def test_refund(self):
+        tx = self.alipay_tx(self.env, self.provider, amount=100)
+        tx._get_processing_values()
+        self.fake.pay(tx.reference)
+        self.env["payment.transaction"]._alipay_handle_notification(
+            self.fake.notification(tx.reference)
+        )
+        self.assertEqual(self.provider.support_refund, "partial")
+        refund = tx._refund(30)
+        last = self.fake.requests[-1]
+        self.assertTrue(last["signature_ok"])
+        self.assertEqual(last["form"]["method"], "alipay.trade.refund")
+        biz = json.loads(last["form"]["biz_content"])
+        self.assertEqual(
+            (biz["out_trade_no"], biz["refund_amount"], biz["out_request_no"]),
+            (tx.reference, "30.00", refund.reference),
+        )
+        self.assertEqual((refund.state, refund.amount, refund.operation), ("done", -30, "refund"))
+        self.assertEqual(self.fake.trades[tx.reference]["refunds"], {refund.reference: "30.00"})
+        # more than what is left is refused by Alipay: the refund is in error
+        with mute_logger(LOGGER):
+            too_much = tx._refund(80)
+        self.assertEqual(too_much.state, "error")
