@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlencode
 
 from werkzeug.exceptions import Forbidden
 
@@ -44,7 +45,7 @@ class AlipayController(http.Controller):
             tx._alipay_query()
         return request.redirect("/payment/status")
 
-    @http.route(_qr_url, type="http", auth="public", methods=["GET"])
+    @http.route(_qr_url, type="http", auth="public", methods=["GET"], website=True)
     def alipay_qr(self, reference=None, access_token=None, **_kwargs):
         """The QR code of a precreated payment, to scan with Alipay."""
         if not reference or not payment_utils.check_access_token(access_token, reference):
@@ -58,5 +59,12 @@ class AlipayController(http.Controller):
             raise Forbidden()
         return request.render(
             "payment_alipay.alipay_qr_page",
-            {"tx": tx, "return_url": f"{self._return_url}?reference={tx.reference}"},
+            {
+                "tx": tx,
+                "qr_src": "/report/barcode/?"
+                + urlencode(
+                    {"barcode_type": "QR", "width": 280, "height": 280, "value": tx.alipay_qr_code}
+                ),
+                "return_url": f"{self._return_url}?{urlencode({'reference': tx.reference})}",
+            },
         )

@@ -1,4 +1,6 @@
 import json
+import re
+from urllib.parse import quote_plus
 
 from odoo.tests import HttpCase, TransactionCase, tagged
 from odoo.tools import mute_logger
@@ -192,3 +194,32 @@ class TestAlipayRefund(AlipayGatewayMixin, TransactionCase):
         with mute_logger(LOGGER):
             too_much = tx._refund(80)
         self.assertEqual(too_much.state, "error")
+
+
+@tagged("post_install", "-at_install")
+class TestAlipayPages(AlipayGatewayMixin, HttpCase):
+    """The QR page and the return from Alipay, over HTTP."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.provider = cls.setup_alipay(cls.env)
+
+    def test_qr_page_and_return(self):
+        tx = self.alipay_tx(self.env, self.provider, amount=12)
+        values = tx._get_processing_values()
+        token = re.search(r'name="access_token" value="([^"]+)"', values["redirect_form_html"])
+        page = self.url_open(
+            f"/payment/alipay/qr?reference={tx.reference}&access_token={token.group(1)}"
+        )
+        self.assertEqual(page.status_code, 200)
+        self.assertIn("barcode_type=QR", page.text)
+        self.assertIn(quote_plus(tx.alipay_qr_code), page.text.replace("&amp;", "&"))
+        forged = self.url_open(f"/payment/alipay/qr?reference={tx.reference}&access_token=x")
+        self.assertEqual(forged.status_code, 403)
+        # back from Alipay: Alipay is asked, the browser's word is not taken
+        self.fake.pay(tx.reference)
+        self.url_open(f"/payment/alipay/return?reference={tx.reference}&trade_status=x")
+        self.assertEqual(self.fake.requests[-1]["form"]["method"], "alipay.trade.query")
+        tx.invalidate_recordset()
+        self.assertEqual(tx.state, "done")
