@@ -105,7 +105,7 @@ class MemberPosPayment(models.Model):
         wallet's lock in a transaction of its own; the same payment line
         sent again gets the same answer and posts nothing new."""
         session = self._check_session(session)
-        company = session.company_id
+        company = session.env.company  # (the session's store: _check_session)
         order_uuid, payment_uuid = self._check_uuid(order_uuid), self._check_uuid(payment_uuid)
         Card = self.env["member.card"].with_company(company)
         card = Card._lookup(card_ref, company=company) if card_ref else None
@@ -172,7 +172,7 @@ class MemberPosPayment(models.Model):
             [
                 ("order_uuid", "=", self._check_uuid(order_uuid)),
                 ("payment_uuid", "=", self._check_uuid(payment_uuid)),
-                ("company_id", "=", session.company_id.id),
+                ("company_id", "=", session.env.company.id),
                 ("state", "!=", "reversed"),
             ]
         )
@@ -435,17 +435,28 @@ class MemberPosPayment(models.Model):
         reach it), in its store's environment."""
         if not self.env.user.has_group(CASHIER):
             raise AccessError(self.env._("Only store staff can take member balance payments."))
-        session = session.exists()
         if len(session) != 1:
             raise UserError(self.env._("Unknown POS session."))
+        # what the check needs in one query (the session's company is its
+        # configuration's, whose hundreds of columns the ORM would fetch)
+        self.env.cr.execute(
+            """SELECT s.state, s.name, c.company_id FROM pos_session s
+                 JOIN pos_config c ON c.id = s.config_id WHERE s.id = %s""",
+            [session.id],
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            raise UserError(self.env._("Unknown POS session."))
+        state, name, company_id = row
         session.check_access("read")
-        if session.company_id not in self.env.user.company_ids:
+        company = self.env["res.company"].browse(company_id)
+        if company not in self.env.user.company_ids:
             raise AccessError(
-                self.env._("You cannot take payments for %s.", session.company_id.display_name)
+                self.env._("You cannot take payments for %s.", company.sudo().display_name)
             )
-        if opened and session.state != "opened":
-            raise UserError(self.env._("POS session %s is not open.", session.name))
-        return session.with_company(session.company_id)
+        if opened and state != "opened":
+            raise UserError(self.env._("POS session %s is not open.", name))
+        return session.with_company(company)
 
     @api.model
     def _check_uuid(self, value):
@@ -471,15 +482,12 @@ class MemberPosPayment(models.Model):
     def _daily_limit(self, company):
         """The store's daily spend limit per card, else its nearest parent's
         (0: none)."""
-        for node in reversed(company.sudo().parent_ids):
-            if node.member_pos_daily_limit:
-                return node.member_pos_daily_limit
-        return 0.0
+        return company._member_pos_daily_limit()
 
     @api.model
     def _local_day_start(self, company):
         """Start of the store's local day, in UTC (naive, as stored)."""
-        tz = pytz.timezone(company.member_tz or "Asia/Shanghai")
+        tz = pytz.timezone(company._member_store_facts().tz)
         today = company._member_local_today()
         start = tz.localize(datetime.combine(today, time.min))
         return start.astimezone(pytz.utc).replace(tzinfo=None)
