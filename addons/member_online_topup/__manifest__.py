@@ -14,5 +14,8 @@
         "views/payment_transaction_views.xml",
         "views/member_portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["member_online_topup/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

@@ -109,3 +109,12 @@ class TestOnlineTopupPortal(OnlineTopupMixin, WalletHttpCase):
         tx.invalidate_recordset()
         self.assertEqual(tx.state, "done")
         self.assertBalances(wallet, principal=200, bonus=30)
+
+    def test_phone_tour(self):
+        """Choose an amount, pay at the fake gateway, come back paid, the
+        balance updated; on a phone-sized screen."""
+        self.fake.auto_pay = True
+        self.addCleanup(setattr, self.fake, "auto_pay", False)
+        self.browser_size = "375x812"
+        self.start_tour("/my/member", "member_online_topup_phone", login="mot_member")
+        self.assertBalances(self.wallet_of(self.card), principal=200, bonus=30)

@@ -66,6 +66,7 @@ class FakeAlipay:
         self.app_id = app_id
         self.alipay_private_key, self.alipay_public_key = new_key_pair()
         self.merchant_public_key = None
+        self.auto_pay = False  # a precreated trade is paid at once (the customer scanned)
         self.trades = {}
         self.requests = []
         self.lock = threading.Lock()
@@ -176,10 +177,10 @@ class FakeAlipay:
                     "total_amount": biz["total_amount"],
                     "subject": biz.get("subject"),
                     "trans_currency": biz.get("trans_currency"),
-                    "trade_status": "WAIT_BUYER_PAY",
+                    "trade_status": "TRADE_SUCCESS" if self.auto_pay else "WAIT_BUYER_PAY",
                     "trade_no": self._trade_no(),
                     "notify_url": form.get("notify_url"),
-                    "created": False,  # Alipay creates the trade when it is scanned
+                    "created": self.auto_pay,  # Alipay creates the trade when it is scanned
                 }
                 return self._answer(
                     method,
