@@ -87,7 +87,10 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
             "unknown transaction": lambda tx: self.fake.notification(tx.reference + "-X"),
         }
         for name, make in cases.items():
-            with self.subTest(name), mute_logger(ALIPAY):
+            with (
+                self.subTest(name),
+                mute_logger(ALIPAY, "odoo.addons.payment.models.payment_transaction"),
+            ):
                 tx = self.paid_tx(100)
                 before = self.db_state()
                 _tx, refusal = self.notify(make(tx))
@@ -161,6 +164,42 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
         self.assertEqual(withdrawals[0]["key"], f"online-topup-refund:{tx.reference}:1")
         # no account.payment for a top-up nor its refund: member_wallet books them
         self.assertFalse(tx.payment_id or refund.payment_id)
+
+    def test_refund_wizard_from_the_posting(self):
+        tx = self.credited_tx(100)
+        env = self.env_as(self.manager_a, self.store_a)
+        wizard = env["member.online.topup.refund"].create(
+            {"move_id": tx.member_wallet_move_id.id, "amount": 25, "reason": "moving away"}
+        )
+        wizard.action_refund()
+        self.assertBalances(self.wallet, principal=75)
+        requests = self.refund_requests()
+        self.assertEqual(len(requests), 1)
+        self.assertEqual(json.loads(requests[0]["form"]["biz_content"])["refund_amount"], "25.00")
+        with self.assertRaises(AccessError):
+            self.env_as(self.cashier_a, self.store_a)["member.online.topup.refund"].create(
+                {"move_id": tx.member_wallet_move_id.id, "amount": 5, "reason": "x"}
+            )
+        # a posting that is not an online top-up
+        other = self.topup(self.card, 10)
+        other_move = (
+            self.env["member.wallet.move"]
+            .sudo()
+            .search(
+                [
+                    ("wallet_id", "=", self.wallet.id),
+                    ("id", "!=", tx.member_wallet_move_id.id),
+                    ("kind", "=", "topup"),
+                ],
+                limit=1,
+            )
+        )
+        self.assertTrue(other)
+        with self.assertRaises(UserError):
+            env["member.online.topup.refund"].create(
+                {"move_id": other_move.id, "amount": 5, "reason": "x"}
+            ).action_refund()
+        self.assertEqual(len(self.refund_requests()), 1)
 
     def test_refund_refusals_debit_and_refund_nothing(self):
         tx = self.credited_tx(100)

@@ -1,0 +1,1 @@
+from . import member_online_topup_refund
