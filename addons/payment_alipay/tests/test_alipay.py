@@ -116,8 +116,13 @@ class TestAlipayProvider(AlipayGatewayMixin, TransactionCase):
         self.assertEqual(self.fake.requests[-1]["form"]["method"], "alipay.trade.query")
         self.assertTrue(self.fake.requests[-1]["signature_ok"])
         self.fake.pay(tx.reference)
-        tx.create_date = "2026-01-01 00:00:00"
-        self.env["payment.transaction"]._cron_alipay_query_pending(minutes=0, days=100000)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE payment_transaction SET create_date = now() - interval '1 hour' WHERE id = %s",
+            [tx.id],
+        )
+        self.env.invalidate_all()
+        self.env["payment.transaction"]._cron_alipay_query_pending()  # older than 2 minutes
         self.assertEqual(tx.state, "done")
 
     def test_query_answer_must_be_signed_by_alipay(self):
