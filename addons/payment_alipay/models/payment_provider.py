@@ -1,5 +1,7 @@
 import json
 import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import requests
 
@@ -9,6 +11,8 @@ from odoo.exceptions import ValidationError
 from odoo.addons.payment_alipay import const, utils
 
 _logger = logging.getLogger(__name__)
+
+ALIPAY_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class PaymentProvider(models.Model):
@@ -79,9 +83,8 @@ class PaymentProvider(models.Model):
             "format": "JSON",
             "charset": "utf-8",
             "sign_type": "RSA2",
-            "timestamp": fields.Datetime.context_timestamp(self, fields.Datetime.now()).strftime(
-                "%Y-%m-%d %H:%M:%S"
-            ),
+            # Alipay reads the timestamp as Beijing time, whatever the user's zone
+            "timestamp": datetime.now(ALIPAY_TZ).strftime("%Y-%m-%d %H:%M:%S"),
             "version": "1.0",
             "biz_content": json.dumps(biz_content, ensure_ascii=False, separators=(",", ":")),
             **{key: value for key, value in extra.items() if value},
