@@ -16,11 +16,12 @@ db=${DEMO_DB:-member_demo}
 pip3 install --quiet --user --break-system-packages --no-warn-script-location \
     -r "$repo/requirements.txt"
 
-# Addons path: the repository and its addons/ folder (when it holds an addon). Odoo's own
-# addons are part of the image and always on the path.
+# Addons path: the repository's addons/ folder (when it holds an addon), then the
+# repository (addons/ first: Odoo names a file's module after the first path holding it).
+# Odoo's own addons are part of the image and always on the path.
 addons_path=$repo
 if compgen -G "$repo/addons/*/__manifest__.py" >/dev/null; then
-    addons_path="$addons_path,$repo/addons"
+    addons_path="$repo/addons,$addons_path"
 fi
 
 case "$mode" in

@@ -448,9 +448,12 @@ class MemberPosPayment(models.Model):
         if not row:
             raise UserError(self.env._("Unknown POS session."))
         state, name, company_id = row
-        session.check_access("read")
+        # the rights on sessions, and their one record rule (the session's store
+        # among the allowed ones) checked on what was just read, without the
+        # ORM's reads of the session, its configuration and the user's companies
+        self.env["pos.session"].check_access("read")
         company = self.env["res.company"].browse(company_id)
-        if company not in self.env.user.company_ids:
+        if company_id not in self.env.companies.ids:
             raise AccessError(
                 self.env._("You cannot take payments for %s.", company.sudo().display_name)
             )

@@ -470,11 +470,11 @@ class ResCompany(models.Model):
 
     def _member_check_topup_allowed(self, user):
         """Refuse, with the reason, a top-up by ``user`` in this store when
-        the chain does not allow it. The system's own user (demo data,
-        scheduled jobs) is not an operator and always may."""
+        the chain does not allow it: no top-ups at all in the store (for
+        everyone: a top-up paid online and credited by the system to this
+        store too), or only by the operators it names (the system's own user
+        — demo data, scheduled jobs, online payments — is no operator)."""
         self.ensure_one()
-        if user.id == self.env.ref("base.user_root").id:
-            return
         store = self.sudo()
         if not store.member_topup_allowed:
             raise AccessError(
@@ -484,6 +484,8 @@ class ResCompany(models.Model):
                     store.display_name,
                 )
             )
+        if user.id == self.env.ref("base.user_root").id:
+            return
         users, groups = store.member_topup_user_ids, store.member_topup_group_ids
         if (users or groups) and user not in users and not (groups & user.sudo().all_group_ids):
             raise AccessError(

@@ -128,6 +128,13 @@ class TestWalletDesk(WalletCase):
             env["member.wallet"].api_topup(card.name, 100, new_key())
         with self.assertNothingWritten(AccessError, message="cannot be topped up"):
             self.wizard("topup", amount="100").action_confirm()
+        # the system's own user too (a top-up paid online, credited to this store)
+        system = self.env.ref("base.user_root")
+        with self.assertNothingWritten(AccessError, message="cannot be topped up"):
+            self.card.with_company(self.store_a)._get_wallet()._topup(
+                "100", key=new_key(), card=self.card, company=self.store_a
+            )
+        self.assertEqual(self.env.uid, system.id)
         # the same card is topped up in a store that may, and paid in store A
         self.topup(self.card, 100, user=self.manager_b, company=self.store_b)
         self.consume(self.card, 30)

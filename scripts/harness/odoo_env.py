@@ -160,8 +160,11 @@ def extra_entries() -> list[tuple[Path, Path | None]]:
 
 
 def addon_containers() -> list[Path]:
-    """Folders whose sub-folders are addons: the repository, addons/ and the extra ones."""
-    containers = [REPO, REPO / "addons"]
+    """Folders whose sub-folders are addons: addons/, the repository and the extra ones.
+    addons/ comes first: Odoo names the module of a file after the first addons path that
+    holds it, and the repository also holds addons/ (its Python strings would be exported
+    as those of a module "addons")."""
+    containers = [REPO / "addons", REPO]
     for container, _only in extra_entries():
         if container not in containers:
             containers.append(container)
