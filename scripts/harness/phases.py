@@ -227,6 +227,13 @@ DEMO_CHAIN_CHECKS = (
              FROM res_company c WHERE c.member_company_kind = 'store'""",
     ),
     (
+        "the demo head office is named 华阳连锁总部 (stock's demo renames it)",
+        """SELECT c.name = '华阳连锁总部'
+             FROM res_company c
+             JOIN ir_model_data d ON d.res_id = c.id AND d.model = 'res.company'
+                                 AND d.module = 'base' AND d.name = 'main_company'""",
+    ),
+    (
         "the demo portal member (member01) has an active card",
         """SELECT EXISTS (SELECT 1 FROM res_users u
                             JOIN member_card c ON c.partner_id = u.partner_id
