@@ -59,7 +59,9 @@ class PaymentTransaction(models.Model):
     def _refund(self, amount_to_refund=None):
         """A top-up is refunded with the wallet's debit, by
         :meth:`_member_refund_topup`, never alone."""
-        if self.member_card_id and not self.env.context.get("member_topup_refund"):
+        # the wallet's service capability (superuser and its key together): a
+        # client may send any context, never the superuser
+        if self.member_card_id and not self.env["member.wallet"]._is_service():
             raise UserError(
                 self.env._(
                     "An online top-up is refunded together with the debit of its card's wallet, "
@@ -97,7 +99,7 @@ class PaymentTransaction(models.Model):
             source=tx,
             journal=tx.provider_id.journal_id or None,
         )
-        refund = tx.with_context(member_topup_refund=True)._refund(float(amount))
+        refund = tx.with_context(member_service=True)._refund(float(amount))
         if refund.state != "done":
             message = refund.state_message or refund.state
             _logger.warning("Refund of online top-up %s refused: %s", tx.reference, message)

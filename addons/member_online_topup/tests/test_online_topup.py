@@ -217,6 +217,10 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
         self.assertEqual(self.refund_requests(), [])
         with self.assertRaises(UserError):
             tx._refund(10)  # the framework's own refund, without the wallet
+        # a client's context opens nothing: the old flag and the service key, forged
+        for forged in ({"member_topup_refund": True}, {"member_service": True}):
+            with self.subTest(forged=forged), self.assertRaises(UserError):
+                self.as_manager(tx, self.manager_a).with_context(**forged)._refund(10)
         self.assertEqual(self.refund_requests(), [])
 
     def test_refund_refused_by_the_provider_debits_nothing(self):
