@@ -1,14 +1,15 @@
 {
     "name": "Chain Membership Reports",
     "summary": "The chain's membership reports (收支明细, 存款明细, 消费明细, 退货明细, 计次续费, "
-    "计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 汇总明细) over the wallet's ledger, per "
-    "store and for head office, as list, pivot and graph and as formatted Excel",
+    "计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 汇总明细, 商品销售统计, 进出库明细) and "
+    "head-office views, per store and for head office, as list, pivot and graph and as "
+    "formatted Excel",
     "version": "19.0.1.0.0",
     "category": "Sales/Membership",
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_wallet"],
+    "depends": ["member_wallet", "member_pos", "member_marketing"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/ir.model.access.csv",
@@ -26,6 +27,9 @@
         "views/member_report_member_views.xml",
         "views/member_report_summary_views.xml",
         "views/member_report_head_office_views.xml",
+        "views/member_report_product_sale_views.xml",
+        "views/member_report_stock_move_views.xml",
+        "views/member_report_chain_views.xml",
         "views/member_report_menus.xml",
         "views/res_company_views.xml",
     ],

@@ -15,5 +15,11 @@ from . import (
     member_report_growth,
     member_report_activity,
     member_report_liability_age,
+    member_report_product_sale,
+    member_report_conversion,
+    member_report_level_move,
+    member_report_segment,
+    member_report_settlement,
+    member_report_stock_move,
     res_company,
 )

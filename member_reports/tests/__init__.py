@@ -1,5 +1,6 @@
 from . import (
     test_report_access,
+    test_report_chain,
     test_report_figures,
     test_report_head_office,
     test_report_mail,

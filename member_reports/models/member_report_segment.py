@@ -1,0 +1,77 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+# the kinds of automatic tag rule that segment the members (member_marketing)
+SEGMENT_KINDS = ("rfm", "pyramid")
+
+
+class MemberReportSegment(models.Model):
+    """RFM segments and the A/B/C/D pyramid (head office): one row per
+    member and segment tag that member_marketing's automatic tag rules of
+    kind RFM or pyramid gave them (the nightly recompute keeps the tags
+    current), in the store the member registered in, with the member's
+    stored value and points now; the pivot counts members per segment and
+    store and what they hold."""
+
+    _name = "member.report.segment"
+    _inherit = ["member.report.mixin"]
+    _description = "Member Segments (RFM and Pyramid)"
+    _auto = False
+    _order = "rule_id, partner_id, id"
+    _depends = {
+        "member.tag.rule": ["kind", "category_id", "active", "sequence"],
+        "res.partner": [
+            "category_id",
+            "is_member",
+            "member_level_id",
+            "member_register_company_id",
+        ],
+        "member.wallet": ["partner_id", "balance", "points"],
+        "res.company": ["parent_id", "currency_id"],
+    }
+    _report_xlsx_fields = (
+        "kind",
+        "rule_id",
+        "tag_id",
+        "company_id",
+        "partner_id",
+        "level_id",
+        "member_count",
+        "balance",
+        "points",
+    )
+
+    kind = fields.Selection(
+        [("rfm", "RFM Score"), ("pyramid", "A/B/C/D Pyramid")], string="Segmentation", readonly=True
+    )
+    rule_id = fields.Many2one("member.tag.rule", string="Rule", readonly=True)
+    tag_id = fields.Many2one("res.partner.category", string="Segment", readonly=True)
+    company_id = fields.Many2one("res.company", string="Store", readonly=True)
+    region_id = fields.Many2one("res.company", string="Region", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
+    level_id = fields.Many2one("member.level", string="Level", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    member_count = fields.Integer(string="Members", readonly=True)
+    balance = fields.Monetary(string="Stored Value", readonly=True)
+    points = fields.Integer(readonly=True)
+
+    def _report_query(self):
+        return SQL(
+            """
+            SELECT ROW_NUMBER() OVER (ORDER BY r.id, rel.partner_id) AS id,
+                   r.kind AS kind, r.id AS rule_id, r.category_id AS tag_id,
+                   c.id AS company_id, c.parent_id AS region_id,
+                   p.id AS partner_id, p.member_level_id AS level_id,
+                   c.currency_id AS currency_id, 1 AS member_count,
+                   COALESCE(w.balance, 0) AS balance, COALESCE(w.points, 0) AS points
+              FROM member_tag_rule r
+              JOIN res_partner_res_partner_category_rel rel ON rel.category_id = r.category_id
+              JOIN res_partner p ON p.id = rel.partner_id AND p.is_member AND p.active
+              JOIN res_company c ON c.id = p.member_register_company_id
+              LEFT JOIN LATERAL (
+                    SELECT SUM(balance) AS balance, SUM(points) AS points
+                      FROM member_wallet WHERE partner_id = p.id) w ON TRUE
+             WHERE r.active AND r.kind IN %(kinds)s
+            """,
+            kinds=SEGMENT_KINDS,
+        )

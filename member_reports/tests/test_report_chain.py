@@ -1,0 +1,315 @@
+"""The reports that read the points of sale, the stock, the level history,
+the segments and the settlement between stores (member_pos, stock,
+member_marketing, member_wallet's booking run), on member_pos's test chain:
+two stores with a till each.
+
+======= ============================================================ =======
+order   what                                                         store
+======= ============================================================ =======
+1       member *m* buys 2 coffees for 60 (cash)                      A
+2       a walk-in customer buys 1 coffee for 30 (cash)               A
+3       *m* buys 3 coffees for 90 (cash)                             B
+4       *m* returns order 1 (−2 coffees, −60)                        A
+======= ============================================================ =======
+
+Stock: the till's pickings of those orders (Odoo's real-time POS stock),
+10 coffees counted into store B (an inventory adjustment) and 4 sent from
+store A to store B through the inter-company transit location.
+"""
+
+from odoo import Command
+from odoo.tests import tagged
+
+from odoo.addons.member_pos.tests.common import MemberPosCase, new_uuid
+
+
+@tagged("post_install", "-at_install")
+class TestReportChain(MemberPosCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env
+        cls.drinks = env["product.category"].create({"name": "MRT Drinks"})
+        cls.product.sudo().write({"is_storable": True, "categ_id": cls.drinks.id})
+        cls.member = cls.make_member(name="MRT Chain Member")
+        cls.card = cls.make_card(partner=cls.member)
+        cls.walk_in = env["res.partner"].create({"name": "MRT Walk-in"})
+
+        def sale(session, partner, qty, total, refund_of=None):
+            uuid = new_uuid()
+            pm = cls.cash_pm_a if session == cls.session_a else cls.cash_pm_b
+            data = cls.order_data(
+                cls, uuid, [(pm, total, new_uuid())], partner, session, refund_of=refund_of
+            )
+            line = data["lines"][0][2]
+            line.update(
+                qty=qty,
+                price_unit=abs(total / qty),
+                price_subtotal=total,
+                price_subtotal_incl=total,
+            )
+            user = cls.cashier_a if session == cls.session_a else cls.cashier_b
+            return cls.sync(cls, data, user=user, session=session)
+
+        cls.order_1 = sale(cls.session_a, cls.member, 2, 60.0)
+        cls.order_2 = sale(cls.session_a, cls.walk_in, 1, 30.0)
+        cls.order_3 = sale(cls.session_b, cls.member, 3, 90.0)
+        cls.order_4 = sale(cls.session_a, cls.member, -2, -60.0, refund_of=cls.order_1)
+        cls.orders = cls.order_1 | cls.order_2 | cls.order_3 | cls.order_4
+
+        su = env(su=True)
+        cls.warehouse_a = su["stock.warehouse"].search([("company_id", "=", cls.store_a.id)])
+        cls.warehouse_b = su["stock.warehouse"].search([("company_id", "=", cls.store_b.id)])
+        su["stock.quant"].with_company(cls.store_b).create(
+            {
+                "product_id": cls.product.id,
+                "location_id": cls.warehouse_b.lot_stock_id.id,
+                "inventory_quantity": 10,
+            }
+        ).action_apply_inventory()
+        transit = su.ref("stock.stock_location_inter_company")
+        for company, src, dst in (
+            (cls.store_a, cls.warehouse_a.lot_stock_id, transit),
+            (cls.store_b, transit, cls.warehouse_b.lot_stock_id),
+        ):
+            move = (
+                su["stock.move"]
+                .with_company(company)
+                .create(
+                    {
+                        "product_id": cls.product.id,
+                        "product_uom_qty": 4,
+                        "product_uom": cls.product.uom_id.id,
+                        "location_id": src.id,
+                        "location_dest_id": dst.id,
+                        "company_id": company.id,
+                    }
+                )
+            )
+            move._action_confirm()
+            move.quantity = 4
+            move.picked = True
+            move._action_done()
+        env.flush_all()
+
+    def rows(self, model, user=None, company=None, domain=None):
+        user = user or self.head_office_user
+        env = self.env_as(user, company)
+        return env[model].search(domain or [])
+
+    def sums(self, model, groupby, measures, domain=None, user=None):
+        user = user or self.head_office_user
+        env = self.env_as(user)
+        result = env[model]._read_group(domain or [], groupby, [f"{m}:sum" for m in measures])
+        return {
+            tuple(g.id if hasattr(g, "id") else g for g in row[: len(groupby)]): tuple(
+                round(v, 2) for v in row[len(groupby) :]
+            )
+            for row in result
+        }
+
+    def test_product_sales_net_of_returns_per_store(self):
+        domain = [("order_id", "in", self.orders.ids)]
+        self.assertEqual(
+            self.sums(
+                "member.report.product.sale",
+                ["company_id"],
+                ["quantity", "returned_qty", "amount", "member_amount"],
+                domain,
+            ),
+            {
+                (self.store_a.id,): (1.0, 2.0, 30.0, 0.0),
+                (self.store_b.id,): (3.0, 0.0, 90.0, 90.0),
+            },
+        )
+        # the report's total is the order lines' own
+        lines = self.orders.sudo().lines
+        self.assertEqual(
+            sum(self.rows("member.report.product.sale", domain=domain).mapped("amount")),
+            sum(lines.mapped("price_subtotal_incl")),
+        )
+        row = self.rows("member.report.product.sale", domain=[("order_id", "=", self.order_3.id)])
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "product_id": self.product.id,
+                    "category_id": self.drinks.id,
+                    "user_id": self.order_3.user_id.id,
+                    "is_member": True,
+                    "level_id": self.level_basic.id,
+                    "region_id": self.head_office.id,
+                }
+            ],
+        )
+
+    def test_product_sales_store_staff_see_their_store(self):
+        rows = self.rows(
+            "member.report.product.sale",
+            self.cashier_b,
+            self.store_b,
+            [("order_id", "in", self.orders.ids)],
+        )
+        self.assertEqual(rows.order_id, self.order_3)
+
+    def test_conversion_share_of_members(self):
+        domain = [("order_id", "in", self.orders.ids)]
+        totals = self.sums(
+            "member.report.conversion",
+            ["company_id"],
+            ["order_count", "member_order_count", "amount", "member_amount"],
+            domain,
+        )
+        self.assertEqual(
+            totals,
+            {(self.store_a.id,): (3, 2, 30.0, 0.0), (self.store_b.id,): (1, 1, 90.0, 90.0)},
+        )
+        env = self.env_as(self.head_office_user)
+        [(_company, share)] = env["member.report.conversion"]._read_group(
+            [*domain, ("company_id", "=", self.store_a.id)],
+            ["company_id"],
+            ["member_order_share:avg"],
+        )
+        self.assertAlmostEqual(share, 200 / 3, places=2)
+
+    def test_stock_in_out_per_store(self):
+        domain = [("product_id", "=", self.product.id)]
+        totals = self.sums(
+            "member.report.stock.move",
+            ["company_id", "kind"],
+            ["qty_in", "qty_out", "quantity"],
+            domain,
+        )
+        self.assertEqual(
+            totals,
+            {
+                (self.store_a.id, "sale"): (0.0, 3.0, -3.0),
+                (self.store_a.id, "return"): (2.0, 0.0, 2.0),
+                (self.store_a.id, "transfer"): (0.0, 4.0, -4.0),
+                (self.store_b.id, "sale"): (0.0, 3.0, -3.0),
+                (self.store_b.id, "adjustment"): (10.0, 0.0, 10.0),
+                (self.store_b.id, "transfer"): (4.0, 0.0, 4.0),
+            },
+        )
+        # the net per store is what Odoo counts on hand in its stock
+        for warehouse, net in ((self.warehouse_a, -5.0), (self.warehouse_b, 11.0)):
+            on_hand = self.product.with_context(warehouse_id=warehouse.id).sudo().qty_available
+            self.assertEqual(on_hand, net)
+        # store staff see their store's moves only
+        cashier_rows = self.rows("member.report.stock.move", self.cashier_b, self.store_b, domain)
+        self.assertEqual(cashier_rows.company_id, self.store_b)
+        self.assertEqual(len(cashier_rows), 3)
+
+    def test_level_movement_and_distribution(self):
+        self.member.with_env(self.env_as(self.manager_a, self.store_a))._member_change_level(
+            self.level_gold, "loyal customer"
+        )
+        self.member.with_env(self.env_as(self.manager_a, self.store_a))._member_change_level(
+            self.level_silver, "corrected"
+        )
+        rows = self.rows("member.report.level.move", domain=[("partner_id", "=", self.member.id)])
+        self.assertEqual(
+            sorted(rows.mapped(lambda r: (r.level_from_id.id, r.level_to_id.id, r.direction))),
+            sorted(
+                [
+                    (self.level_basic.id, self.level_gold.id, "up"),
+                    (self.level_gold.id, self.level_silver.id, "down"),
+                ]
+            ),
+        )
+        self.assertEqual(rows.company_id, self.store_a)
+        self.assertEqual((sum(rows.mapped("up_count")), sum(rows.mapped("down_count"))), (1, 1))
+        # the distribution: the member counts once, at their level now
+        growth = self.rows("member.report.growth", domain=[("partner_id", "=", self.member.id)])
+        self.assertEqual(growth.level_id, self.level_silver)
+        # store B's staff do not see store A's members move
+        self.assertFalse(
+            self.rows(
+                "member.report.level.move",
+                self.cashier_b,
+                self.store_b,
+                [("partner_id", "=", self.member.id)],
+            )
+        )
+
+    def test_segments_with_their_assets(self):
+        tag = self.env["res.partner.category"].create({"name": "MRT RFM champions"})
+        rule = self.env["member.tag.rule"].create(
+            {"name": "MRT RFM", "kind": "rfm", "category_id": tag.id}
+        )
+        other = self.make_member(name="MRT Other", member_register_company_id=self.store_b.id)
+        self.topup(self.card, 250)
+        (self.member | other).write({"category_id": [Command.link(tag.id)]})
+        self.env.flush_all()
+        rows = self.rows("member.report.segment", domain=[("tag_id", "=", tag.id)])
+        self.assertEqual(
+            sorted(rows.mapped(lambda r: (r.partner_id.id, r.company_id.id, r.balance))),
+            sorted([(self.member.id, self.store_a.id, 250.0), (other.id, self.store_b.id, 0.0)]),
+        )
+        self.assertEqual(rows.rule_id, rule)
+        self.assertEqual(set(rows.mapped("kind")), {"rfm"})
+        # a tag of a rule of another kind is no segment
+        rule.kind = "spend"
+        self.env.flush_all()
+        self.assertFalse(self.rows("member.report.segment", domain=[("tag_id", "=", tag.id)]))
+
+    def test_settlement_who_owes_whom(self):
+        self.topup(self.card, 200)  # in store A
+        self.consume(self.card, 80, store=self.store_b, user=self.cashier_b)
+        self.book()
+        rows = self.rows("member.report.settlement", domain=[("card_id", "=", self.card.id)])
+        self.assertRecordValues(
+            rows,
+            [
+                {
+                    "from_company_id": self.store_a.id,
+                    "to_company_id": self.store_b.id,
+                    "kind": "consumption",
+                    "state": "open",
+                    "amount": 80.0,
+                    "open_amount": 80.0,
+                }
+            ],
+        )
+        # both stores see the line
+        for user, company in ((self.cashier_a, self.store_a), (self.cashier_b, self.store_b)):
+            seen = self.rows("member.report.settlement", user, company, [("id", "in", rows.ids)])
+            self.assertEqual(seen.ids, rows.ids)
+
+    def test_cashier_opens_every_new_report(self):
+        """What the web client does when store A's cashier opens each of
+        these reports: the views of its action, the list's first page (store
+        A's rows only) and the pivot's groups; the level distribution opens
+        on its own pivot."""
+        actions = {
+            "action_member_report_product_sale": True,
+            "action_member_report_stock_move": True,
+            "action_member_report_conversion": True,
+            "action_member_report_level_move": False,
+            "action_member_report_level_distribution": True,
+            "action_member_report_segment": False,
+            "action_member_report_settlement": False,
+        }
+        for xmlid, has_rows in actions.items():
+            with self.subTest(action=xmlid):
+                action = self.env.ref(f"member_reports.{xmlid}")
+                Report = self.env_as(self.cashier_a, self.store_a)[action.res_model]
+                view_ids = [(v.view_id.id, v.view_mode) for v in action.view_ids]
+                views = Report.get_views(view_ids or [(False, "pivot"), (False, "list")])["views"]
+                self.assertIn("pivot", views)
+                list_arch = Report.get_views([(False, "list")])["views"]["list"]["arch"]
+                self.assertIn('name="action_export_xlsx"', list_arch)
+                page = Report.web_search_read([], {"display_name": {}}, limit=80)
+                self.assertEqual(bool(page["length"]), has_rows)
+                if "company_id" in Report._fields:
+                    rows = Report.browse([r["id"] for r in page["records"]])
+                    self.assertLessEqual(rows.company_id, self.store_a)
+                groupby = "company_id" if "company_id" in Report._fields else "from_company_id"
+                groups = Report.formatted_read_group([], [groupby], ["__count"])
+                self.assertEqual(bool(groups), has_rows)
+        self.assertEqual(
+            self.env.ref("member_reports.action_member_report_level_distribution")
+            .view_ids[:1]
+            .view_id,
+            self.env.ref("member_reports.member_report_growth_view_pivot_level"),
+        )
