@@ -30,6 +30,7 @@
         "views/member_report_product_sale_views.xml",
         "views/member_report_stock_move_views.xml",
         "views/member_report_chain_views.xml",
+        "views/member_report_export_views.xml",
         "views/member_report_menus.xml",
         "views/res_company_views.xml",
     ],

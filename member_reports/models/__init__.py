@@ -21,5 +21,6 @@ from . import (
     member_report_segment,
     member_report_settlement,
     member_report_stock_move,
+    member_report_export,
     res_company,
 )

@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+from copy import copy
 from urllib.parse import urlencode
 
 import pytz
@@ -76,14 +77,40 @@ class MemberReportMixin(models.AbstractModel):
     # Excel
     # ------------------------------------------------------------------
 
-    @api.readonly
     def action_export_xlsx(self, per_store=False):
         """The formatted Excel file of the rows shown: the list's filters
         (``active_domain``), or the records selected; with ``per_store``, one
-        sheet per store."""
+        sheet per store. More rows than ``member.report.export``'s threshold
+        are exported in the background (the user is told, and finds the file
+        under My Exports)."""
         domain = list(self.env.context.get("active_domain") or [])
         if self and len(self) <= EXPORT_MAX_IDS:
             domain = [("id", "in", self.ids), *domain]
+        Export = self.env["member.report.export"]
+        threshold = Export._background_rows()
+        rows = self.search_count(domain, limit=threshold + 1) if threshold else 0
+        if threshold and rows > threshold:
+            export = Export._enqueue(self, domain, bool(per_store), self.search_count(domain))
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "title": self.env._("Export in the background"),
+                    "message": self.env._(
+                        "%(rows)s rows: the file is being written in the background. You will be "
+                        "told when it is ready; it waits for you under Reports > My Exports.",
+                        rows=export.rows_total,
+                    ),
+                    "sticky": False,
+                    "next": {
+                        "type": "ir.actions.act_window",
+                        "res_model": "member.report.export",
+                        "views": [[False, "list"], [False, "form"]],
+                        "name": self.env._("My Exports"),
+                    },
+                },
+            }
         params = {"model": self._name, "domain": json.dumps(domain)}
         if per_store:
             params["per_store"] = "1"
@@ -94,7 +121,6 @@ class MemberReportMixin(models.AbstractModel):
             "target": "download",
         }
 
-    @api.readonly
     def action_export_xlsx_per_store(self):
         """The formatted Excel file of the rows shown, one sheet per store."""
         return self.action_export_xlsx(per_store=True)
@@ -123,11 +149,20 @@ class MemberReportMixin(models.AbstractModel):
         return self.env["ir.model"]._get(self._name).with_context(lang=self.env.lang).name
 
     @api.readonly
-    def _report_xlsx(self, domain, per_store=False):
+    def _report_xlsx(self, domain, per_store=False, progress=None):
         """The Excel file (bytes) of the report's rows matching ``domain``,
         written by openpyxl in write-only (streaming) mode: rows are read in
         pages and written as they come, never held all in memory. With
-        ``per_store``, one sheet per store of those rows."""
+        ``per_store``, one sheet per store of those rows. ``progress`` (the
+        background export's) is called with the rows written so far after
+        each page."""
+        counter = [0]
+
+        def advance(rows):
+            counter[0] += rows
+            if progress:
+                progress(counter[0])
+
         workbook = Workbook(write_only=True)
         stores = []
         if per_store and "company_id" in self._fields:
@@ -135,9 +170,13 @@ class MemberReportMixin(models.AbstractModel):
         titles = set()
         for company in stores:
             title = self._report_sheet_title(company.sudo().display_name, titles)
-            self._report_xlsx_sheet(workbook, [*domain, ("company_id", "=", company.id)], title)
+            self._report_xlsx_sheet(
+                workbook, [*domain, ("company_id", "=", company.id)], title, advance
+            )
         if not stores:
-            self._report_xlsx_sheet(workbook, domain, self._report_sheet_title(None, titles))
+            self._report_xlsx_sheet(
+                workbook, domain, self._report_sheet_title(None, titles), advance
+            )
         output = io.BytesIO()
         workbook.save(output)
         return output.getvalue()
@@ -156,7 +195,7 @@ class MemberReportMixin(models.AbstractModel):
         taken.add(candidate.lower())
         return candidate
 
-    def _report_xlsx_sheet(self, workbook, domain, title):
+    def _report_xlsx_sheet(self, workbook, domain, title, advance=None):
         """Write the sheet ``title`` of the rows of ``domain``: the report's
         title, the filters used, who exported it and when, the header, the
         rows and the totals."""
@@ -182,6 +221,11 @@ class MemberReportMixin(models.AbstractModel):
         for index, width in enumerate(widths, start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.freeze_panes = f"A{HEADER_ROW + 1}"
+
+        def styled(value, style):
+            written = WriteOnlyCell(sheet, value=value)
+            written._style = copy(style)
+            return written
 
         def cell(value, font=None, number_format=None, fill=None):
             written = WriteOnlyCell(sheet, value=value)
@@ -236,8 +280,17 @@ class MemberReportMixin(models.AbstractModel):
             # the names of what rows link to (stores, members, cards…), read once
             # per page and model for the ids not met yet
             names_cache = {}
+            # a cell's style set once per number format and copied onto each
+            # cell (assigning number_format looks the format up each time)
+            styles = {}
+            for number_format in {f for f in formats.values() if f}:
+                styles[number_format] = cell(0, number_format=number_format)._style
             converters = [
-                (name, formats[name], self._report_xlsx_converter(info[name], selections, yes, no))
+                (
+                    name,
+                    styles.get(formats[name]),
+                    self._report_xlsx_converter(info[name], selections, yes, no),
+                )
                 for name in names
             ]
             linked = [name for name in names if info[name]["type"] == "many2one"]
@@ -247,12 +300,12 @@ class MemberReportMixin(models.AbstractModel):
                 for values in rows:
                     sheet.append(
                         [
-                            cell(convert(values[name]), number_format=number_format)
-                            if number_format
-                            else convert(values[name])
-                            for name, number_format, convert in converters
+                            styled(convert(values[name]), style) if style else convert(values[name])
+                            for name, style, convert in converters
                         ]
                     )
+                if advance:
+                    advance(len(rows))
         totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
         total_by_name = dict(zip(sums, totals, strict=True))
         total_row = []

@@ -1,6 +1,7 @@
 from . import (
     test_report_access,
     test_report_chain,
+    test_report_export,
     test_report_figures,
     test_report_head_office,
     test_report_mail,
