@@ -7,7 +7,10 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_base", "member_wallet"],
+    "depends": ["member_base", "member_wallet", "member_pos", "member_marketing", "pos_loyalty"],
     "data": [],
+    "assets": {
+        "web.assets_tests": ["member_tests/static/tests/tours/**/*"],
+    },
     "installable": True,
 }

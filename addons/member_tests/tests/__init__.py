@@ -1,3 +1,4 @@
+from . import test_campaign_coupon_tour
 from . import test_chain_journey
 from . import test_click_everywhere
 from . import test_json_rpc

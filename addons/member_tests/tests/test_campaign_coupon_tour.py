@@ -1,0 +1,71 @@
+"""A member_marketing campaign's coupons are redeemable at the till
+(member_pos with Odoo's pos_loyalty) and counted on the campaign: one POS
+tour in Chromium."""
+
+from odoo import Command
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.member_pos.tests.common import PosChainMixin
+from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
+
+
+@tagged("post_install", "-at_install")
+class TestCampaignCouponTour(PosChainMixin, MemberAccountingCase, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pos_chain()
+        env = cls.env(su=True)
+        cls.program = env["loyalty.program"].create(
+            {
+                "name": "MBT Campaign 10%",
+                "program_type": "coupons",
+                "trigger": "with_code",
+                "pos_ok": True,
+                "reward_ids": [
+                    Command.create(
+                        {"reward_type": "discount", "discount": 10, "required_points": 1}
+                    )
+                ],
+            }
+        )
+        cls.vip = env["res.partner.category"].create({"name": "MBT VIP"})
+        cls.member = cls.make_member(
+            name="MBT Campaign Member", category_id=[Command.set(cls.vip.ids)]
+        )
+        cls.card = cls.make_card(partner=cls.member, name="MW900000077")
+        segment = env["member.segment"].create(
+            {"name": "MBT VIPs", "tag_ids": [Command.set(cls.vip.ids)]}
+        )
+        cls.campaign = cls.env_as(cls.head_office_user)["member.campaign"].create(
+            {
+                "name": "MBT coupon campaign",
+                "segment_id": segment.id,
+                "program_id": cls.program.id,
+                "coupon_points": 1,
+            }
+        )
+        cls.campaign.action_send()
+        cls.coupon = cls.campaign.line_ids.coupon_id
+        # the tour types a known code
+        cls.coupon.sudo().code = "MBTCAMP-0001"
+
+    def test_campaign_coupon_redeemed_at_the_till(self):
+        self.assertEqual(self.campaign.state, "done")
+        self.assertEqual((self.campaign.coupon_count, self.campaign.redeemed_count), (1, 0))
+        self.assertEqual(self.coupon.partner_id, self.member)
+        self.start_tour(
+            f"/pos/ui/{self.pos_a.id}",
+            "member_campaign_coupon_tour",
+            login=self.cashier_a.login,
+        )
+        env = self.env(su=True)
+        order = env["pos.order"].search([("session_id", "=", self.pos_a.current_session_id.id)])
+        self.assertEqual(order.state, "paid")
+        self.assertEqual(order.partner_id, self.member)
+        self.assertAlmostEqual(order.amount_total, 54.0)
+        coupon = self.coupon.with_env(env)
+        self.assertEqual(order.lines.filtered("reward_id").coupon_id, coupon)
+        self.assertEqual(coupon.points, 0)
+        campaign = self.campaign.with_env(env)
+        self.assertEqual(campaign.redeemed_count, 1)
