@@ -11,3 +11,6 @@ from . import test_redemption
 from . import test_security
 from . import test_timed_sessions
 from . import test_topup
+from . import test_stock_transfer
+from . import test_catalog
+from . import test_price_sync
