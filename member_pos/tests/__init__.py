@@ -11,6 +11,4 @@ from . import test_redemption
 from . import test_security
 from . import test_timed_sessions
 from . import test_topup
-from . import test_stock_transfer
-from . import test_catalog
-from . import test_price_sync
+from . import test_chain_products

@@ -7,13 +7,11 @@ from contextlib import contextmanager
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
-
-from odoo.addons.member_base.tests.common import MemberChainCase
 
 
-@tagged("post_install", "-at_install")
-class TestStockTransfer(MemberChainCase):
+class StockTransferTests:
+    """Run in ``TestChainProducts`` (on ``MemberPosCase``)."""
+
     @contextmanager
     def refused(self, exception, text):
         """Odoo's ``assertRaises`` (the block's writes rolled back), and the
@@ -23,8 +21,7 @@ class TestStockTransfer(MemberChainCase):
         self.assertIn(text, str(catcher.exception))
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_transfers(cls):
         env = cls.env(su=True)
         cls.store_c = env["res.company"].create(
             {
