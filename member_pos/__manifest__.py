@@ -27,7 +27,7 @@
         "wizard/member_product_import_views.xml",
         "views/member_stock_menus.xml",
     ],
-    "demo": ["demo/member_pos_demo.xml"],
+    "demo": ["demo/member_pos_demo.xml", "demo/member_stock_demo.xml"],
     "assets": {
         "point_of_sale._assets_pos": ["member_pos/static/src/**/*"],
         "web.assets_tests": ["member_pos/static/tests/tours/**/*"],

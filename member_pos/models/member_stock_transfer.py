@@ -5,6 +5,8 @@ from odoo.exceptions import AccessError, UserError
 # checks of the user's role and stores): a manager may edit a draft transfer's
 # stores and lines, never jump a step by writing these over JSON-RPC.
 SERVICE_FIELDS = {
+    "name",
+    "pushed",
     "state",
     "picking_ids",
     "requested_by_id",
@@ -14,6 +16,17 @@ SERVICE_FIELDS = {
     "date_shipped",
     "date_received",
 }
+DEFAULTS = {"name": "/", "state": "draft"}
+
+
+def _set_value(field, value):
+    """Whether a client's ``value`` for a step's field sets something (an
+    empty value or the field's default, as a form sends them, does not)."""
+    if not value or value == DEFAULTS.get(field):
+        return False
+    if isinstance(value, (list, tuple)):  # x2many commands: only an empty set
+        return any(command[0] != Command.SET or command[2] for command in value)
+    return True
 
 
 class MemberStockTransfer(models.Model):
@@ -100,8 +113,10 @@ class MemberStockTransfer(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                if SERVICE_FIELDS & set(vals):
+                if any(_set_value(field, vals[field]) for field in SERVICE_FIELDS & set(vals)):
                     raise AccessError(self.env._("A transfer's steps are taken with its buttons."))
+                for field in SERVICE_FIELDS & set(vals):  # a client's defaults: dropped
+                    del vals[field]
                 # before the record rules, for the clearer message
                 self.new(vals)._check_step_allowed("request")
         transfers = super().create(vals_list)
@@ -128,8 +143,11 @@ class MemberStockTransfer(models.Model):
         return result
 
     def unlink(self):
-        if not self.env.su and any(t.state not in ("draft", "cancel") for t in self):
-            raise UserError(self.env._("Only a draft or cancelled transfer can be deleted."))
+        if not self.env.su:
+            if any(t.state not in ("draft", "cancel") for t in self):
+                raise UserError(self.env._("Only a draft or cancelled transfer can be deleted."))
+            for transfer in self:
+                transfer._check_step_allowed("request")
         return super().unlink()
 
     # ------------------------------------------------------------------
@@ -409,6 +427,16 @@ class MemberStockTransfer(models.Model):
         picking.move_ids.picked = True
         picking._action_done()
         return picking
+
+    @api.model
+    def _member_demo_stock(self, product_id, company_id, qty):
+        """Demo data: ``qty`` of the product on hand in the store's warehouse."""
+        company = self.env["res.company"].browse(company_id)
+        self.env["stock.quant"].sudo()._update_available_quantity(
+            self.env["product.product"].browse(product_id),
+            self._warehouse(company).lot_stock_id,
+            qty,
+        )
 
     def _difference_message(self, lines, closed=False):
         rows = ", ".join(

@@ -175,6 +175,14 @@ class StockTransferTests:
                 self.as_user(transfer, self.manager_b).write(values)
         with self.assertRaises(AccessError):
             self.as_user(transfer.line_ids, self.manager_a).qty_received = 6
+        with self.assertRaises(AccessError):
+            self.env_as(self.manager_a)["member.stock.transfer"].create(
+                {
+                    "source_company_id": self.store_b.id,
+                    "dest_company_id": self.store_a.id,
+                    "state": "done",
+                }
+            )
         with self.refused(UserError, "no longer a draft"):
             self.as_user(transfer, self.manager_a).source_company_id = self.store_c
         # store C neither sees nor handles the transfer of A and B

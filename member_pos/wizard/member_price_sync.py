@@ -54,7 +54,7 @@ class MemberPriceSync(models.TransientModel):
         )
         if not products or not stores:
             raise UserError(self.env._("There is nothing to sync: no product or no store."))
-        foreign = products.filtered(lambda p: p.company_id and p.company_id not in stores)
+        foreign = products.filtered("company_id")  # a store's own product: not the chain's
         if foreign:
             raise UserError(
                 self.env._(
