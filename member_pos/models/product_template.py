@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.fields import Domain
 
 
 class ProductTemplate(models.Model):
@@ -28,3 +29,13 @@ class ProductTemplate(models.Model):
             ("member_store_ids", "=", False),
             ("member_store_ids", "in", config.company_id.ids),
         ]
+
+    @api.model
+    def load_product_from_pos(self, config_id, domain, offset=0, limit=0):
+        """The till's search of products it has not loaded finds only those
+        its store sells too."""
+        store = self.env["pos.config"].browse(config_id).company_id
+        domain = Domain(domain) & (
+            Domain("member_store_ids", "=", False) | Domain("member_store_ids", "in", store.ids)
+        )
+        return super().load_product_from_pos(config_id, domain, offset=offset, limit=limit)

@@ -155,6 +155,17 @@ class CatalogTests:
         self.assertNotIn(self.only_b.id, templates_a)
         data_b = self.session_as(self.session_b, self.cashier_b).load_data(["product.template"])
         self.assertIn(self.only_b.id, {t["id"] for t in data_b["product.template"]})
+        # nor does the till's search of more products find it in store A
+        for config, user, found in (
+            (self.pos_a, self.cashier_a, []),
+            (self.pos_b, self.cashier_b, [self.only_b.id]),
+        ):
+            answer = self.env_as(user, config.company_id)["product.template"].load_product_from_pos(
+                config.id, [("name", "=", "MBT Store B Cake")]
+            )
+            self.assertEqual([t["id"] for t in answer["product.template"]], found)
+        # POS sales move the stock of the store's own warehouse
+        self.assertEqual(self.pos_a.picking_type_id.warehouse_id.company_id, self.store_a)
 
     def import_file(self, content, user=None):
         env = self.env_as(user or self.head_office_user)
