@@ -54,7 +54,7 @@ class CatalogTests:
             )
         )
 
-    def sync(self, user=None, price=None):
+    def sync_prices(self, user=None, price=None):
         if price is not None:
             self.coffee.sudo().list_price = price
         env = self.env_as(user or self.head_office_user)
@@ -83,7 +83,7 @@ class CatalogTests:
         return item
 
     def test_sync_writes_the_store_price_lists_and_logs_every_change(self):
-        changes = self.sync(price=32)
+        changes = self.sync_prices(price=32)
         self.assertEqual(
             [(c.company_id, c.action, c.old_price, c.new_price, c.user_id) for c in changes],
             [
@@ -96,23 +96,23 @@ class CatalogTests:
         self.assertEqual(self.pos_a.pricelist_id, pricelist_a)
         self.assertIn(pricelist_a, self.pos_a.available_pricelist_ids)
         self.assertEqual(pricelist_a.company_id, self.store_a)
-        changes = self.sync(price=33)
+        changes = self.sync_prices(price=33)
         self.assertEqual(
             [(c.action, c.old_price, c.new_price) for c in changes],
             [("update", 32, 33), ("update", 32, 33)],
         )
         self.assertEqual(self.store_price(self.store_b).fixed_price, 33)
-        self.assertFalse(self.sync(), "nothing changed, nothing logged")
+        self.assertFalse(self.sync_prices(), "nothing changed, nothing logged")
         # each store reads its own changes, head office all of them
         seen = self.env_as(self.manager_a)["member.price.change"].search([])
         self.assertEqual(seen.company_id, self.store_a)
         self.assertEqual(len(seen), 2)
 
     def test_store_override_kept_only_where_head_office_allows_it(self):
-        self.sync(price=30)
+        self.sync_prices(price=30)
         item_a = self.store_price(self.store_a)
         item_a.write({"fixed_price": 28, "member_store_override": True})
-        changes = self.sync(price=31)  # the product allows no store price
+        changes = self.sync_prices(price=31)  # the product allows no store price
         self.assertEqual(
             [(c.action, c.old_price, c.new_price) for c in changes],
             [("update", 28, 31), ("update", 30, 31)],
@@ -120,7 +120,7 @@ class CatalogTests:
         self.assertEqual((item_a.fixed_price, item_a.member_store_override), (31, False))
         self.coffee.sudo().member_price_override = True
         item_a.write({"fixed_price": 28, "member_store_override": True})
-        changes = self.sync(price=34)
+        changes = self.sync_prices(price=34)
         self.assertEqual(
             [(c.company_id, c.action, c.old_price, c.new_price) for c in changes],
             [(self.store_a, "kept", 28, 28), (self.store_b, "update", 31, 34)],
@@ -131,7 +131,7 @@ class CatalogTests:
     def test_only_head_office_syncs(self):
         for user in (self.manager_a, self.cashier_a, self.auditor):
             with self.assertRaises(AccessError):
-                self.sync(user=user, price=40)
+                self.sync_prices(user=user, price=40)
         self.assertFalse(self.env["member.price.change"].search([]))
 
     def test_the_till_loads_the_new_price_and_its_store_products(self):
@@ -140,8 +140,8 @@ class CatalogTests:
         price of the store's price list (the member price is the level's
         discount on it, put on the line by the till) and only the products
         the store sells."""
-        self.sync(price=30)
-        self.sync(price=36)
+        self.sync_prices(price=30)
+        self.sync_prices(price=36)
         data = self.session_as(self.session_a, self.cashier_a).load_data([])
         items = [
             item["fixed_price"]

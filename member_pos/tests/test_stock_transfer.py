@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 
+from .common import new_uuid
+
 
 class StockTransferTests:
     """Run in ``TestChainProducts`` (on ``MemberPosCase``)."""
@@ -211,3 +213,34 @@ class StockTransferTests:
         self.as_user(transfer, self.manager_b).action_cancel()
         self.assertEqual(transfer.state, "cancel")
         self.assertEqual(self.stock(), (10, 0, 0))
+
+    def test_stock_query_by_category_level_region_and_last_sale(self):
+        Category = self.env["product.category"]
+        drinks = Category.create({"name": "MBT Drinks"})
+        coffee_categ = Category.create({"name": "Coffee", "parent_id": drinks.id})
+        espresso = Category.create({"name": "Espresso", "parent_id": coffee_categ.id})
+        self.product.categ_id = espresso
+        self.tea.categ_id = coffee_categ
+        order = self.sync(self.order_data(new_uuid(), [(self.cash_pm_a, 30, new_uuid())]))
+        self.assertEqual(order.state, "paid")
+        Report = self.env_as(self.head_office_user)["member.stock.report"]
+        row = Report.search([("product_id", "=", self.product.id)])
+        self.assertEqual(
+            (row.company_id, row.region_id, row.last_sale_date),
+            (self.store_a, self.region, order.date_order),
+        )
+        self.assertEqual(
+            (row.categ_l1_id, row.categ_l2_id, row.categ_l3_id), (drinks, coffee_categ, espresso)
+        )
+        # level 2 "Coffee": the tea (its own category) and the coffee (below it)
+        rows = Report.search([("categ_l2_id", "=", coffee_categ.id)])
+        self.assertEqual(
+            sorted((r.product_id.name, r.company_id.name) for r in rows),
+            [("MBT Coffee", "Test Store A"), ("MBT Tea", "Test Store B")],
+        )
+        self.assertEqual(
+            Report.search([("region_id", "=", self.region.id)]).company_id, self.store_a
+        )
+        self.assertFalse(
+            Report.search([("categ_l3_id", "=", espresso.id), ("company_id", "=", self.store_b.id)])
+        )
