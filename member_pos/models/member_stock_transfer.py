@@ -134,7 +134,8 @@ class MemberStockTransfer(models.Model):
             if SERVICE_FIELDS & set(vals):
                 raise AccessError(self.env._("A transfer's steps are taken with its buttons."))
             for transfer in self:
-                if transfer.state != "draft" and set(vals) - {"note"}:
+                # the lines check their own changes (only To Receive, in transit)
+                if transfer.state != "draft" and set(vals) - {"note", "line_ids"}:
                     raise UserError(self.env._("Transfer %s is no longer a draft.", transfer.name))
         result = super().write(vals)
         if not self.env.su and {"source_company_id", "dest_company_id"} & set(vals):

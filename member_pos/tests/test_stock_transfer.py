@@ -115,7 +115,10 @@ class StockTransferTests:
             self.as_user(line, self.manager_b).qty_to_receive = 4
         with self.assertRaises(AccessError):
             self.as_user(transfer, self.cashier_a).action_receive()
-        self.as_user(line, self.manager_a).qty_to_receive = 4
+        # as the form saves it
+        self.as_user(transfer, self.manager_a).write(
+            {"line_ids": [Command.update(line.id, {"qty_to_receive": 4})]}
+        )
         self.as_user(transfer, self.manager_a).action_receive()
         self.assertEqual(self.stock(), (4, 2, 4))
         self.assertEqual(transfer.state, "in_transit")
@@ -177,6 +180,10 @@ class StockTransferTests:
                 self.as_user(transfer, self.manager_b).write(values)
         with self.assertRaises(AccessError):
             self.as_user(transfer.line_ids, self.manager_a).qty_received = 6
+        with self.assertRaises(AccessError):
+            self.as_user(transfer, self.manager_a).write(
+                {"line_ids": [Command.update(transfer.line_ids.id, {"qty_shipped": 6})]}
+            )
         with self.assertRaises(AccessError):
             self.env_as(self.manager_a)["member.stock.transfer"].create(
                 {
