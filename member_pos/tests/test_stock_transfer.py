@@ -212,6 +212,10 @@ class StockTransferTests:
                     "line_ids": [Command.create({"product_id": massage.id, "qty_requested": 1})],
                 }
             )
+        # the cashier reads the store's transfers, not the stock query
+        self.assertEqual(self.as_user(transfer, self.cashier_a).state, "requested")
+        with self.assertRaises(AccessError):
+            self.env_as(self.cashier_a)["member.stock.report"].search([])
         # the auditor reads, never acts
         seen = self.as_user(transfer, self.auditor)
         self.assertEqual(seen.state, "requested")
