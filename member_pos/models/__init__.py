@@ -13,3 +13,11 @@ from . import pos_session
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import member_price_change
+from . import member_stock_transfer
+from . import member_stock_transfer_line
+from . import member_stock_report
+from . import product_category
+from . import product_pricelist
+from . import product_pricelist_item
+from . import product_template
