@@ -15,6 +15,7 @@
         "data/barcode_rule_data.xml",
         "data/product_data.xml",
         "views/member_pos_payment_views.xml",
+        "views/member_pos_redemption_views.xml",
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",
         "report/report_sale_details_views.xml",

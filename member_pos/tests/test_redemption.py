@@ -181,6 +181,17 @@ class TestRedemptionAtTill(MemberPosCase):
         self.assertEqual(Redemption._cron_reverse_abandoned(), abandoned)
         self.assertEqual((abandoned.state, abandoned.reversal_reason), ("reversed", "abandoned"))
         self.assertEqual(self.points(), 900)
+        # store A's manager finds it in the back office (its default filter), store B's not
+        action = self.env.ref("member_pos.action_member_pos_redemption")
+        for user, company, seen in (
+            (self.manager_a, self.store_a, abandoned),
+            (self.manager_b, self.store_b, Redemption),
+        ):
+            Listed = self.env_as(user, company)["member.pos.redemption"]
+            Listed.get_views([(False, "list"), (False, "search")])
+            found = Listed.search([("reversal_reason", "=", "abandoned")])
+            self.assertEqual(found.ids, seen.ids)
+        self.assertEqual(action.res_model, "member.pos.redemption")
 
     def test_other_store_and_forged_calls_refused(self):
         before = self.member_state()
