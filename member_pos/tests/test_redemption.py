@@ -181,7 +181,7 @@ class TestRedemptionAtTill(MemberPosCase):
         self.assertEqual(Redemption._cron_reverse_abandoned(), abandoned)
         self.assertEqual((abandoned.state, abandoned.reversal_reason), ("reversed", "abandoned"))
         self.assertEqual(self.points(), 900)
-        # store A's manager finds it in the back office (its default filter), store B's not
+        # store A's manager finds it in the back office, store B's does not
         action = self.env.ref("member_pos.action_member_pos_redemption")
         for user, company, seen in (
             (self.manager_a, self.store_a, abandoned),
