@@ -51,8 +51,9 @@ class MemberLevelReview(models.AbstractModel):
         top-up is the largest such row) or ``spend`` (stored value consumed:
         till, packages and timed sessions paid from the balance). Postings
         that were reversed count for nothing (the reversal cancels them
-        wherever it falls). An addon that knows other spending (member_pos:
-        POS orders paid otherwise) appends its own query to the list."""
+        wherever it falls). Spending outside the wallets (member_pos: POS
+        orders paid otherwise) comes from the wallet's extension point
+        ``member.wallet._member_spend_source_sql``."""
         partner_clause = (
             SQL("AND w.partner_id = ANY(%s)", list(partner_ids)) if partner_ids else SQL()
         )
@@ -79,7 +80,8 @@ class MemberLevelReview(models.AbstractModel):
                 date_to=date_to,
                 partner_clause=partner_clause,
                 move_clause=move_clause,
-            )
+            ),
+            *self.env["member.wallet"]._member_spend_source_sql(date_from, date_to, partner_ids),
         ]
 
     @api.model

@@ -1005,3 +1005,19 @@ class MemberWallet(models.Model):
             }
         points = self._parse_points(points)
         return {"points": points, "amount": float(Lot._points_to_cash(points))}
+
+    # ------------------------------------------------------------------
+    # Extension point: spending the ledger does not hold
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _member_spend_source_sql(self, date_from, date_to, partner_ids=None):
+        """What members spent that never went through a wallet (e.g. POS
+        orders paid in cash or by bank card), as a list of SQL queries of
+        rows ``(partner_id, date, measure, amount)`` with ``measure =
+        'spend'``, dated in ``[date_from, date_to)`` (UTC), for the members
+        ``partner_ids`` (all if empty). What was paid from the stored value
+        is in the ledger and must not be here too. member_marketing's level
+        review, tags and RFM add these to the ledger's own spending; an addon
+        that sells outside the wallet (member_pos) appends its query."""
+        return []

@@ -1,0 +1,88 @@
+"""What members spend at the tills without the stored value counts for
+their level, tags and RFM: member_pos gives member_marketing's measures the
+POS orders of members (through member_wallet's extension point), net of what
+the member balance paid (already in the ledger), top-ups left out, returns
+cancelling."""
+
+import datetime
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.member_pos.tests.common import MemberPosCase, new_uuid
+
+
+@tagged("post_install", "-at_install")
+class TestPosSpendMeasured(MemberPosCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_topup(cls.pos_a)
+        cls.member = cls.make_member(name="MBT Cash Payer")
+        cls.card = cls.make_card(partner=cls.member)
+
+    def spend_rows(self):
+        """``(source, amount)`` of the member's spending in the measures."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        Review = self.env["member.level.review"]
+        sources = Review._measure_source_sql(
+            now - datetime.timedelta(days=1), now + datetime.timedelta(days=1), [self.member.id]
+        )
+        amounts = []
+        for query in sources:
+            self.env.cr.execute(query)
+            amounts.append(
+                sorted(
+                    float(amount)
+                    for _p, _d, measure, amount in self.env.cr.fetchall()
+                    if measure == "spend"
+                )
+            )
+        return amounts
+
+    def test_cash_at_the_till_counts_balance_and_topups_once(self):
+        self.topup(self.card, 100)
+        # 200 of coffee: 50 from the balance, 150 in cash
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 50, order_uuid, line_uuid)["ok"])
+        self.sync(
+            self.order_data(
+                order_uuid,
+                [(self.balance_pm_a, 50, line_uuid), (self.cash_pm_a, 150, new_uuid())],
+                partner=self.member,
+            )
+        )
+        # 80 in cash, then returned
+        cash_order = self.sync(
+            self.order_data(new_uuid(), [(self.cash_pm_a, 80, new_uuid())], partner=self.member)
+        )
+        self.sync(
+            self.order_data(
+                new_uuid(),
+                [(self.cash_pm_a, -80, new_uuid())],
+                partner=self.member,
+                refund_of=cash_order,
+            )
+        )
+        # a top-up of 300 paid in cash at the till is no spending
+        data = self.order_data(new_uuid(), [(self.cash_pm_a, 300, new_uuid())], self.member)
+        self.line_of(data, product_id=self.topup_product.id, member_topup_card=self.card.name)
+        self.sync(data)
+        self.assertEqual(self.balance(self.card), 350)
+        ledger, pos = self.spend_rows()
+        self.assertEqual(ledger, [50.0], "the balance payment, from the ledger")
+        self.assertEqual(pos, [-80.0, 80.0, 150.0], "the cash part, the order and its return")
+        self.assertEqual(sum(ledger) + sum(pos), 200.0)
+        # the level review's aggregate counts it so (in cents)
+        Review = self.env["member.level.review"]
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            Review._aggregate_sql(
+                [("spend", now - datetime.timedelta(days=1))],
+                now + datetime.timedelta(days=1),
+                partner_ids=[self.member.id],
+            )
+        )
+        [(partner_id, values)] = self.env.cr.fetchall()
+        self.assertEqual((partner_id, [int(v) for v in values]), (self.member.id, [20000]))
