@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from odoo import fields, models
 from odoo.exceptions import UserError
 
@@ -45,6 +47,16 @@ class PosSession(models.Model):
         wallet = card._get_wallet().with_company(company)
         value = wallet._parse_amount(amount)
         bonus = self.env["member.topup.rule"].sudo()._bonus_for(value, card, company)
+        # the card type's ceiling, before the member pays rather than after
+        wallet = wallet.sudo()
+        before = {
+            "principal": Decimal(str(wallet.principal)),
+            "bonus": Decimal(str(wallet.bonus)),
+            "points": wallet.points,
+            "credit_limit": Decimal(str(wallet.credit_limit)),
+        }
+        after = dict(before, principal=before["principal"] + value, bonus=before["bonus"] + bonus)
+        wallet._check_funds(before, after)
         currency = company.currency_id
         Tx = self.env["payment.transaction"].sudo()
         method = (
