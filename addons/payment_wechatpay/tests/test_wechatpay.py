@@ -291,3 +291,17 @@ class TestWechatpayRoutes(WechatpayGatewayMixin, HttpCase):
         self.assertEqual(self.wxfake.requests[-1]["method"], "GET")
         tx.invalidate_recordset()
         self.assertEqual(tx.state, "done")
+
+    def test_h5_sends_the_phone_to_wechatpay(self):
+        self.provider.wechatpay_flow = "h5"
+        tx = self.wechatpay_tx(self.env, self.provider, amount=12)
+        values = tx._get_processing_values()
+        token = values["redirect_form_html"].split('name="access_token" value="')[1].split('"')[0]
+        response = self.url_open(
+            f"/payment/wechatpay/pay?reference={tx.reference}&access_token={token}",
+            allow_redirects=False,
+        )
+        self.assertEqual(response.status_code, 303)
+        location = response.headers["Location"]
+        self.assertTrue(location.startswith(tx.wechatpay_h5_url + "&redirect_url="))
+        self.assertIn(quote_plus(f"/payment/wechatpay/return?reference={tx.reference}"), location)
