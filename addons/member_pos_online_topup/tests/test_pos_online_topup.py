@@ -97,6 +97,11 @@ class TestPosOnlineTopup(WechatpayGatewayMixin, PosChainMixin, MemberAccountingC
                 answer = self.till().member_pos_online_topup_create(self.card.name, amount)
                 self.assertFalse(answer["ok"])
                 self.assertTrue(answer["message"])
+        # above the card type's ceiling (200 + bonus 30 > 220): refused before the member pays
+        self.card.type_id.sudo().balance_ceiling = 220
+        answer = self.till().member_pos_online_topup_create(self.card.name, 200)
+        self.assertFalse(answer["ok"])
+        self.card.type_id.sudo().balance_ceiling = 0
         # another store's cashier can neither create nor read at store A's till
         answer = self.till(self.cashier_b).member_pos_online_topup_create(self.card.name, 100)
         self.assertEqual(answer["ok"], False)
