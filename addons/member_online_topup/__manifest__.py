@@ -10,11 +10,13 @@
     "depends": ["member_wallet", "payment", "account_payment", "portal"],
     "data": [
         "security/ir.model.access.csv",
+        "security/member_online_topup_security.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
         "views/payment_transaction_views.xml",
         "views/member_portal_templates.xml",
         "views/member_online_topup_refund_views.xml",
+        "views/member_online_topup_statement_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["member_online_topup/static/tests/tours/**/*"],

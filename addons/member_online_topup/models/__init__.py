@@ -1,1 +1,1 @@
-from . import payment_transaction
+from . import member_online_topup_statement, payment_transaction

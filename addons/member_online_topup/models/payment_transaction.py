@@ -78,7 +78,8 @@ class PaymentTransaction(models.Model):
         provider's refund API is called with that amount. If the provider
         refuses, the debit is undone with everything else of the request.
 
-        :return: the refund transaction (done)
+        :return: the refund transaction (done, or pending when the provider
+            accepted it and pays back later)
         """
         self.ensure_one()
         tx = self.sudo()
@@ -100,7 +101,9 @@ class PaymentTransaction(models.Model):
             journal=tx.provider_id.journal_id or None,
         )
         refund = tx.with_context(member_service=True)._refund(float(amount))
-        if refund.state != "done":
+        # pending: the provider accepted the refund and pays it back later
+        # (WeChat Pay answers PROCESSING); its notification or query ends it
+        if refund.state not in ("done", "pending"):
             message = refund.state_message or refund.state
             _logger.warning("Refund of online top-up %s refused: %s", tx.reference, message)
             raise UserError(

@@ -1,10 +1,15 @@
 import json
+import time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.member_online_topup.tests.common import OnlineTopupMixin
+from odoo.addons.member_online_topup.tests.test_online_topup_wechatpay import (
+    WECHATPAY,
+    OnlineTopupWechatpayTests,
+)
 from odoo.addons.member_wallet.tests.common import WalletCase
 from odoo.addons.payment_alipay.tests.fake_alipay import new_key_pair
 
@@ -13,15 +18,17 @@ TOPUP = "odoo.addons.member_online_topup.models.payment_transaction"
 
 
 @tagged("post_install", "-at_install")
-class TestOnlineTopup(OnlineTopupMixin, WalletCase):
+class TestOnlineTopup(OnlineTopupWechatpayTests, OnlineTopupMixin, WalletCase):
     """A top-up paid online credits the wallet once, only when the provider
-    confirms it, with the store's bonus."""
+    confirms it, with the store's bonus (Alipay; WeChat Pay in the tests of
+    ``OnlineTopupWechatpayTests``)."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.require_alipay(cls.env)
         cls.provider = cls.setup_alipay(cls.env, company=cls.store_a)
+        cls.setup_wechatpay_if_installed()
         cls.env["member.topup.rule"].create(
             {
                 "name": "Online: pay 100 get 20",
@@ -279,3 +286,104 @@ class TestOnlineTopup(OnlineTopupMixin, WalletCase):
                 sorted(self.differences(credited, pending, tx)),
                 [("credited_not_paid", credited.reference), ("paid_not_credited", tx.reference)],
             )
+
+    def test_statement(self):
+        """The providers' statement against the wallets, per store and day:
+        matched, missing credit, credit without confirmed payment; a store's
+        staff see their own store's rows only."""
+        credited = self.credited_tx(100)
+        self.topup_tx(self.env, self.provider, self.card, 30, self.store_a)  # pending: no row
+        frozen_card = self.make_card()
+        missing = self.alipay_tx(
+            self.env,
+            self.provider,
+            amount=70,
+            partner=frozen_card.partner_id,
+            currency=self.store_a.currency_id,
+            member_card_id=frozen_card.id,
+            member_topup_company_id=self.store_a.id,
+        )
+        missing._get_processing_values()
+        self.fake.pay(missing.reference)
+        frozen_card._as_service().write({"state": "frozen"})
+        with mute_logger(TOPUP):
+            self.notify(self.fake.notification(missing.reference))
+        unconfirmed = self.credited_tx(50)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE payment_transaction SET state = 'error' WHERE id = %s", [unconfirmed.id]
+        )
+        self.env.invalidate_all()
+        Statement = self.env_as(self.manager_a, self.store_a)["member.online.topup.statement"]
+        rows = Statement.search([("card_id", "in", (self.card | frozen_card).ids)])
+        self.assertEqual(
+            sorted((r.reference, r.status, r.paid_amount, r.credited_amount) for r in rows),
+            sorted(
+                [
+                    (credited.reference, "matched", 100.0, 100.0),
+                    (missing.reference, "missing_credit", 70.0, 0.0),
+                    (unconfirmed.reference, "credit_unconfirmed", 50.0, 50.0),
+                ]
+            ),
+        )
+        self.assertEqual(set(rows.mapped("company_id")), {self.store_a})
+        self.assertEqual(sum(rows.mapped("difference_count")), 2)
+        other_store = self.env_as(self.manager_b, self.store_b)["member.online.topup.statement"]
+        self.assertFalse(other_store.search([("card_id", "in", self.card.ids)]))
+
+    # ------------------------------------------------------------------
+    # Through WeChat Pay (payment_wechatpay), when it is installed
+    # ------------------------------------------------------------------
+
+    def test_wechatpay_paid_credited_once_refusals_credit_nothing(self):
+        tx = self.wx_topup_tx(100)
+        self.wxfake.pay(tx.reference)
+        before = self.db_state()
+        refused = {
+            "forged": self.wxfake.notification(tx.reference, sign_with=new_key_pair()[0]),
+            "late replay": self.wxfake.notification(tx.reference, timestamp=time.time() - 900),
+            "wrong amount": self.wxfake.notification(tx.reference, amount={"total": 1}),
+        }
+        for name, message in refused.items():
+            with self.subTest(name), mute_logger(WECHATPAY):
+                _tx, refusal = self.wx_notify(message)
+                self.assertTrue(refusal)
+                self.assertEqual(self.db_state(), before, "nothing written to the ledger")
+        for _i in range(3):  # WeChat Pay sends it again until it is answered
+            _tx, refusal = self.wx_notify(self.wxfake.notification(tx.reference))
+            self.assertIsNone(refusal)
+        self.assertEqual(tx.state, "done")
+        self.assertBalances(self.wallet, principal=100, bonus=20)
+        self.assertEqual(len(self.wx_key_moves(tx)), 1)
+        tx._wechatpay_query()  # a late query credits nothing more
+        self.assertEqual(len(self.wx_key_moves(tx)), 1)
+
+    def test_wechatpay_closed_credits_nothing(self):
+        tx = self.wx_topup_tx(100)
+        self.wxfake.pay(tx.reference, state="CLOSED")
+        tx._wechatpay_query()
+        self.assertEqual(tx.state, "cancel")
+        self.assertFalse(self.wx_key_moves(tx))
+        self.assertBalances(self.wallet, principal=0, bonus=0)
+
+    def test_wechatpay_refund_by_the_original_route(self):
+        tx = self.wx_topup_tx(100)
+        self.wxfake.pay(tx.reference)
+        self.wx_notify(self.wxfake.notification(tx.reference))
+        self.assertTrue(tx.member_wallet_move_id)
+        manager_tx = tx.with_env(self.env_as(self.manager_a, self.store_a))
+        refund = manager_tx._member_refund_topup(40, "member moves away")
+        refund_requests = [
+            r for r in self.wxfake.requests if r["path"] == "/v3/refund/domestic/refunds"
+        ]
+        self.assertEqual(len(refund_requests), 1)
+        self.assertEqual(json.loads(refund_requests[0]["body"])["amount"]["refund"], 4000)
+        self.assertEqual((refund.state, refund.amount), ("pending", -40))
+        ledger = self.assertBalances(self.wallet, principal=60)
+        self.assertEqual(len([m for m in ledger.moves if m["kind"] == "withdrawal"]), 1)
+        # WeChat Pay pays it back: the refund is done, the wallet is not debited again
+        self.wxfake.refund_done(refund.reference)
+        refund._wechatpay_query()
+        self.assertEqual(refund.state, "done")
+        ledger = self.assertBalances(self.wallet, principal=60)
+        self.assertEqual(len([m for m in ledger.moves if m["kind"] == "withdrawal"]), 1)
