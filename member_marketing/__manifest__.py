@@ -11,8 +11,10 @@
     "data": [
         "security/ir.model.access.csv",
         "security/member_marketing_rules.xml",
+        "security/member_marketing_plan_rules.xml",
         "data/ir_cron_data.xml",
         "data/member_reminder_data.xml",
+        "data/member_plan_data.xml",
         "views/member_level_views.xml",
         "views/member_level_rule_views.xml",
         "views/member_level_history_views.xml",
@@ -24,6 +26,12 @@
         "views/member_visit_views.xml",
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
+        "views/member_plan_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/member_referral_views.xml",
+        "views/member_day_views.xml",
+        "wizard/member_plan_sell_views.xml",
+        "wizard/member_plan_refund_views.xml",
         "views/member_marketing_menus.xml",
     ],
     "demo": [
