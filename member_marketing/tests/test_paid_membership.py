@@ -5,7 +5,7 @@ numbers on the store's local dates (Shanghai: 04:00 UTC is noon)."""
 import datetime
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import BaseCase, freeze_time, tagged
 
 from odoo.addons.member_base.tests.common import next_mobile
 
@@ -18,8 +18,8 @@ def d(text):
 
 
 @tagged("post_install", "-at_install")
-class TestPlanTerms(LevelCase):
-    """The term arithmetic, as plain functions."""
+class TestPlanTerms(BaseCase):
+    """The term arithmetic, as plain functions (no database)."""
 
     def test_term_dates(self):
         # first purchase: today to the day before the same date 3 months later
