@@ -5,20 +5,20 @@ import datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import freeze_time, tagged
+from odoo.tests import freeze_time
 
-from .common import LevelCase, new_key
+from .common import new_key
 
 
-@tagged("post_install", "-at_install")
-class TestMemberDays(LevelCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["member.day"].search([]).write({"active": False})
-        Day = cls.env_as(cls.admin_user)["member.day"]
+class MemberDayTests:
+    """Run in ``TestMemberOperations`` (one chain for the marketing tests)."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["member.day"].search([]).write({"active": False})
+        Day = self.env_as(self.admin_user)["member.day"]
         # 6 January 2027 is a Wednesday
-        cls.wednesday = Day.create(
+        self.wednesday = Day.create(
             {
                 "name": "MMT Wednesday",
                 "recurrence": "weekday",
@@ -27,16 +27,16 @@ class TestMemberDays(LevelCase):
                 "extra_discount": 5,
             }
         )
-        cls.eighth_in_b = Day.create(
+        self.eighth_in_b = Day.create(
             {
                 "name": "MMT the 8th in store B",
                 "recurrence": "monthday",
                 "monthday": 8,
                 "points_multiplier": 3,
-                "company_ids": [Command.set(cls.store_b.ids)],
+                "company_ids": [Command.set(self.store_b.ids)],
             }
         )
-        cls.card = cls.member_card(level=cls.level_basic)
+        self.card = self.member_card(level=self.level_basic)
 
     def earn(self, amount, store=None):
         store = store or self.store_a

@@ -11,6 +11,8 @@ from odoo.addons.member_base.tests.common import next_mobile
 
 from ..tools import plan_term
 from .common import LevelCase, new_key
+from .test_member_days import MemberDayTests
+from .test_referral import ReferralTests
 
 
 def d(text):
@@ -56,8 +58,9 @@ class TestPlanTerms(BaseCase):
         )
 
 
-@tagged("post_install", "-at_install")
-class TestPaidMembership(LevelCase):
+class PaidMembershipTests:
+    """Paid memberships, run in ``TestMemberOperations`` below."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -337,3 +340,11 @@ class TestPaidMembership(LevelCase):
             self.assertIn("2027-03-31", sms.body)
         with freeze_time("2027-03-25 04:00:00"):
             self.assertFalse(Reminder._generate(rule).filtered(lambda r: r.partner_id == partner))
+
+
+@tagged("post_install", "-at_install")
+class TestMemberOperations(PaidMembershipTests, ReferralTests, MemberDayTests, LevelCase):
+    """Paid memberships, referral rewards and member days on one test chain
+    (its setup is the cost: built once for the three)."""
+
+    allow_inherited_tests_method = True  # the tests are the mixins'

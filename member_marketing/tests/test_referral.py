@@ -5,19 +5,18 @@ within the cap per period."""
 import psycopg2
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from .common import LevelCase, new_key
+from .common import new_key
 
 
-@tagged("post_install", "-at_install")
-class TestReferral(LevelCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.env["member.referral.rule"].search([]).write({"active": False})
-        cls.rule = cls.env_as(cls.admin_user)["member.referral.rule"].create(
+class ReferralTests:
+    """Run in ``TestMemberOperations`` (one chain for the marketing tests)."""
+
+    def setUp(self):
+        super().setUp()
+        self.env["member.referral.rule"].search([]).write({"active": False})
+        self.rule = self.env_as(self.admin_user)["member.referral.rule"].create(
             {
                 "name": "MMT Invite a friend",
                 "event": "first_spend",
@@ -27,8 +26,8 @@ class TestReferral(LevelCase):
                 "cap_period": "month",
             }
         )
-        cls.referrer_card = cls.member_card()
-        cls.referrer = cls.referrer_card.partner_id
+        self.referrer_card = self.member_card()
+        self.referrer = self.referrer_card.partner_id
 
     def referred_card(self, amount=200):
         card = self.member_card(member_referrer_id=self.referrer.id)
