@@ -36,6 +36,7 @@
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",
+        "demo/member_plan_demo.xml",
     ],
     "post_init_hook": "_set_level_dates",
     "installable": True,
