@@ -9,3 +9,7 @@ from . import test_sms
 from . import test_campaigns
 from . import test_level_gift
 from . import test_visits_messages
+from . import test_paid_membership
+from . import test_referral
+from . import test_referral_concurrency
+from . import test_member_days

@@ -77,7 +77,7 @@ class PosOrder(models.Model):
         self.ensure_one()
         partner = self.partner_id
         member = partner.is_member
-        allowed = partner.sudo().member_level_id.discount if member else 0.0
+        allowed = partner._member_price_discount(self.company_id) if member else 0.0
         level = partner.sudo().member_level_id.name or "-"
         for line in self.lines:
             product = line.product_id.display_name
@@ -156,7 +156,23 @@ class PosOrder(models.Model):
         """Points earned by a validated member's order and the member lines
         of its receipt (once: a resync of a paid order does not come here)."""
         self.ensure_one()
-        if self.state == "draft" or not self.partner_id.is_member:
+        if self.state == "draft":
+            return
+        self.env["res.partner"]._member_order_paid(
+            self.partner_id,
+            [
+                {
+                    "product": line.product_id,
+                    "quantity": line.qty,
+                    "amount": line.price_subtotal_incl,
+                    "key": f"pos-line:{self.uuid}:{line.uuid}",
+                }
+                for line in self.lines
+            ],
+            self.company_id,
+            reference=self.pos_reference or self.name,
+        )
+        if not self.partner_id.is_member:
             return
         topped_up = self._member_pos_topups()
         card = self._member_pos_card()

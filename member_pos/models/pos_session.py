@@ -290,7 +290,7 @@ class PosSession(models.Model):
             "member_number": partner.member_number or "",
             "card_number_masked": mask_number(card.name),
             "level": partner.member_level_id.name or "",
-            "discount": partner.member_level_id.discount or 0.0,
+            "discount": partner._member_price_discount(company),
             "balance": wallet.balance,
             "principal": wallet.principal,
             "bonus": wallet.bonus,

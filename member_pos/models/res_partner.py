@@ -5,12 +5,23 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     member_level_discount = fields.Float(
-        related="member_level_id.discount", string="Member Level Discount (%)"
+        compute="_compute_member_level_discount",
+        string="Member Level Discount (%)",
+        help="The member price's discount today in the current store: the level's, plus what "
+        "later addons add (member days).",
     )
 
     # the partners a till preloads that are not members (see
     # pos.config.get_limited_partners_loading), newest first
     _member_pos_non_members = models.Index("(id DESC) WHERE is_member IS NOT TRUE")
+
+    @api.depends_context("company")
+    def _compute_member_level_discount(self):
+        company = self.env.company
+        for partner in self:
+            partner.member_level_discount = (
+                partner._member_price_discount(company) if partner.is_member else 0.0
+            )
 
     @api.model
     def _load_pos_data_fields(self, config):

@@ -87,10 +87,16 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         # a game on table 1 since an hour ago (a tour waits no hour)
         table = self.tables[0].with_env(self.env_as(self.cashier_a, self.store_a))
         played = table._start_session(card=self.card, at=fields.Datetime.now() - timedelta(hours=1))
-        self.start_tour(f"/pos/ui/{self.pos_a.id}", "member_pos_tour", login=self.cashier_a.login)
-        order, topup, priced, used, refund, timed = self.env["pos.order"].search(
+        # with member_marketing: the same tour goes on with a paid membership
+        plan_member = self._setup_paid_membership()
+        tour = "member_pos_tour_paid_membership" if plan_member else "member_pos_tour"
+        self.start_tour(f"/pos/ui/{self.pos_a.id}", tour, login=self.cashier_a.login)
+        orders = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )
+        order, topup, priced, used, refund, timed = orders[:6]
+        if plan_member:
+            self._check_paid_membership(plan_member, orders[6:])
         self.assertEqual((order.state, topup.state), ("paid", "paid"))
         self.assertEqual(topup.sudo().lines.member_topup_card, self.card.name)
         self.assertEqual(order.partner_id, self.card.partner_id)
@@ -184,3 +190,54 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
         )
         paused = self.env["member.timed.session"].search([("resource_id", "=", self.tables[1].id)])
         self.assertEqual(paused.state, "paused")
+
+    def _setup_paid_membership(self):
+        """A gold quarterly plan sold by its POS product, and a basic member
+        with a card (MW900000002); None without member_marketing."""
+        if "member.plan" not in self.env:
+            return None
+        product = (
+            self.env["product.product"]
+            .sudo()
+            .create(
+                {
+                    "name": "MBT Gold Quarter",
+                    "type": "service",
+                    "available_in_pos": True,
+                    "list_price": 180.0,
+                    "taxes_id": [(5, 0, 0)],
+                }
+            )
+        )
+        self.plan = self.env["member.plan"].create(
+            {
+                "name": "MBT Gold quarterly",
+                "level_id": self.level_gold.id,
+                "term_months": 3,
+                "price": 180,
+                "product_id": product.id,
+            }
+        )
+        member = self.make_member(level=self.level_basic, name="MBT Plan Member")
+        self.make_card(partner=member, name="MW900000002")
+        return member
+
+    def _check_paid_membership(self, member, orders):
+        """The plan's order started one term at the till's price; the next
+        order had the gold member price (10 % off the coffee's 30)."""
+        sale, coffee = orders.sudo()
+        term = member.member_plan_subscription_ids
+        self.assertEqual(
+            (len(term), term.plan_id, term.paid_by, money(term.price)),
+            (1, self.plan, "pos", money(180)),
+        )
+        self.assertEqual((sale.member_level, money(sale.amount_total)), ("MBT Gold", money(180)))
+        member.invalidate_recordset()
+        self.assertEqual(
+            (member.member_level_id, member.member_earned_level_id),
+            (self.level_gold, self.level_basic),
+        )
+        self.assertEqual(
+            (coffee.partner_id, coffee.lines.discount, money(coffee.amount_total)),
+            (member, 10.0, money(27)),
+        )

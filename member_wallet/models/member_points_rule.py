@@ -19,7 +19,8 @@ class MemberPointsRule(models.Model):
     category, then by sequence), the rest of the sale under the first amount
     rule that applies. Then the member's level multiplier and, in the
     member's birthday day/week/month (store's local date), the birthday
-    multiplier; the result is rounded down once.
+    multiplier, and those of later addons (``_earning_multipliers``); the
+    result is rounded down once.
     """
 
     _name = "member.points.rule"
@@ -135,6 +136,14 @@ class MemberPointsRule(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
+    def _earning_multipliers(self, card, company, day):
+        """Extension point: multipliers applied to every rule's points of a
+        sale on ``card`` in ``company`` on ``day`` (the store's local date),
+        after the level and birthday multipliers, before the one rounding
+        down (member_marketing: member days). Default: none."""
+        return []
+
+    @api.model
     def _compute_earning(self, amount, card, company, lines=None, paid_from_balance=0):
         """Points earned by a sale of ``amount`` on ``card`` in ``company``
         today (store's local date).
@@ -173,6 +182,7 @@ class MemberPointsRule(models.Model):
         level = partner.member_level_id
         level_multiplier = level.points_multiplier if level else 1
         birthday = {}
+        extra = self._earning_multipliers(card, company, day)
         total, detail = 0, []
         for rule, (rule_amount, quantity) in groups.items():
             if rule.exclude_stored_value:
@@ -186,7 +196,7 @@ class MemberPointsRule(models.Model):
                     )
                 if birthday[rule.birthday_period]:
                     multipliers.append(rule.birthday_multiplier)
-            points = points_tools.apply_multipliers(base, *multipliers)
+            points = points_tools.apply_multipliers(base, *multipliers, *extra)
             total += points
             detail.append(
                 {

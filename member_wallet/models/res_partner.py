@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -28,6 +28,23 @@ class ResPartner(models.Model):
             partner.member_balance = balance
             partner.member_points = points
             partner.member_currency_id = self.env.company.currency_id
+
+    def _member_price_discount(self, company):
+        """Extension point: the discount (%) of this member's price in
+        ``company`` today: their level's (member_marketing adds its member
+        days). The till applies it and the server checks it at sync."""
+        self.ensure_one()
+        return self.sudo().member_level_id.discount or 0.0
+
+    @api.model
+    def _member_order_paid(self, partner, lines, company, reference=None):
+        """Extension point: an order of ``partner`` (maybe empty) was paid
+        in ``company`` (member_pos: a POS order reaching the server, once),
+        with ``lines`` ``[{"product": product.product, "quantity": float,
+        "amount": total with taxes, "key": unique key of the line}]``. Later
+        addons start what the order sold (member_marketing: paid
+        memberships), idempotently by the line's key. Default: nothing."""
+        return
 
     def action_view_member_wallets(self):
         self.ensure_one()

@@ -62,9 +62,46 @@ function payFromBalance(keys, amount) {
     ].flat();
 }
 
-registry.category("web_tour.tours").add("member_pos_tour", {
-    steps: () =>
-        [
+/** With member_marketing: a paid membership (付费会员) sold to a basic member,
+ * the receipt showing the plan's level, and the next order at its member price. */
+function paidMembershipSteps() {
+    return [
+        ReceiptScreen.clickNextOrder(),
+        findMember("MW900000002"),
+        {
+            content: "a basic member",
+            trigger: ".modal .member-pos-level:contains('MBT Basic')",
+        },
+        Dialog.confirm("Ok"),
+        ProductScreen.clickDisplayedProduct("MBT Gold Quarter"),
+        ProductScreen.selectedOrderlineHas("MBT Gold Quarter", "1", "180.00"),
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Cash A"),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+        {
+            content: "the receipt shows the level the plan gave",
+            trigger: ".pos-receipt .member-pos-receipt:contains('MBT Gold')",
+        },
+        ReceiptScreen.clickNextOrder(),
+        ProductScreen.clickDisplayedProduct("MBT Coffee"),
+        ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "30.00"),
+        findMember("MW900000002"),
+        {
+            content: "the member is gold now",
+            trigger: ".modal .member-pos-level:contains('MBT Gold')",
+        },
+        Dialog.confirm("Ok"),
+        ProductScreen.selectedOrderlineHas("MBT Coffee", "1", "27.00"),
+        ProductScreen.clickPayButton(),
+        PaymentScreen.clickPaymentMethod("Cash A"),
+        PaymentScreen.clickValidate(),
+        ReceiptScreen.isShown(),
+    ];
+}
+
+function memberPosSteps() {
+    return [
             Chrome.startPoS(),
             // by card number, then by phone typed with spaces
             findMember("MW900000001"),
@@ -288,5 +325,14 @@ registry.category("web_tour.tours").add("member_pos_tour", {
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
-        ].flat(),
+        ];
+}
+
+registry.category("web_tour.tours").add("member_pos_tour", {
+    steps: () => memberPosSteps().flat(),
+});
+
+// the same tour, then a paid membership (run when member_marketing is installed)
+registry.category("web_tour.tours").add("member_pos_tour_paid_membership", {
+    steps: () => [...memberPosSteps(), ...paidMembershipSteps()].flat(),
 });

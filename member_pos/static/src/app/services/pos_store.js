@@ -77,6 +77,11 @@ patch(PosStore.prototype, {
             card_number: answer.card_number,
             pin_required: answer.pin_required,
         };
+        if (partner && answer.member) {
+            // the server's member price of today (a level bought or changed since the
+            // till loaded the partner, a member day), before the order applies it
+            partner.member_level_discount = answer.member.discount || 0;
+        }
         const order = this.getOrder();
         if (order) {
             if (partner) {
