@@ -25,6 +25,13 @@
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",
+        "security/member_portrait_rules.xml",
+        "data/member_greeting_data.xml",
+        "data/member_portrait_data.xml",
+        "views/member_greeting_views.xml",
+        "views/member_booking_views.xml",
+        "views/member_portrait_views.xml",
+        "views/member_portrait_menus.xml",
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",

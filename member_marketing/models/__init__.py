@@ -19,3 +19,14 @@ from . import member_campaign_line
 from . import loyalty_card
 from . import member_visit
 from . import member_message
+from . import member_holiday
+from . import member_reminder_rule_greeting
+from . import member_reminder_greeting
+from . import member_level_birthday
+from . import loyalty_card_birthday
+from . import member_booking
+from . import member_portrait
+from . import member_suggestion
+from . import member_portrait_engine
+from . import res_partner_portrait
+from . import member_segment_suggestion

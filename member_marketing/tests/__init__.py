@@ -9,3 +9,6 @@ from . import test_sms
 from . import test_campaigns
 from . import test_level_gift
 from . import test_visits_messages
+from . import test_greetings
+from . import test_bookings
+from . import test_portrait
