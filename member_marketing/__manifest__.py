@@ -35,6 +35,7 @@
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",
+        "demo/member_booking_demo.xml",
     ],
     "post_init_hook": "_set_level_dates",
     "installable": True,

@@ -38,6 +38,22 @@ class MemberPortrait(models.Model):
         string="Favourite Categories",
         readonly=True,
     )
+    next_level_id = fields.Many2one(
+        "member.level", string="Next Level", readonly=True, ondelete="set null"
+    )
+    next_level_value = fields.Float(
+        string="Reached",
+        digits=(16, 2),
+        readonly=True,
+        help="The next level rule's measure over its period (spend, top-ups or points).",
+    )
+    next_level_threshold = fields.Float(string="Needed", digits=(16, 2), readonly=True)
+    level_progress = fields.Float(
+        string="Progress (%)",
+        digits=(16, 1),
+        readonly=True,
+        help="How far the member is towards the next level's rule, in percent.",
+    )
     computed_date = fields.Date(string="Computed On", readonly=True)
 
     _partner_unique = models.Constraint("UNIQUE(partner_id)", "A member has one portrait.")

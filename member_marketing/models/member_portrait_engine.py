@@ -6,6 +6,8 @@ import pytz
 from odoo import api, models
 from odoo.tools import SQL
 
+from .member_level_review import NO_LEVEL_KEY
+
 _logger = logging.getLogger(__name__)
 
 # rows kept per member
@@ -48,6 +50,7 @@ class MemberPortraitEngine(models.AbstractModel):
         today, tz = self._today_and_tz(today)
         self._build_sources(today, tz)
         portraits = self._write_portraits(today)
+        self._write_progress(today, tz)
         suggestions = self._write_suggestions(today)
         self._drop_sources()
         self.env["member.portrait"].invalidate_model()
@@ -305,6 +308,86 @@ class MemberPortraitEngine(models.AbstractModel):
             """
         )
         return count
+
+    @api.model
+    def _write_progress(self, today, tz):
+        """The progress of each member with a portrait towards the next
+        level: the active level rule of the lowest level above theirs (then
+        the lowest threshold) in their store's scope, and that rule's measure
+        over its period, from the level review's own aggregate (one
+        statement for every member and rule), written in one UPDATE."""
+        cr = self.env.cr
+        cr.execute(
+            "UPDATE member_portrait SET next_level_id = NULL, next_level_value = 0,"
+            " next_level_threshold = 0, level_progress = 0"
+        )
+        rules = self.env["member.level.rule"].sudo().search([("state", "=", "active")])
+        if not rules:
+            return 0
+        Review = self.env["member.level.review"]
+        keys = self.env["member.level"]._member_level_keys()
+        slots, prepared = [], []
+        for rule in rules:
+            slot = (rule.measure, Review._period_start(today, rule.period_months, tz))
+            if slot not in slots:
+                slots.append(slot)
+            scope = (
+                set(
+                    self.env["res.company"]
+                    .sudo()
+                    .search([("id", "child_of", rule.company_ids.ids)])
+                    .ids
+                )
+                if rule.company_ids
+                else None
+            )
+            prepared.append(
+                (
+                    keys.get(rule.level_id.id, NO_LEVEL_KEY),
+                    rule.threshold,
+                    rule.level_id.id,
+                    slots.index(slot),
+                    scope,
+                )
+            )
+        prepared.sort(key=lambda r: (r[0], r[1]))
+        tomorrow = Review._period_start(today + datetime.timedelta(days=1), 0, tz)
+        cr.execute(
+            SQL(
+                "SELECT a.partner_id, a.v FROM (%s) a"
+                " JOIN member_portrait mp ON mp.partner_id = a.partner_id",
+                Review._aggregate_sql(slots, tomorrow),
+            )
+        )
+        values = dict(cr.fetchall())
+        cr.execute(
+            """
+            SELECT mp.partner_id, p.member_level_id, p.member_register_company_id
+              FROM member_portrait mp JOIN res_partner p ON p.id = mp.partner_id
+            """
+        )
+        rows = []
+        for partner_id, level_id, company_id in cr.fetchall():
+            current = keys.get(level_id, NO_LEVEL_KEY)
+            for key, threshold, target, slot, scope in prepared:
+                if key > current and (scope is None or company_id in scope):
+                    value = (values.get(partner_id) or [0] * len(slots))[slot] / 100
+                    progress = min(100.0, round(value * 100 / threshold, 1)) if threshold else 0
+                    rows.append((partner_id, target, value, threshold, progress))
+                    break
+        if rows:
+            cr.execute(
+                """
+                UPDATE member_portrait mp
+                   SET next_level_id = v.level_id, next_level_value = v.value,
+                       next_level_threshold = v.threshold, level_progress = v.progress
+                  FROM unnest(%s::int[], %s::int[], %s::numeric[], %s::numeric[],
+                              %s::numeric[]) AS v(partner_id, level_id, value, threshold, progress)
+                 WHERE mp.partner_id = v.partner_id
+                """,
+                [[r[i] for r in rows] for i in range(5)],
+            )
+        return len(rows)
 
     # ------------------------------------------------------------------
     # Suggestions

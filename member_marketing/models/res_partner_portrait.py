@@ -12,8 +12,12 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
+    member_portrait_ids = fields.One2many("member.portrait", "partner_id", readonly=True)
     member_portrait_id = fields.Many2one(
-        "member.portrait", compute="_compute_member_portrait", string="Portrait"
+        "member.portrait",
+        compute="_compute_member_portrait",
+        search="_search_member_portrait",
+        string="Portrait",
     )
     member_visits_30 = fields.Integer(related="member_portrait_id.visits_30")
     member_visits_90 = fields.Integer(related="member_portrait_id.visits_90")
@@ -26,6 +30,8 @@ class ResPartner(models.Model):
     member_favourite_company_id = fields.Many2one(related="member_portrait_id.favourite_company_id")
     member_favourite_categ_ids = fields.Many2many(related="member_portrait_id.favourite_categ_ids")
     member_portrait_date = fields.Date(related="member_portrait_id.computed_date")
+    member_level_progress = fields.Float(related="member_portrait_id.level_progress")
+    member_next_level_value = fields.Float(related="member_portrait_id.next_level_value")
     member_next_level_id = fields.Many2one(
         "member.level", compute="_compute_member_next_level", string="Next Level"
     )
@@ -49,6 +55,9 @@ class ResPartner(models.Model):
         by_partner = {p.partner_id.id: p.id for p in portraits}
         for partner in self:
             partner.member_portrait_id = by_partner.get(partner.id, False)
+
+    def _search_member_portrait(self, operator, value):
+        return [("member_portrait_ids", operator, value)]
 
     @api.depends("member_level_id")
     def _compute_member_next_level(self):

@@ -138,19 +138,20 @@ class TestBookings(LevelCase):
         soon = self.book(self.t0, self.t0 + H)
         later = self.book(self.t0 + 4 * H, self.t0 + 5 * H)  # beyond the 3 hours ahead
         Booking = self.env["member.booking"]
-        self.assertEqual(Booking._cron_remind(now=now), soon)
+        ours = soon | later
+        self.assertEqual(Booking._cron_remind(now=now) & ours, soon)
         self.assertEqual(soon.reminder_state, "queued")
         self.assertEqual(later.reminder_state, "none")
         # the next runs: nothing more for it
-        self.assertFalse(Booking._cron_remind(now=now))
-        self.assertFalse(Booking._cron_remind(now=now + H))
+        self.assertFalse(Booking._cron_remind(now=now) & ours)
+        self.assertFalse(Booking._cron_remind(now=now + H) & ours)
         sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.member.id)])
         self.assertEqual(len(sms), 1)
         self.assertEqual(sms.uuid, soon.reminder_sms_uuid)
         self.assertIn(f"赵六您好：您预约了{self.store_a.name}的MMT Room 1，时间", sms.body)
         self.assertNotIn("退订", sms.body, "a service message carries no opt-out")
         # 3 hours before the later one: its own reminder, once
-        self.assertEqual(Booking._cron_remind(now=self.t0 + 2 * H), later)
+        self.assertEqual(Booking._cron_remind(now=self.t0 + 2 * H) & ours, later)
         self.assertEqual(
             self.env["sms.sms"].sudo().search_count([("partner_id", "=", self.member.id)]), 2
         )
@@ -172,10 +173,14 @@ class TestBookings(LevelCase):
         # a booking nobody came to: a no-show 30 minutes after its start
         missed = self.book(self.t0 + 3 * H, self.t0 + 4 * H)
         Booking = self.env["member.booking"]
-        self.assertEqual(Booking._cron_no_show(now=self.t0 + 3 * H + 29 * self.minute), [])
-        self.assertEqual(Booking._cron_no_show(now=self.t0 + 3 * H + 31 * self.minute), [missed.id])
+        ours = {booking.id, missed.id}
+        no_shows = Booking._cron_no_show(now=self.t0 + 3 * H + 29 * self.minute)
+        self.assertEqual(ours & set(no_shows), set())
+        self.assertEqual(missed.state, "booked")
+        no_shows = Booking._cron_no_show(now=self.t0 + 3 * H + 31 * self.minute)
+        self.assertEqual(ours & set(no_shows), {missed.id})
         self.assertEqual(missed.state, "no_show")
-        self.assertEqual(Booking._cron_no_show(now=self.t0 + 10 * H), [])
+        self.assertEqual(ours & set(Booking._cron_no_show(now=self.t0 + 10 * H)), set())
         # and by hand
         other = self.book(self.t0 + 5 * H, self.t0 + 6 * H)
         other.action_no_show()

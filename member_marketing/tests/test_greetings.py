@@ -39,7 +39,24 @@ class GreetingCase(LevelCase):
 
 
 @tagged("post_install", "-at_install")
-class TestHolidayGreetings(GreetingCase):
+class TestGreetings(GreetingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.program = cls.env["loyalty.program"].create(
+            {
+                "name": "MMT birthday cake coupon",
+                "program_type": "coupons",
+                "reward_ids": [
+                    (0, 0, {"reward_type": "discount", "discount": 10, "required_points": 1})
+                ],
+            }
+        )
+        cls.level_silver.write(
+            {"birthday_bonus_points": 188, "birthday_gift_program_id": cls.program.id}
+        )
+        cls.birthday_rule.write({"days_before": 3, "birthday_gift": True})
+
     def test_holiday_dates(self):
         for year in (2027, 2028, 2029):
             self.assertEqual(holiday_dates("lunar", 1, 1, year), [SPRING[year]])
@@ -112,26 +129,6 @@ class TestHolidayGreetings(GreetingCase):
             self.assertTrue(Holiday.search([("id", "=", self.spring.id)]))
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 Holiday.create({"name": "Qixi", "calendar": "lunar", "month": 7, "day": 7})
-
-
-@tagged("post_install", "-at_install")
-class TestBirthdayGift(GreetingCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.program = cls.env["loyalty.program"].create(
-            {
-                "name": "MMT birthday cake coupon",
-                "program_type": "coupons",
-                "reward_ids": [
-                    (0, 0, {"reward_type": "discount", "discount": 10, "required_points": 1})
-                ],
-            }
-        )
-        cls.level_silver.write(
-            {"birthday_bonus_points": 188, "birthday_gift_program_id": cls.program.id}
-        )
-        cls.birthday_rule.write({"days_before": 3, "birthday_gift": True})
 
     def gift_moves(self, card):
         return (

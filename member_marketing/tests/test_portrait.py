@@ -9,7 +9,7 @@ import datetime
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..tools.suggestion import copurchase_scores, repurchase_due
 from .common import NOON, LevelCase, new_key
@@ -67,7 +67,7 @@ class PortraitCase(LevelCase):
 
 
 @tagged("post_install", "-at_install")
-class TestPortrait(PortraitCase):
+class TestPortraitSuggestions(PortraitCase):
     def test_portrait_figures(self):
         card = self.member_card(level=self.level_silver)
         partner = card.partner_id
@@ -129,12 +129,47 @@ class TestPortrait(PortraitCase):
         self.Engine._refresh()
         self.assertEqual(partner.member_portrait_id.spend_365, 650.0)
 
-    def test_next_level(self):
+    def test_next_level_and_progress(self):
+        """Silver, gold from 5,000 spent in 12 months: 1,250 spent is 25 %."""
         self.make_rule(self.level_gold, "spend", 5000, months=12)
         card = self.member_card(level=self.level_silver)
+        with self.rules_paused():
+            self.topup(card, 2000)
+        self.spend_at(card, 1000, 100)
+        self.spend_at(card, 250, 3)
+        self.spend_at(card, 600, 400)  # before the rule's period
+        self.Engine._refresh()
         partner = card.partner_id.with_env(self.env_as(self.cashier_a))
         self.assertEqual(partner.member_next_level_id, self.level_gold)
         self.assertIn("5,000.00 in 12 month(s)", partner.member_next_level_rule)
+        self.assertRecordValues(
+            partner.member_portrait_id,
+            [
+                {
+                    "next_level_id": self.level_gold.id,
+                    "next_level_value": 1250.0,
+                    "next_level_threshold": 5000.0,
+                    "level_progress": 25.0,
+                }
+            ],
+        )
+        self.assertEqual(partner.member_level_progress, 25.0)
+
+    def test_member_form_by_role(self):
+        """The member form with its portrait tab opens with each role's rights."""
+        card = self.member_card(level=self.level_silver)
+        self.topup(card, 100)
+        self.spend_at(card, 10, 1)
+        self.sell_at(card, self.p1, 3)
+        self.sell_at(card, self.p1, 1)
+        self.Engine._refresh()
+        for user in (self.cashier_a, self.manager_b, self.head_office_user, self.auditor):
+            with self.subTest(user=user.login):
+                partner = card.partner_id.with_env(self.env_as(user))
+                form = Form(partner, view="member_base.res_partner_view_form_member_desk")
+                self.assertEqual(form.member_visits_30, 1)
+                self.assertEqual(form.member_spend_30, 10.0)
+                self.assertEqual(len(form.member_suggestion_ids), 1)
 
     def test_access(self):
         card = self.member_card()
@@ -168,9 +203,6 @@ class TestPortrait(PortraitCase):
                 with self.assertRaises(AccessError):
                     suggestion.with_env(env).unlink()
 
-
-@tagged("post_install", "-at_install")
-class TestSuggestions(PortraitCase):
     """Silver: M1 bought P1 (60 and 30 days ago) and P2; M2 P1, P2, P3; M3 P1,
     P3; M4 P2. Gold: M5 and M6 P1, P4; M7 P1. Pairs of two members or more:
     silver (P1, P2) by M1 and M2, (P1, P3) by M2 and M3; gold (P1, P4) by
