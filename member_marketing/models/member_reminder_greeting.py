@@ -35,7 +35,27 @@ class MemberReminder(models.Model):
         created = super()._generate(rule, today=today)
         if rule.kind == "birthday" and rule.birthday_gift and created:
             created._give_birthday_gifts()
+        if rule.send_email and rule.mail_template_id and created:
+            created._queue_email(rule)
         return created
+
+    def _queue_email(self, rule):
+        """E-mail these reminders of ``rule`` through Odoo's mail queue, the
+        template rendered in batches: to the members with an e-mail address;
+        a marketing e-mail not to an address on Odoo's blacklist. Returns
+        the reminders e-mailed."""
+        reminders = self.sudo().filtered(lambda r: r.partner_id.email_normalized)
+        if rule.message_type == "marketing" and reminders:
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT email FROM mail_blacklist WHERE active AND email = ANY(%s)",
+                [reminders.partner_id.mapped("email_normalized")],
+            )
+            blocked = {row[0] for row in self.env.cr.fetchall()}
+            reminders = reminders.filtered(lambda r: r.partner_id.email_normalized not in blocked)
+        if reminders:
+            rule.mail_template_id.sudo().send_mail_batch(reminders.ids)
+        return reminders
 
     @api.model
     def _candidates_sql(self, rule, today):

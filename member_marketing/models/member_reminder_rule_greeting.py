@@ -16,6 +16,17 @@ class MemberReminderRule(models.Model):
     holiday_ids = fields.Many2many(
         "member.holiday", string="Holidays", help="Holiday greeting: the holidays greeted on."
     )
+    send_email = fields.Boolean(
+        string="Send E-mail",
+        help="Also e-mail the reminder to members with an e-mail address (a marketing "
+        "e-mail skips the addresses on Odoo's blacklist).",
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'member.reminder')]",
+        ondelete="restrict",
+    )
     birthday_gift = fields.Boolean(
         string="Give the Birthday Gift",
         default=True,
@@ -30,9 +41,13 @@ class MemberReminderRule(models.Model):
             self.message_type = "marketing"
         return res
 
-    @api.constrains("kind", "holiday_ids")
+    @api.constrains("kind", "holiday_ids", "send_email", "mail_template_id")
     def _check_holidays(self):
         for rule in self:
+            if rule.send_email and not rule.mail_template_id:
+                raise ValidationError(
+                    self.env._("Choose the e-mail template of the reminder %s.", rule.name)
+                )
             if rule.kind == "holiday" and not rule.holiday_ids:
                 raise ValidationError(
                     self.env._("The holiday greeting %s needs at least one holiday.", rule.name)

@@ -101,6 +101,33 @@ class TestGreetings(GreetingCase):
         self.assertIn("李四您好：Spring Festival快乐！", sms[0].body)
         self.assertIn("回T退订", sms[0].body)
 
+    def test_email_greeting(self):
+        """With e-mail on, members with an address get it, except a blacklisted one."""
+        self.holiday_rule.write(
+            {
+                "send_email": True,
+                "mail_template_id": self.env.ref(
+                    "member_marketing.mail_template_reminder_holiday"
+                ).id,
+            }
+        )
+        mailed = self.make_member(name="钱七", email="qian@example.com")
+        blocked = self.make_member(name="孙八", email="sun@example.com")
+        no_email = self.make_member(name="周九")
+        self.env["mail.blacklist"].sudo()._add("sun@example.com")
+        members = mailed | blocked | no_email
+        greeted = self.greet(SPRING[2027], members)
+        self.assertEqual(len(greeted), 3)
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("model", "=", "member.reminder"), ("res_id", "in", greeted.ids)])
+        )
+        self.assertEqual(len(mails), 1)
+        self.assertEqual(mails.recipient_ids, mailed)
+        self.assertEqual(mails.subject, "Spring Festival快乐！")
+        self.assertIn("钱七您好", mails.body_html)
+
     def test_mid_autumn_and_days_ahead(self):
         member = self.make_member(member_mobile=next_mobile(), sms_consent=True)
         self.holiday_rule.days_before = 2
