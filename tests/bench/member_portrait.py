@@ -124,7 +124,7 @@ def make_purchases(env, args):
         SELECT m.wallet_id, w.card_id, w.partner_id,
                (%(products)s::int[])[1 + CASE WHEN m.id %% 5 < 4
                         THEN ((w.partner_id %% (%(n)s / 5)) * 5 + m.id %% 5) %% %(n)s
-                        ELSE (m.id * 7919) %% %(n)s END],
+                        ELSE ((m.id::bigint * 7919) %% %(n)s)::int END],
                m.company_id, 10, 10, m.id, 'other', 'active', m.date::date, 100, 100,
                1, now() AT TIME ZONE 'UTC', 1, now() AT TIME ZONE 'UTC'
           FROM member_wallet_move m
