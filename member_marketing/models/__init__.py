@@ -34,3 +34,14 @@ from . import res_partner_referral
 from . import member_day
 from . import member_points_rule
 from . import res_partner_member_day
+from . import member_holiday
+from . import member_reminder_rule_greeting
+from . import member_reminder_greeting
+from . import member_level_birthday
+from . import loyalty_card_birthday
+from . import member_booking
+from . import member_portrait
+from . import member_suggestion
+from . import member_portrait_engine
+from . import res_partner_portrait
+from . import member_segment_suggestion

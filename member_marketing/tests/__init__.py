@@ -13,3 +13,6 @@ from . import test_paid_membership
 from . import test_referral
 from . import test_referral_concurrency
 from . import test_member_days
+from . import test_greetings
+from . import test_bookings
+from . import test_portrait
