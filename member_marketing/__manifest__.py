@@ -25,6 +25,7 @@
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",
+        "views/member_portal_templates.xml",
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",

@@ -19,3 +19,4 @@ from . import member_campaign_line
 from . import loyalty_card
 from . import member_visit
 from . import member_message
+from . import member_sms_code

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .member_level_review import NO_LEVEL_KEY
 
@@ -198,18 +198,21 @@ class ResPartner(models.Model):
         queue, as ``company`` (default: the member's registering store),
         through its gateway. A marketing SMS goes only to members who
         consented, and carries the opt-out instruction; a service SMS
-        (balance, expiry) needs no consent. Returns one result per item, in
-        order: the ``sms.sms`` queued, or why not (``no_consent``,
+        (balance, expiry) needs no consent. A service SMS may name its own
+        number, ``(partner_id, text, number)``, with or without a partner: a
+        code that proves someone holds a new mobile. Returns one result per
+        item, in order: the ``sms.sms`` queued, or why not (``no_consent``,
         ``no_mobile``)."""
         optout = self._member_sms_optout_text() if marketing else ""
-        partners = {p.id: p for p in self.sudo().browse({pid for pid, _text in items})}
+        partners = {p.id: p for p in self.sudo().browse({item[0] for item in items if item[0]})}
         results, vals_list, positions = [], [], []
-        for partner_id, text in items:
-            partner = partners[partner_id]
-            if not partner.member_mobile:
+        for partner_id, text, *to in items:
+            partner = partners.get(partner_id) or self.sudo().browse()
+            number = (to[0] if to else None) or partner.member_mobile
+            if not number:
                 results.append("no_mobile")
                 continue
-            if marketing and not partner.sms_consent:
+            if marketing and (not partner.sms_consent or number != partner.member_mobile):
                 results.append("no_consent")
                 continue
             body = text if not optout or optout in text else f"{text} {optout}"
@@ -217,8 +220,8 @@ class ResPartner(models.Model):
             results.append(None)
             vals_list.append(
                 {
-                    "partner_id": partner.id,
-                    "number": partner.member_mobile,
+                    "partner_id": partner.id or False,
+                    "number": number,
                     "body": body,
                     "state": "outgoing",
                     "member_company_id": (
@@ -230,3 +233,41 @@ class ResPartner(models.Model):
         for position, record in zip(positions, sms, strict=True):
             results[position] = record
         return results
+
+    # ------------------------------------------------------------------
+    # Change of mobile from the portal, proved by an SMS code
+    # ------------------------------------------------------------------
+
+    def _member_check_new_mobile(self, mobile):
+        """``mobile`` normalised, if this member may take it: a valid number,
+        not theirs already, nobody else's."""
+        self.ensure_one()
+        if not (mobile or "").strip():
+            raise UserError(self.env._("Please type your new mobile number."))
+        mobile = self._normalize_member_mobile(mobile)
+        if mobile == self.member_mobile:
+            raise UserError(self.env._("This is already your mobile number."))
+        try:
+            self._check_mobile_unused(mobile, exclude=self)
+        except ValidationError:
+            # on the portal, never say whose number it is
+            raise UserError(
+                self.env._("This mobile number cannot be used here: please ask a store.")
+            ) from None
+        return mobile
+
+    def _member_change_mobile(self, mobile):
+        """Give this member the new ``mobile`` once its code was verified
+        (the caller did): written as the service, and logged."""
+        self.ensure_one()
+        mobile = self._member_check_new_mobile(mobile)
+        before = self.member_mobile
+        self.sudo().write({"member_mobile": mobile})
+        self.env["member.operation.log"]._record(
+            "update",
+            partner=self,
+            before={"member_mobile": before or ""},
+            after={"member_mobile": mobile},
+            reason=self.env._("Mobile changed on the portal, confirmed by an SMS code"),
+        )
+        return True

@@ -9,3 +9,4 @@ from . import test_sms
 from . import test_campaigns
 from . import test_level_gift
 from . import test_visits_messages
+from . import test_portal
