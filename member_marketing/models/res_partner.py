@@ -271,3 +271,61 @@ class ResPartner(models.Model):
             reason=self.env._("Mobile changed on the portal, confirmed by an SMS code"),
         )
         return True
+
+    # ------------------------------------------------------------------
+    # Erasure of personal data (PIPL)
+    # ------------------------------------------------------------------
+
+    def _member_erase(self):
+        """What this addon keeps of a member loses their personal data too:
+        the text of their messages and of those messages' to-dos and
+        chatter (the reply keeps its words, without their name or numbers), the notes
+        of follow-up visits, their SMS (number and text) and their SMS
+        codes. Counts, dates, stores and links stay."""
+        from odoo.addons.member_base.models.member_erasure_request import (  # noqa: PLC0415
+            ERASED,
+            scrub_text,
+        )
+
+        self.ensure_one()
+        partner = self.sudo()
+        secrets = partner._member_erasure_secrets()
+        mobiles = {partner.member_mobile} - {False}
+        res = super()._member_erase()
+        cr = self.env.cr
+        self.env.flush_all()
+        messages = self.env["member.message"].sudo().search([("partner_id", "=", partner.id)])
+        for message in messages:
+            cr.execute(
+                "UPDATE member_message SET body = %s, reply = %s WHERE id = %s",
+                [ERASED, scrub_text(message.reply, secrets), message.id],
+            )
+        if messages:
+            # their chatter repeats the member's text (the to-do's note)
+            cr.execute(
+                """UPDATE mail_message SET body = %s
+                    WHERE model = 'member.message' AND res_id = ANY(%s) AND body IS NOT NULL""",
+                [ERASED, messages.ids],
+            )
+            cr.execute(
+                """UPDATE mail_activity SET note = NULL, summary = %s
+                    WHERE res_model = 'member.message' AND res_id = ANY(%s)""",
+                [ERASED, messages.ids],
+            )
+        cr.execute("SELECT id, note FROM member_visit WHERE partner_id = %s", [partner.id])
+        for visit_id, note in cr.fetchall():
+            cr.execute(
+                "UPDATE member_visit SET note = %s WHERE id = %s",
+                [scrub_text(note, secrets), visit_id],
+            )
+        cr.execute(
+            "UPDATE sms_sms SET number = NULL, body = %s WHERE partner_id = %s OR number = ANY(%s)",
+            [ERASED, partner.id, list(mobiles)],
+        )
+        cr.execute(
+            "DELETE FROM member_sms_code WHERE partner_id = %s OR mobile = ANY(%s)",
+            [partner.id, list(mobiles)],
+        )
+        for model in ("member.message", "member.visit", "sms.sms", "mail.activity", "mail.message"):
+            self.env[model].invalidate_model()
+        return res

@@ -259,3 +259,39 @@ class TestMarketingPortal(MarketingPortalCase):
             response = self.url_open(MOBILE_URL, data={"step": "send", "mobile": next_mobile()})
         self.assertEqual(response.status_code, 400)
         self.assertEqual(self.env["sms.sms"].search_count([]), sms_before)
+
+    # ------------------------------------------------------------------
+    # Erasure
+    # ------------------------------------------------------------------
+
+    def test_erasure_scrubs_messages_visits_sms_and_codes(self):
+        member = self.make_member(name="MMT Erasable Zhao", member_mobile=next_mobile())
+        mobile = member.member_mobile
+        text = "我是MMT Erasable Zhao，电话见资料"
+        message = self.Message._portal_post(member, self.store_a, text)
+        answer = message.with_env(self.env_as(self.cashier_a))
+        answer.reply = "MMT Erasable Zhao 您好，已处理。"
+        answer.action_reply()
+        visit = self.env["member.visit"].create(
+            {"partner_id": member.id, "outcome": "reached", "note": f"Called {mobile}"}
+        )
+        [sms] = self.env["res.partner"]._member_sms_queue([(member.id, "余额 100")], False)
+        self.env["member.sms.code"]._send("mobile_change", next_mobile(), partner=member)
+        chatter = self.env["mail.message"].search(
+            [("model", "=", "member.message"), ("res_id", "=", message.id)]
+        )
+        self.assertTrue(any("电话见资料" in (m.body or "") for m in chatter))
+        manager = self.env_as(self.manager_a, self.store_a)
+        self.env["member.erasure.request"]._ask(member).with_env(manager).action_erase()
+        # the records stay, linked to the member, without their words
+        self.assertEqual(self.Message.search([("partner_id", "=", member.id)]), message)
+        self.assertEqual(message.body, "***")
+        self.assertEqual(message.reply, "*** 您好，已处理。")
+        self.assertEqual(message.state, "answered")
+        for line in chatter:
+            self.assertNotIn("电话见资料", line.body or "")
+        self.assertEqual(visit.note, "Called ***")
+        self.assertEqual(visit.outcome, "reached")
+        self.assertFalse(sms.number)
+        self.assertNotIn("100", sms.body)
+        self.assertFalse(self.env["member.sms.code"].search([("partner_id", "=", member.id)]))
