@@ -18,6 +18,7 @@
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",
         "report/report_sale_details_views.xml",
+        "views/member_portal_templates.xml",
     ],
     "demo": ["demo/member_pos_demo.xml"],
     "assets": {
