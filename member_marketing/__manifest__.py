@@ -25,11 +25,15 @@
         "wizard/member_level_change_views.xml",
         "wizard/member_level_simulation_views.xml",
         "views/member_marketing_menus.xml",
+        "views/res_config_settings_views.xml",
         "views/member_portal_templates.xml",
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["member_marketing/static/tests/tours/**/*"],
+    },
     "post_init_hook": "_set_level_dates",
     "installable": True,
 }

@@ -20,3 +20,4 @@ from . import loyalty_card
 from . import member_visit
 from . import member_message
 from . import member_sms_code
+from . import res_config_settings

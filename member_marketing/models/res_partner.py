@@ -26,6 +26,12 @@ class ResPartner(models.Model):
     member_level_history_ids = fields.One2many(
         "member.level.history", "partner_id", string="Level History", readonly=True
     )
+    member_terms_date = fields.Datetime(
+        string="Terms Accepted On",
+        readonly=True,
+        copy=False,
+        help="When the member accepted the membership terms (self-registration on the portal).",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -329,3 +335,98 @@ class ResPartner(models.Model):
         for model in ("member.message", "member.visit", "sms.sms", "mail.activity", "mail.message"):
             self.env[model].invalidate_model()
         return res
+
+    # ------------------------------------------------------------------
+    # Self-registration on the portal
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _member_signup_enabled(self):
+        return bool(
+            self.env["ir.config_parameter"].sudo().get_param("member_marketing.portal_signup")
+        )
+
+    @api.model
+    def _member_signup_card_type(self):
+        type_id = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("member_marketing.portal_signup_card_type_id")
+        )
+        return self.env["member.card.type"].sudo().browse(int(type_id or 0)).exists()
+
+    @api.model
+    def _member_signup_check(self, name, mobile, store, terms):
+        """What a visitor signs up with, checked: their name, a mobile no
+        member holds (never saying whose), one of the chain's stores, the
+        terms accepted. Returns the mobile normalised."""
+        _ = self.env._
+        if not self._member_signup_enabled():
+            raise UserError(_("Registration on the portal is closed: please ask a store."))
+        if not (name or "").strip():
+            raise UserError(_("Please give your name."))
+        if not (mobile or "").strip():
+            raise UserError(_("Please type your mobile number."))
+        mobile = self._normalize_member_mobile(mobile)
+        if not store or store not in self.sudo().new({})._member_portal_stores():
+            raise UserError(_("Please choose one of our stores."))
+        if not terms:
+            raise UserError(_("Please accept the membership terms."))
+        taken = self.sudo().search_count(
+            [("member_mobile", "=", mobile), ("is_member", "=", True)], limit=1
+        ) or self.env["res.users"].sudo().with_context(active_test=False).search_count(
+            [("login", "=", self._member_signup_login(mobile))], limit=1
+        )
+        if taken:
+            raise UserError(_("This mobile number is already registered: log in, or ask a store."))
+        return mobile
+
+    @api.model
+    def _member_signup_login(self, mobile):
+        """The login of a member who signed up: their mobile as they type
+        it (national form for a mainland number)."""
+        return mobile.removeprefix("+86")
+
+    @api.model
+    def _member_signup(self, name, mobile, store, sms_consent, password):
+        """Make the visitor a member of ``store`` once their code was
+        verified (the caller did): a portal user whose login is their
+        mobile, the member's profile written as that user (the register
+        line of the log is theirs), the terms' date, the marketing consent
+        they gave or not, and an e-card of the configured type through the
+        card issue service. Returns the new user."""
+        _ = self.env._
+        name = name.strip()[:128]
+        mobile = self._member_signup_check(name, mobile, store, True)
+        if len(password or "") < 8:
+            raise UserError(_("Please choose a password of at least 8 characters."))
+        user = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": name,
+                    "login": self._member_signup_login(mobile),
+                    "password": password,
+                    "company_id": store.id,
+                    "company_ids": [(6, 0, store.ids)],
+                    "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+                }
+            )
+        )
+        partner = user.partner_id.with_user(user).sudo().with_company(store)
+        partner.write(
+            {
+                "is_member": True,
+                "member_mobile": mobile,
+                "member_register_company_id": store.id,
+                "member_source": "portal",
+                "member_terms_date": fields.Datetime.now(),
+                "sms_consent": bool(sms_consent),
+            }
+        )
+        card_type = self._member_signup_card_type()
+        if card_type:
+            partner.env["member.card"]._issue(card_type.with_env(partner.env), partner=partner)
+        return user

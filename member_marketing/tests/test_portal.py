@@ -24,6 +24,7 @@ from .common import MarketingPortalCase
 
 URL = "/my/member/messages"
 MOBILE_URL = "/my/member/mobile"
+SIGNUP_URL = "/member/register"
 
 
 @tagged("post_install", "-at_install")
@@ -295,3 +296,127 @@ class TestMarketingPortal(MarketingPortalCase):
         self.assertFalse(sms.number)
         self.assertNotIn("100", sms.body)
         self.assertFalse(self.env["member.sms.code"].search([("partner_id", "=", member.id)]))
+
+    # ------------------------------------------------------------------
+    # Self-registration
+    # ------------------------------------------------------------------
+
+    def open_signup(self, card_type=None):
+        self.set_param_signup(True, card_type)
+        self.authenticate(None, None)
+
+    def set_param_signup(self, enabled, card_type=None):
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param("member_marketing.portal_signup", "1" if enabled else "")
+        Param.set_param(
+            "member_marketing.portal_signup_card_type_id", card_type.id if card_type else ""
+        )
+
+    def signup_form(self, **values):
+        return {
+            "step": "send",
+            "name": "MMT 新会员",
+            "mobile": next_mobile(),
+            "store_id": str(self.store_a.id),
+            "terms": "1",
+            **values,
+        }
+
+    def code_in_sms(self, mobile):
+        [sms] = self.codes_sent_to(self.env["res.partner"]._normalize_member_mobile(mobile))
+        return re.search(r"\b(\d{6})\b", sms.body).group(1)
+
+    def test_signup_with_a_code_makes_a_member_with_an_ecard(self):
+        self.open_signup(card_type=self.type_personal)
+        form = self.signup_form()
+        page = self.post_form(SIGNUP_URL, **form)
+        self.assertIn("o_member_signup_code_sent", page)
+        code = self.code_in_sms(form["mobile"])
+        mobile = self.env["res.partner"]._normalize_member_mobile(form["mobile"])
+        # the mobile is in the session, not in the page's form
+        self.assertNotIn(f'value="{mobile}"', page)
+        wrong = self.post_form(SIGNUP_URL, step="confirm", code="x", password="p" * 8)
+        self.assertIn("not the code we sent", wrong)
+        short = self.post_form(SIGNUP_URL, step="confirm", code=code, password="short")
+        self.assertIn("at least 8 characters", short)
+        self.assertFalse(self.env["res.partner"].search([("member_mobile", "=", mobile)]))
+        response = self.url_open(
+            SIGNUP_URL,
+            data={
+                "csrf_token": self.csrf_token(SIGNUP_URL),
+                "step": "confirm",
+                "code": code,
+                "password": "mmt-secret-9",
+            },
+        )
+        self.assertIn("o_member_welcome", response.text)
+        partner = self.env["res.partner"].search([("member_mobile", "=", mobile)])
+        user = partner.user_ids
+        self.assertRecordValues(
+            partner,
+            [
+                {
+                    "name": "MMT 新会员",
+                    "is_member": True,
+                    "member_source": "portal",
+                    "member_register_company_id": self.store_a.id,
+                    "sms_consent": False,
+                }
+            ],
+        )
+        self.assertTrue(partner.member_number)
+        self.assertTrue(partner.member_terms_date)
+        self.assertEqual((user.login, user.share), (mobile.removeprefix("+86"), True))
+        [card] = partner.member_card_ids
+        self.assertEqual((card.type_id, card.state), (self.type_personal, "active"))
+        self.assertIn(card.name, response.text)
+        # the register and issue lines of the log are the member's own
+        for operation in ("register", "issue"):
+            [line] = self.log_lines(partner_id=partner.id, operation=operation)
+            self.assertEqual((line.user_id, line.company_id), (user, self.store_a))
+
+    def test_signup_bad_input_writes_nothing(self):
+        self.set_param_signup(False)
+        self.authenticate(None, None)
+        self.assertIn("o_member_signup_closed", self.url_open(SIGNUP_URL).text)
+        self.open_signup()
+        sms_before = self.env["sms.sms"].search_count([])
+        cases = {
+            "no name": ({"name": " "}, "give your name"),
+            "no terms": ({"terms": ""}, "accept the membership terms"),
+            "bad mobile": ({"mobile": "12ab"}, "not a valid mobile"),
+            "head office": ({"store_id": str(self.head_office.id)}, "one of our stores"),
+            "taken": ({"mobile": self.other.member_mobile}, "already registered"),
+        }
+        for name, (values, error) in cases.items():
+            with self.subTest(name):
+                page = self.post_form(SIGNUP_URL, **self.signup_form(**values))
+                self.assertIn(error, page)
+                self.assertNotIn(self.other.member_number, page)
+        self.assertEqual(self.env["sms.sms"].search_count([]), sms_before)
+        # a confirmation without a code asked for goes back to the start
+        response = self.url_open(
+            SIGNUP_URL,
+            data={"csrf_token": self.csrf_token(SIGNUP_URL), "step": "confirm", "code": "1"},
+        )
+        self.assertIn("o_member_signup_form", response.text)
+        with mute_logger("odoo.http"):
+            response = self.url_open(SIGNUP_URL, data=self.signup_form())
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.env["sms.sms"].search_count([]), sms_before)
+
+    def test_signup_phone_tour(self):
+        self.open_signup(card_type=self.type_personal)
+        self.browser_size = "375x812"
+        self.start_tour(SIGNUP_URL, "member_signup_phone")
+        code = self.code_in_sms("13900007788")
+        # the same visitor's session goes on (the next tour would delete it)
+        sid, self.session = self.session.sid, None
+        self.start_tour(
+            SIGNUP_URL,
+            "member_signup_phone_confirm",
+            cookies={"session_id": sid, "mbt_signup_code": code},
+        )
+        partner = self.env["res.partner"].search([("member_mobile", "=", "+8613900007788")])
+        self.assertEqual((partner.name, partner.sms_consent), ("王小明", False))
+        self.assertEqual(partner.member_card_ids.state, "active")
