@@ -165,8 +165,14 @@ class MarketingPortalCase(WalletHttpCase):
         )
 
     def csrf_token(self, url):
+        """The CSRF token of the form on ``url`` (read once per session)."""
+        cached = getattr(self, "_csrf", None)
+        if cached and cached[0] == self.session.sid:
+            return cached[1]
         page = self.url_open(url).text
-        return page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        self._csrf = (self.session.sid, token)
+        return token
 
     def post_form(self, url, form_url=None, **values):
         """POST ``values`` to ``url`` with the token of the form on

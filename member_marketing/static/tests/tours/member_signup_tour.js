@@ -9,49 +9,17 @@ function fitsTheScreen() {
     }
 }
 
-// A visitor on a phone (375 × 812) signs up: name, mobile, store, the terms
-// (the marketing SMS left unticked); a code is sent.
+// A visitor on a phone (375 × 812) who asked for a code (name, mobile,
+// store, terms) types the code received by SMS (the test reads it from the
+// SMS queue) and a password: a member, on their e-card page with its QR.
 registry.category("web_tour.tours").add("member_signup_phone", {
     url: "/member/register",
     steps: () => [
         {
-            trigger: ".o_member_signup_form",
-            run: fitsTheScreen,
-        },
-        {
-            content: "Name",
-            trigger: "input#member_signup_name",
-            run: "edit 王小明",
-        },
-        {
-            content: "Mobile",
-            trigger: "input#member_signup_mobile",
-            run: "edit 139 0000 7788",
-        },
-        {
-            content: "Accept the terms",
-            trigger: "input#member_signup_terms",
-            run: "click",
-        },
-        {
-            content: "Ask for the code",
-            trigger: ".o_member_signup_form button[type='submit']",
-            run: "click",
-            expectUnloadPage: true,
-        },
-        {
-            content: "The code is sent",
+            content: "The code was sent",
             trigger: ".o_member_signup_code_sent:contains('+8613900007788')",
             run: fitsTheScreen,
         },
-    ],
-});
-
-// The same visitor types the code received by SMS (the test reads it from
-// the SMS queue) and a password: a member, on their e-card page.
-registry.category("web_tour.tours").add("member_signup_phone_confirm", {
-    url: "/member/register",
-    steps: () => [
         {
             content: "The code",
             trigger: "input#member_signup_code",
