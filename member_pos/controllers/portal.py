@@ -1,6 +1,7 @@
-"""The member's POS receipts on the portal: the list (receipt number,
-store, date, total, paid from the balance) beside the ledger's history,
-and each receipt's detail. Read as superuser, filtered to the logged-in
+"""member_pos's portal sections: the member's POS receipts (receipt
+number, store, date, total, paid from the balance) beside the ledger's
+history, each receipt's detail, and the tills' products and services at
+the member's own price. Read as superuser, filtered to the logged-in
 member's own orders; another member's order answers as not found."""
 
 from werkzeug.exceptions import NotFound
@@ -12,6 +13,7 @@ from odoo.addons.member_wallet.controllers.portal import MemberWalletPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 RECEIPTS_PAGE = 20
+PRODUCTS_PAGE = 30
 # orders a member sees: validated at the till (not an open or cancelled one)
 RECEIPT_STATES = ("paid", "done", "invoiced")
 
@@ -88,6 +90,50 @@ class MemberPosPortal(MemberWalletPortal):
                 "member": partner,
                 "order": order,
                 "paid_by_balance": self._member_paid_by_balance(order),
+            },
+        )
+
+    @http.route(
+        ["/my/member/products", "/my/member/products/page/<int:page>"],
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def portal_my_member_products(self, page=1, search=None, **kw):
+        """The products and services of the chain's tills, each with the
+        member's own price (their level's discount, as the till applies
+        it). The price rule lives in this addon, with the POS that applies
+        it: member_base knows levels, not products."""
+        partner = self._member_partner()
+        if not partner:
+            return request.redirect("/my/member")
+        Product = request.env["product.template"].sudo()
+        stores = partner._member_portal_stores()
+        domain = Product._member_portal_domain(stores | stores.root_id)
+        search = (search or "").strip()[:64]
+        if search:
+            domain.append(("name", "ilike", search))
+        pager = portal_pager(
+            url="/my/member/products",
+            url_args={"search": search} if search else {},
+            total=Product.search_count(domain),
+            page=page,
+            step=PRODUCTS_PAGE,
+        )
+        products = Product.search(
+            domain, order="name, id", limit=PRODUCTS_PAGE, offset=pager["offset"]
+        )
+        return request.render(
+            "member_pos.portal_my_member_products",
+            {
+                **self._prepare_portal_layout_values(),
+                "page_name": "member_products",
+                "member": partner,
+                "products": products,
+                "level": partner.member_level_id,
+                "pager": pager,
+                "search": search,
             },
         )
 

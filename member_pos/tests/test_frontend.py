@@ -265,3 +265,31 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
             (money(order.amount_total), order.lines, order.payment_ids),
             (money(total), lines, payments),
         )
+
+    def test_portal_products_at_the_members_price(self):
+        member = self.card.partner_id  # gold: 10 % off
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": "mbt_pos_prices",
+                "password": "mbt_pos_prices",
+                "partner_id": member.id,
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate("mbt_pos_prices", "mbt_pos_prices")
+        page = self.url_open("/my/member/products?search=MBT").text
+        # MBT Coffee 30.00 → 27.00, MBT Sauna 25.00 → 22.50, the pass 100.00 → 90.00
+        for product, price in ((self.product, "27.00"), (self.sauna, "22.50")):
+            row = page.split(f'data-product-id="{product.product_tmpl_id.id}"', 1)[1]
+            row = row.split("</li>", 1)[0]
+            self.assertRegex(row, f"o_member_product_price[^>]*>[^<]*<span[^>]*>{price}<")
+        self.assertRegex(page, ">90\\.00<")
+        # the tills' own products are not for sale
+        self.assertNotIn(f'data-product-id="{self.topup_product.product_tmpl_id.id}"', page)
+        self.assertNotIn("Points Deduction", page)
+        self.assertIn("10.0% off", page)
+        # a search that matches nothing; a visitor is sent to log in
+        self.assertIn("Nothing to show", self.url_open("/my/member/products?search=zzz-none").text)
+        self.authenticate(None, None)
+        response = self.url_open("/my/member/products", allow_redirects=False)
+        self.assertIn("/web/login", response.headers["Location"])
