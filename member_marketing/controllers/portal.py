@@ -21,22 +21,52 @@ SIGNUP_CODES_PER_SESSION = 5
 
 
 class MemberMarketingPortal(MemberWalletPortal):
+    def _member_messages(self, partner):
+        """The member's own messages: read as the member when they are a
+        portal user (the record rule shows them nothing else), as superuser
+        for an employee who is also a member (their staff rights would show
+        their store's)."""
+        Message = request.env["member.message"]
+        if not request.env.user.share:
+            Message = Message.sudo()
+        return Message.search([("partner_id", "=", partner.id)], limit=MESSAGES_SHOWN)
+
     def _member_page_values(self, partner, cards):
         values = super()._member_page_values(partner, cards)
         values["member_replies"] = (
-            request.env["member.message"].search_count([("state", "=", "answered")])
+            len(self._member_messages(partner).filtered(lambda m: m.state == "answered"))
             if partner
             else 0
         )
         return values
+
+    def _member_personal_data(self, partner):
+        data = super()._member_personal_data(partner)
+        messages = (
+            request.env["member.message"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], order="date, id")
+        )
+        data["messages"] = [
+            {
+                "date": message.date,
+                "store": message.company_id.name,
+                "channel": message.channel,
+                "message": message.body,
+                "reply": message.reply or "",
+                "reply_date": message.reply_date or "",
+            }
+            for message in messages
+        ]
+        data["profile"][0]["terms_accepted"] = partner.member_terms_date or ""
+        return data
 
     def _member_messages_values(self, partner, **extra):
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "member_messages",
             "member": partner,
-            # read as the member: the record rule shows them their own only
-            "messages": request.env["member.message"].search([], limit=MESSAGES_SHOWN),
+            "messages": self._member_messages(partner),
             "stores": partner._member_portal_stores(),
             "error": None,
             "sent": False,

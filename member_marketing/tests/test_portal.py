@@ -85,6 +85,12 @@ class TestMarketingPortal(MarketingPortalCase):
         page = self.url_open(URL).text
         self.assertIn("周末营业至22点。", page)
         self.assertIn("o_member_message_reply", page)
+        # the personal data has it
+        data = self.url_open("/my/member/data?download_format=json").json()
+        self.assertEqual(
+            [(row["message"], row["reply"]) for row in data["messages"]],
+            [("周末能延长营业吗？", "周末营业至22点。")],
+        )
         # the e-card page leads to it, with the number of replies
         ecard = self.url_open("/my/member").text
         self.assertIn('href="/my/member/messages"', ecard)
