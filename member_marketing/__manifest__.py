@@ -30,6 +30,7 @@
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",
+        "demo/member_portal_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["member_marketing/static/tests/tours/**/*"],

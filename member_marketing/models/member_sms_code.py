@@ -76,9 +76,10 @@ class MemberSmsCode(models.Model):
         if len(recent) >= CODES_PER_HOUR:
             raise UserError(_("Too many codes were asked for: please try again in an hour."))
         Code.search(self._pending_domain(purpose, mobile, partner)).write({"state": "replaced"})
-        ttl = int(self.env["ir.config_parameter"].sudo().get_param(
-            "member_marketing.sms_code_ttl", CODE_TTL
-        ))  # fmt: skip
+        ttl = int(
+            self.env["ir.config_parameter"].sudo().get_param("member_marketing.sms_code_ttl")
+            or CODE_TTL
+        )
         record = Code.create(
             {
                 "partner_id": partner.id if partner else False,
