@@ -21,6 +21,7 @@ from odoo.addons.member_marketing.models.member_message import (
 from odoo.addons.member_marketing.models.member_sms_code import CODE_ATTEMPTS
 
 from .common import MarketingPortalCase
+from .test_level_rpc import LevelRpcTests
 
 URL = "/my/member/messages"
 MOBILE_URL = "/my/member/mobile"
@@ -28,10 +29,16 @@ SIGNUP_URL = "/member/register"
 
 
 @tagged("post_install", "-at_install")
-class TestMarketingPortal(MarketingPortalCase):
+class TestMarketingPortal(LevelRpcTests, MarketingPortalCase):
+    """member_marketing over HTTP: its portal sections, and the level RPC
+    tests (``LevelRpcTests``) on the same chain."""
+
+    allow_inherited_tests_method = True  # Odoo's loader skips inherited tests otherwise
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._setup_level_rpc()
         cls.member = cls.make_member(name="MMT Portal Writer", member_mobile=next_mobile())
         cls.other = cls.make_member(name="MMT Portal Other", member_mobile=next_mobile())
         cls.portal_user = cls.portal_user_of(cls.member, "mmt_portal_writer")
