@@ -40,12 +40,17 @@
         "views/member_booking_views.xml",
         "views/member_portrait_views.xml",
         "views/member_portrait_menus.xml",
+        "views/member_portal_templates.xml",
     ],
     "demo": [
         "demo/member_level_rule_demo.xml",
         "demo/member_plan_demo.xml",
         "demo/member_booking_demo.xml",
+        "demo/member_portal_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["member_marketing/static/tests/tours/**/*"],
+    },
     "post_init_hook": "_set_level_dates",
     "installable": True,
 }

@@ -27,6 +27,7 @@
         "wizard/member_price_sync_views.xml",
         "wizard/member_product_import_views.xml",
         "views/member_stock_menus.xml",
+        "views/member_portal_templates.xml",
     ],
     "demo": ["demo/member_pos_demo.xml", "demo/member_stock_demo.xml"],
     "assets": {

@@ -121,15 +121,7 @@ class MemberPortal(CustomerPortal):
     def portal_my_member_stores(self, **kw):
         """The chain's stores: address, opening hours, phone, a map link."""
         partner = self._member_partner()
-        root = (partner.member_register_company_id or request.env.company).sudo().root_id
-        stores = (
-            request.env["res.company"]
-            .sudo()
-            .search(
-                [("member_company_kind", "=", "store"), ("parent_path", "=like", f"{root.id}/%")],
-                order="name",
-            )
-        )
+        stores = (partner or request.env["res.partner"].sudo().new({}))._member_portal_stores()
         return request.render(
             "member_base.portal_my_member_stores",
             {

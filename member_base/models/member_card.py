@@ -395,6 +395,47 @@ class MemberCard(models.Model):
         )
         return result.with_env(self.env)
 
+    @api.model
+    def _issue(self, card_type, partner=None, number=False, chip_uid=False, parent=None,
+               expiry_date=None, note=False, pin=None):  # fmt: skip
+        """办卡, the card issue service: a new card of ``card_type`` for
+        ``partner`` in the current company, activated by the issue operation
+        (its checks: role, store; its log line), at the type's level. The
+        issue wizard and the portal's self-registration call it."""
+        _ = self.env._
+        if card_type.real_name_required and not partner:
+            raise UserError(_("Cards of type %s need a registered member.", card_type.display_name))
+        if card_type.pin_required and not pin:
+            raise UserError(_("Cards of type %s need a PIN.", card_type.display_name))
+        company = self.env.company
+        if expiry_date is None:
+            months = card_type.validity_months
+            today = company._member_local_today()
+            expiry_date = fields.Date.add(today, months=months) if months else False
+        # checked here and by the issue operation below; sets the validity
+        card = (
+            self._as_service()
+            .create(
+                {
+                    "name": number or False,
+                    "chip_uid": chip_uid or False,
+                    "partner_id": partner.id if partner else False,
+                    "type_id": card_type.id,
+                    "parent_id": parent.id if parent else False,
+                    "issue_company_id": company.id,
+                    "issue_date": company._member_local_today(),
+                    "expiry_date": expiry_date,
+                    "note": note,
+                }
+            )
+            .with_env(self.env)
+        )
+        if pin:
+            card._set_pin(pin)
+        card._do_operation("activate")
+        card._apply_type_level(card.type_id)
+        return card
+
     def _activate_imported(self):
         """Issue the draft cards of an import of members: checked as the
         issue operation (role, store), logged as an import."""

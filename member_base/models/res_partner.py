@@ -524,6 +524,20 @@ class ResPartner(models.Model):
                 return lang
         return False
 
+    def _member_portal_stores(self):
+        """The chain's stores this member sees on the portal (those of the
+        chain they registered in, else of the current company's chain)."""
+        self.ensure_one()
+        root = (self.member_register_company_id or self.env.company).sudo().root_id
+        return (
+            self.env["res.company"]
+            .sudo()
+            .search(
+                [("member_company_kind", "=", "store"), ("parent_path", "=like", f"{root.id}/%")],
+                order="name",
+            )
+        )
+
     def _member_desk_action(self):
         """This member in the Membership app's member form."""
         self.ensure_one()

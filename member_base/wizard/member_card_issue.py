@@ -47,35 +47,16 @@ class MemberCardIssue(models.TransientModel):
         self.ensure_one()
         if not self.env.user.has_group("member_base.group_member_cashier"):
             raise UserError(self.env._("Only store staff can issue member cards."))
-        if self.type_id.real_name_required and not self.partner_id:
-            raise UserError(
-                self.env._("Cards of type %s need a registered member.", self.type_id.display_name)
-            )
-        if self.type_id.pin_required and not self.pin:
-            raise UserError(self.env._("Cards of type %s need a PIN.", self.type_id.display_name))
-        # checked above and by the issue operation below; sets the validity
-        card = (
-            self.env["member.card"]
-            ._as_service()
-            .create(
-                {
-                    "name": self.number or False,
-                    "chip_uid": self.chip_uid or False,
-                    "partner_id": self.partner_id.id,
-                    "type_id": self.type_id.id,
-                    "parent_id": self.parent_id.id,
-                    "issue_company_id": self.env.company.id,
-                    "issue_date": self.env.company._member_local_today(),
-                    "expiry_date": self.expiry_date,
-                    "note": self.note,
-                }
-            )
-            .with_env(self.env)
+        card = self.env["member.card"]._issue(
+            self.type_id,
+            partner=self.partner_id,
+            number=self.number,
+            chip_uid=self.chip_uid,
+            parent=self.parent_id,
+            expiry_date=self.expiry_date,
+            note=self.note,
+            pin=self.pin,
         )
-        if self.pin:
-            card._set_pin(self.pin)
-        card._do_operation("activate")
-        card._apply_type_level(card.type_id)
         return {
             "type": "ir.actions.act_window",
             "res_model": "member.card",

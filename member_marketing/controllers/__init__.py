@@ -1,1 +1,2 @@
 from . import sms_reply
+from . import portal

@@ -45,3 +45,4 @@ from . import member_suggestion
 from . import member_portrait_engine
 from . import res_partner_portrait
 from . import member_segment_suggestion
+from . import member_sms_code

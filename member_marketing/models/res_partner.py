@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .member_level_review import NO_LEVEL_KEY
 
@@ -25,6 +25,12 @@ class ResPartner(models.Model):
     )
     member_level_history_ids = fields.One2many(
         "member.level.history", "partner_id", string="Level History", readonly=True
+    )
+    member_terms_date = fields.Datetime(
+        string="Terms Accepted On",
+        readonly=True,
+        copy=False,
+        help="When the member accepted the membership terms (self-registration on the portal).",
     )
 
     @api.model_create_multi
@@ -198,18 +204,21 @@ class ResPartner(models.Model):
         queue, as ``company`` (default: the member's registering store),
         through its gateway. A marketing SMS goes only to members who
         consented, and carries the opt-out instruction; a service SMS
-        (balance, expiry) needs no consent. Returns one result per item, in
-        order: the ``sms.sms`` queued, or why not (``no_consent``,
+        (balance, expiry) needs no consent. A service SMS may name its own
+        number, ``(partner_id, text, number)``, with or without a partner: a
+        code that proves someone holds a new mobile. Returns one result per
+        item, in order: the ``sms.sms`` queued, or why not (``no_consent``,
         ``no_mobile``)."""
         optout = self._member_sms_optout_text() if marketing else ""
-        partners = {p.id: p for p in self.sudo().browse({pid for pid, _text in items})}
+        partners = {p.id: p for p in self.sudo().browse({item[0] for item in items if item[0]})}
         results, vals_list, positions = [], [], []
-        for partner_id, text in items:
-            partner = partners[partner_id]
-            if not partner.member_mobile:
+        for partner_id, text, *to in items:
+            partner = partners.get(partner_id) or self.sudo().browse()
+            number = (to[0] if to else None) or partner.member_mobile
+            if not number:
                 results.append("no_mobile")
                 continue
-            if marketing and not partner.sms_consent:
+            if marketing and (not partner.sms_consent or number != partner.member_mobile):
                 results.append("no_consent")
                 continue
             body = text if not optout or optout in text else f"{text} {optout}"
@@ -217,8 +226,8 @@ class ResPartner(models.Model):
             results.append(None)
             vals_list.append(
                 {
-                    "partner_id": partner.id,
-                    "number": partner.member_mobile,
+                    "partner_id": partner.id or False,
+                    "number": number,
                     "body": body,
                     "state": "outgoing",
                     "member_company_id": (
@@ -230,3 +239,194 @@ class ResPartner(models.Model):
         for position, record in zip(positions, sms, strict=True):
             results[position] = record
         return results
+
+    # ------------------------------------------------------------------
+    # Change of mobile from the portal, proved by an SMS code
+    # ------------------------------------------------------------------
+
+    def _member_check_new_mobile(self, mobile):
+        """``mobile`` normalised, if this member may take it: a valid number,
+        not theirs already, nobody else's."""
+        self.ensure_one()
+        if not (mobile or "").strip():
+            raise UserError(self.env._("Please type your new mobile number."))
+        mobile = self._normalize_member_mobile(mobile)
+        if mobile == self.member_mobile:
+            raise UserError(self.env._("This is already your mobile number."))
+        try:
+            self._check_mobile_unused(mobile, exclude=self)
+        except ValidationError:
+            # on the portal, never say whose number it is
+            raise UserError(
+                self.env._("This mobile number cannot be used here: please ask a store.")
+            ) from None
+        return mobile
+
+    def _member_change_mobile(self, mobile):
+        """Give this member the new ``mobile`` once its code was verified
+        (the caller did): written as the service, and logged."""
+        self.ensure_one()
+        mobile = self._member_check_new_mobile(mobile)
+        before = self.member_mobile
+        self.sudo().write({"member_mobile": mobile})
+        self.env["member.operation.log"]._record(
+            "update",
+            partner=self,
+            before={"member_mobile": before or ""},
+            after={"member_mobile": mobile},
+            reason=self.env._("Mobile changed on the portal, confirmed by an SMS code"),
+        )
+        return True
+
+    # ------------------------------------------------------------------
+    # Erasure of personal data (PIPL)
+    # ------------------------------------------------------------------
+
+    def _member_erase(self):
+        """What this addon keeps of a member loses their personal data too:
+        the text of their messages and of those messages' to-dos and
+        chatter (the reply keeps its words, without their name or numbers), the notes
+        of follow-up visits, their SMS (number and text) and their SMS
+        codes. Counts, dates, stores and links stay."""
+        from odoo.addons.member_base.models.member_erasure_request import (  # noqa: PLC0415
+            ERASED,
+            scrub_text,
+        )
+
+        self.ensure_one()
+        partner = self.sudo()
+        secrets = partner._member_erasure_secrets()
+        mobiles = {partner.member_mobile} - {False}
+        res = super()._member_erase()
+        cr = self.env.cr
+        self.env.flush_all()
+        messages = self.env["member.message"].sudo().search([("partner_id", "=", partner.id)])
+        for message in messages:
+            cr.execute(
+                "UPDATE member_message SET body = %s, reply = %s WHERE id = %s",
+                [ERASED, scrub_text(message.reply, secrets), message.id],
+            )
+        if messages:
+            # their chatter repeats the member's text (the to-do's note)
+            cr.execute(
+                """UPDATE mail_message SET body = %s
+                    WHERE model = 'member.message' AND res_id = ANY(%s) AND body IS NOT NULL""",
+                [ERASED, messages.ids],
+            )
+            cr.execute(
+                """UPDATE mail_activity SET note = NULL, summary = %s
+                    WHERE res_model = 'member.message' AND res_id = ANY(%s)""",
+                [ERASED, messages.ids],
+            )
+        cr.execute("SELECT id, note FROM member_visit WHERE partner_id = %s", [partner.id])
+        for visit_id, note in cr.fetchall():
+            cr.execute(
+                "UPDATE member_visit SET note = %s WHERE id = %s",
+                [scrub_text(note, secrets), visit_id],
+            )
+        cr.execute(
+            "UPDATE sms_sms SET number = NULL, body = %s WHERE partner_id = %s OR number = ANY(%s)",
+            [ERASED, partner.id, list(mobiles)],
+        )
+        cr.execute(
+            "DELETE FROM member_sms_code WHERE partner_id = %s OR mobile = ANY(%s)",
+            [partner.id, list(mobiles)],
+        )
+        for model in ("member.message", "member.visit", "sms.sms", "mail.activity", "mail.message"):
+            self.env[model].invalidate_model()
+        return res
+
+    # ------------------------------------------------------------------
+    # Self-registration on the portal
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _member_signup_enabled(self):
+        return bool(
+            self.env["ir.config_parameter"].sudo().get_param("member_marketing.portal_signup")
+        )
+
+    @api.model
+    def _member_signup_card_type(self):
+        type_id = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("member_marketing.portal_signup_card_type_id")
+        )
+        return self.env["member.card.type"].sudo().browse(int(type_id or 0)).exists()
+
+    @api.model
+    def _member_signup_check(self, name, mobile, store, terms):
+        """What a visitor signs up with, checked: their name, a mobile no
+        member holds (never saying whose), one of the chain's stores, the
+        terms accepted. Returns the mobile normalised."""
+        _ = self.env._
+        if not self._member_signup_enabled():
+            raise UserError(_("Registration on the portal is closed: please ask a store."))
+        if not (name or "").strip():
+            raise UserError(_("Please give your name."))
+        if not (mobile or "").strip():
+            raise UserError(_("Please type your mobile number."))
+        mobile = self._normalize_member_mobile(mobile)
+        if not store or store not in self.sudo().new({})._member_portal_stores():
+            raise UserError(_("Please choose one of our stores."))
+        if not terms:
+            raise UserError(_("Please accept the membership terms."))
+        taken = self.sudo().search_count(
+            [("member_mobile", "=", mobile), ("is_member", "=", True)], limit=1
+        ) or self.env["res.users"].sudo().with_context(active_test=False).search_count(
+            [("login", "=", self._member_signup_login(mobile))], limit=1
+        )
+        if taken:
+            raise UserError(_("This mobile number is already registered: log in, or ask a store."))
+        return mobile
+
+    @api.model
+    def _member_signup_login(self, mobile):
+        """The login of a member who signed up: their mobile as they type
+        it (national form for a mainland number)."""
+        return mobile.removeprefix("+86")
+
+    @api.model
+    def _member_signup(self, name, mobile, store, sms_consent, password):
+        """Make the visitor a member of ``store`` once their code was
+        verified (the caller did): a portal user whose login is their
+        mobile, the member's profile written as that user (the register
+        line of the log is theirs), the terms' date, the marketing consent
+        they gave or not, and an e-card of the configured type through the
+        card issue service. Returns the new user."""
+        _ = self.env._
+        name = name.strip()[:128]
+        mobile = self._member_signup_check(name, mobile, store, True)
+        if len(password or "") < 8:
+            raise UserError(_("Please choose a password of at least 8 characters."))
+        user = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "name": name,
+                    "login": self._member_signup_login(mobile),
+                    "password": password,
+                    "company_id": store.id,
+                    "company_ids": [(6, 0, store.ids)],
+                    "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+                }
+            )
+        )
+        partner = user.partner_id.with_user(user).sudo().with_company(store)
+        partner.write(
+            {
+                "is_member": True,
+                "member_mobile": mobile,
+                "member_register_company_id": store.id,
+                "member_source": "portal",
+                "member_terms_date": fields.Datetime.now(),
+                "sms_consent": bool(sms_consent),
+            }
+        )
+        card_type = self._member_signup_card_type()
+        if card_type:
+            partner.env["member.card"]._issue(card_type.with_env(partner.env), partner=partner)
+        return user

@@ -16,3 +16,4 @@ from . import test_member_days
 from . import test_greetings
 from . import test_bookings
 from . import test_portrait
+from . import test_portal

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command
 
-from odoo.addons.member_wallet.tests.common import WalletCase, new_key  # noqa: F401
+from odoo.addons.member_wallet.tests.common import WalletCase, WalletHttpCase, new_key  # noqa: F401
 
 # 04:00 UTC is noon in Shanghai: the same date in the stores and in UTC
 NOON = datetime.time(4, 0)
@@ -143,3 +143,39 @@ class LevelCase(WalletCase):
             "log": self.table_count("member_operation_log"),
             "rules": self.table_count("member_level_rule"),
         }
+
+
+class MarketingPortalCase(WalletHttpCase):
+    """The chain in an ``HttpCase``, with portal users for its members and
+    the forms of the portal posted as a browser does (with their token)."""
+
+    @classmethod
+    def portal_user_of(cls, partner, login):
+        return (
+            cls.env["res.users"]
+            .with_context(no_reset_password=True)
+            .create(
+                {
+                    "login": login,
+                    "password": login,
+                    "partner_id": partner.id,
+                    "group_ids": [Command.set([cls.env.ref("base.group_portal").id])],
+                }
+            )
+        )
+
+    def csrf_token(self, url):
+        """The CSRF token of the form on ``url`` (read once per session)."""
+        cached = getattr(self, "_csrf", None)
+        if cached and cached[0] == self.session.sid:
+            return cached[1]
+        page = self.url_open(url).text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        self._csrf = (self.session.sid, token)
+        return token
+
+    def post_form(self, url, form_url=None, **values):
+        """POST ``values`` to ``url`` with the token of the form on
+        ``form_url`` (default: ``url``); the answer's text."""
+        token = self.csrf_token(form_url or url)
+        return self.url_open(url, data={"csrf_token": token, **values}).text

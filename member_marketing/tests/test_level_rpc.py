@@ -1,20 +1,19 @@
 """What a client cannot do over JSON-RPC, whatever context it sends: edit
 level rules (staff), write the level history, or move a member's level date
-(which postpones the keep-level check)."""
-
-from odoo.tests import tagged
-
-from odoo.addons.member_wallet.tests.common import WalletHttpCase
+(which postpones the keep-level check). Run in member_marketing's HTTP test
+class (``test_portal.TestMarketingPortal``): one chain for both, one fixture's
+time in the CI."""
 
 # the store roles (the ORM tests cover head office and the auditor)
 STAFF = ("cashier_a", "manager_a")
 
 
-@tagged("post_install", "-at_install")
-class TestLevelRpc(WalletHttpCase):
+class LevelRpcTests:
+    """Tests of a ``WalletHttpCase``; call ``_setup_level_rpc`` in its
+    ``setUpClass``."""
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_level_rpc(cls):
         cls.rule = (
             cls.env["member.level.rule"]
             .with_user(cls.admin_user)
@@ -27,9 +26,9 @@ class TestLevelRpc(WalletHttpCase):
                 }
             )
         )
-        cls.member = cls.make_member()
-        cls.member.with_user(cls.manager_a)._member_change_level(cls.level_gold, "opening")
-        cls.history = cls.member.member_level_history_ids
+        cls.rpc_member = cls.make_member()
+        cls.rpc_member.with_user(cls.manager_a)._member_change_level(cls.level_gold, "opening")
+        cls.history = cls.rpc_member.member_level_history_ids
 
     def test_staff_cannot_edit_rules(self):
         self.assertForgedWritesRefused(
@@ -51,7 +50,7 @@ class TestLevelRpc(WalletHttpCase):
         self.assertForgedCreateRefused(
             "member.level.history",
             {
-                "partner_id": self.member.id,
+                "partner_id": self.rpc_member.id,
                 "level_to_id": self.level_gold.id,
                 "direction": "up",
                 "origin": "manual",
@@ -60,5 +59,5 @@ class TestLevelRpc(WalletHttpCase):
             roles=STAFF,
         )
         self.assertForgedWritesRefused(
-            "res.partner", self.member.id, {"member_level_date": "2000-01-01"}, roles=STAFF
+            "res.partner", self.rpc_member.id, {"member_level_date": "2000-01-01"}, roles=STAFF
         )

@@ -125,19 +125,9 @@ class PosChainMixin:
         return config
 
 
-class MemberPosCase(PosChainMixin, BookingCase):
-    """The chain with a chart of accounts and a point of sale per store."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_pos_chain()
-        cls.session_a = cls.pos_a.current_session_id
-        cls.session_b = cls.pos_b.current_session_id
-
-    # ------------------------------------------------------------------
-    # The till's calls
-    # ------------------------------------------------------------------
+class PosTillMixin:
+    """The till's calls, as the POS makes them (on ``session_a`` unless
+    said)."""
 
     def session_as(self, session, user):
         return session.with_env(self.env_as(user, session.company_id))
@@ -252,3 +242,14 @@ class MemberPosCase(PosChainMixin, BookingCase):
         wallet = card.sudo()._get_wallet()
         wallet.invalidate_recordset()
         return money(wallet.balance)
+
+
+class MemberPosCase(PosTillMixin, PosChainMixin, BookingCase):
+    """The chain with a chart of accounts and a point of sale per store."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pos_chain()
+        cls.session_a = cls.pos_a.current_session_id
+        cls.session_b = cls.pos_b.current_session_id

@@ -1,20 +1,22 @@
 """One POS tour (headless Chromium) covering the till's member flows: find
 a member by card number and by a phone typed with spaces, a balance payment
 refused for a short balance, then part from the balance and the rest in
-cash."""
+cash. With the same points of sale: the member's receipts on the portal
+and what an erasure leaves of their orders."""
 
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
 
-from .common import PosChainMixin, money
+from .common import PosChainMixin, PosTillMixin, money, new_uuid
 
 
 @tagged("post_install", "-at_install")
-class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
+class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -241,3 +243,110 @@ class TestMemberPosTour(PosChainMixin, MemberAccountingCase, HttpCase):
             (coffee.partner_id, coffee.lines.discount, money(coffee.amount_total)),
             (member, 10.0, money(27)),
         )
+
+    # ------------------------------------------------------------------
+    # The member's receipts on the portal; erasure of their orders
+    # ------------------------------------------------------------------
+
+    def pos_sale(self, partner, cash, balance=0, card=None, state="paid"):
+        """A coffee sold to ``partner`` at till A, ``balance`` of it from
+        ``card``'s stored value (authorised first, as the till does)."""
+        self.session_a = self.pos_a.current_session_id
+        order_uuid, payments = new_uuid(), [(self.cash_pm_a, cash, new_uuid())]
+        if balance:
+            payment_uuid = new_uuid()
+            self.authorize(card, balance, order_uuid, payment_uuid)
+            payments.append((self.balance_pm_a, balance, payment_uuid))
+        return self.sync(self.order_data(order_uuid, payments, partner=partner, state=state))
+
+    def test_portal_receipts_are_the_members_own(self):
+        member = self.card.partner_id
+        self.topup(self.card, 100)
+        order = self.pos_sale(member, cash=20, balance=40, card=self.card)
+        other = self.make_member(name="MBT Receipt Other")
+        others = self.pos_sale(other, cash=77)
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": "mbt_pos_portal",
+                "password": "mbt_pos_portal",
+                "partner_id": member.id,
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate("mbt_pos_portal", "mbt_pos_portal")
+        number = order.pos_reference or order.name
+        page = self.url_open("/my/member/receipts").text
+        self.assertEqual(page.count('class="o_member_receipt_line"'), 1)
+        self.assertIn(number, page)
+        self.assertRegex(page, "60\\.00")  # the total
+        self.assertRegex(page, 'o_member_receipt_balance">\\s*<span[^>]*>[^<]*<span[^>]*>40\\.00<')
+        self.assertNotIn(others.pos_reference or others.name, page)
+        detail = self.url_open(f"/my/member/receipts/{order.id}")
+        self.assertEqual(detail.status_code, 200)
+        self.assertIn("MBT Coffee", detail.text)
+        self.assertIn("Paid from your balance", detail.text)
+        self.assertIn(order.member_card_masked, detail.text)
+        # another member's receipt, an unknown one: not found
+        for order_id in (others.id, 999999999):
+            self.assertEqual(self.url_open(f"/my/member/receipts/{order_id}").status_code, 404)
+        self.assertEqual(self.url_open("/my/member/receipts/abc").status_code, 404)
+        # the history leads to them; the personal data has them
+        self.assertIn('href="/my/member/receipts"', self.url_open("/my/member/history").text)
+        data = self.url_open("/my/member/data?download_format=json").json()
+        self.assertEqual(
+            [(row["receipt"], row["total"], row["paid_by_balance"]) for row in data["receipts"]],
+            [(number, 60.0, 40.0)],
+        )
+
+    def test_erasure_keeps_the_orders_without_personal_data(self):
+        member = self.make_member(name="MBT Erased Buyer", email="buyer@example.com")
+        order = self.pos_sale(member, cash=30).sudo()
+        order.write({"mobile": "13900001111", "internal_note": "MBT Erased Buyer asked"})
+        total, lines, payments = order.amount_total, order.lines, order.payment_ids
+        self.assertEqual(order.email, "buyer@example.com")
+        # an order still open at the till holds the erasure back
+        open_order = self.pos_sale(member, cash=5, state="draft")
+        manager = self.env_as(self.manager_a, self.store_a)
+        request = self.env["member.erasure.request"]._ask(member)
+        with self.assertRaisesRegex(UserError, "still open at a till"):
+            request.with_env(manager).action_erase()
+        self.assertEqual(member.name, "MBT Erased Buyer")
+        open_order.sudo().action_pos_order_cancel()
+        request.with_env(manager).action_erase()
+        self.assertRecordValues(
+            order,
+            [{"partner_id": member.id, "email": False, "mobile": False, "state": "paid"}],
+        )
+        self.assertEqual(order.internal_note, "*** asked")
+        self.assertEqual(
+            (money(order.amount_total), order.lines, order.payment_ids),
+            (money(total), lines, payments),
+        )
+
+    def test_portal_products_at_the_members_price(self):
+        member = self.card.partner_id  # gold: 10 % off
+        self.env["res.users"].with_context(no_reset_password=True).create(
+            {
+                "login": "mbt_pos_prices",
+                "password": "mbt_pos_prices",
+                "partner_id": member.id,
+                "group_ids": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        self.authenticate("mbt_pos_prices", "mbt_pos_prices")
+        page = self.url_open("/my/member/products?search=MBT").text
+        # MBT Coffee 30.00 → 27.00, MBT Sauna 25.00 → 22.50, the pass 100.00 → 90.00
+        for product, price in ((self.product, "27.00"), (self.sauna, "22.50")):
+            row = page.split(f'data-product-id="{product.product_tmpl_id.id}"', 1)[1]
+            row = row.split("</li>", 1)[0]
+            self.assertRegex(row, f"o_member_product_price[^>]*>[^<]*<span[^>]*>{price}<")
+        self.assertRegex(page, ">90\\.00<")
+        # the tills' own products are not for sale
+        self.assertNotIn(f'data-product-id="{self.topup_product.product_tmpl_id.id}"', page)
+        self.assertNotIn("Points Deduction", page)
+        self.assertIn("10.0% off", page)
+        # a search that matches nothing; a visitor is sent to log in
+        self.assertIn("Nothing to show", self.url_open("/my/member/products?search=zzz-none").text)
+        self.authenticate(None, None)
+        response = self.url_open("/my/member/products", allow_redirects=False)
+        self.assertIn("/web/login", response.headers["Location"])
