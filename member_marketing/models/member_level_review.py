@@ -261,7 +261,7 @@ class MemberLevelReview(models.AbstractModel):
             change = self._decide(member, prepared, keys)
             if change:
                 changes.append(change)
-        return changes
+        return self._spare_plan_holders(changes)
 
     # ------------------------------------------------------------------
     # Applying
@@ -461,3 +461,32 @@ class MemberLevelReview(models.AbstractModel):
             threshold=tools.float_repr(rule.keep_threshold, 2),
             months=rule.keep_period_months,
         )
+
+    # ------------------------------------------------------------------
+    # A member whose paid membership holds their level is not moved by the
+    # level rules to that level or below it: only an upgrade above the
+    # plan's level applies (it becomes their earned level too). After the
+    # plan ends, the next review judges them on their earned level.
+    # ------------------------------------------------------------------
+    @api.model
+    def _spare_plan_holders(self, changes):
+        """``changes`` without those that would move a paid membership's
+        holder to its level or below."""
+        if not changes:
+            return changes
+        self.env.cr.execute(
+            """SELECT id, member_plan_level_id FROM res_partner
+                WHERE id = ANY(%s) AND member_plan_level_id IS NOT NULL""",
+            [[change.partner_id for change in changes]],
+        )
+        plans = dict(self.env.cr.fetchall())
+        if not plans:
+            return changes
+        keys = self.env["member.level"]._member_level_keys()
+        return [
+            change
+            for change in changes
+            if change.partner_id not in plans
+            or keys.get(change.to_id, NO_LEVEL_KEY)
+            > keys.get(plans[change.partner_id], NO_LEVEL_KEY)
+        ]

@@ -59,6 +59,9 @@ class MemberSegment(models.Model):
         if self.company_ids:
             parts.append(Domain("member_register_company_id", "child_of", self.company_ids.ids))
         parts.append(Domain(ast.literal_eval(self.domain or "[]")))
+        if self.suggested_product_ids:
+            Partner = self.env["res.partner"]
+            parts.append(Domain(Partner._member_likely_to_buy_domain(self.suggested_product_ids)))
         return Domain.AND(parts)
 
     def _compute_member_count(self):
@@ -75,3 +78,18 @@ class MemberSegment(models.Model):
             "view_mode": "list,form",
             "domain": list(self._partner_domain()),
         }
+
+    # ------------------------------------------------------------------
+    # A segment (and the campaigns sent to it) may ask for the members
+    # likely to buy some products: those the nightly suggestions suggest one
+    # of them to.
+    # ------------------------------------------------------------------
+    suggested_product_ids = fields.Many2many(
+        "product.product",
+        "member_segment_suggested_product_rel",
+        "segment_id",
+        "product_id",
+        string="Likely to Buy",
+        help="Members to whom the nightly suggestions suggest one of these products. "
+        "Empty: no condition.",
+    )

@@ -15,6 +15,9 @@ from .member_level_review import NO_LEVEL_KEY, Change, to_cents
 _TOPUP_PAID = contextvars.ContextVar("member_marketing_topup_paid", default=None)
 
 
+REFERRAL_KINDS = {"topup": "first_topup", "consumption": "first_spend", "earn": "first_spend"}
+
+
 class MemberWallet(models.Model):
     """The immediate upgrade (即时升级): a top-up that reaches a single
     top-up rule, or that makes the member's paid-in top-ups of the period
@@ -44,11 +47,11 @@ class MemberWallet(models.Model):
     def _posting_done(self, move, answer, replay):
         super()._posting_done(move, answer, replay)
         paid = _TOPUP_PAID.get()
-        if replay or paid is None or answer.get("kind") != "topup":
-            return
-        rules = self.env["member.level.rule"]._immediate_rules()
-        if rules:
-            self._member_upgrade_after_topup(move, to_cents(paid), rules)
+        if not replay and paid is not None and answer.get("kind") == "topup":
+            rules = self.env["member.level.rule"]._immediate_rules()
+            if rules:
+                self._member_upgrade_after_topup(move, to_cents(paid), rules)
+        self._member_referral_after_posting(answer)
 
     def _member_upgrade_after_topup(self, move, paid, rules):
         """``paid``: the top-up's paid-in value, in cents."""
@@ -113,3 +116,19 @@ class MemberWallet(models.Model):
             # committed on its own: so is the gift, else it stays in this transaction
             apart = self.id not in self.env.cr.cache.get(LOCKED_KEY, ())
             Review._apply_changes([change], origin="immediate", apart=apart)
+
+    # ------------------------------------------------------------------
+    # A member's top-up or purchase may reward the member who referred them
+    # (``member.referral.reward``). Replays are looked at too: a reward
+    # whose posting was retried is then given (its own key makes it once).
+    # ------------------------------------------------------------------
+    def _member_referral_after_posting(self, answer):
+        # the answer, not the posting: a posting authorised apart is not visible here yet
+        event = REFERRAL_KINDS.get(answer.get("kind"))
+        if not event or not self.env["member.referral.rule"]._active_rule_id():
+            return
+        partner = self.sudo().partner_id
+        if partner and partner.member_referrer_id:
+            self.env["member.referral.reward"]._member_referral_event(
+                partner, event, company=self.env.company
+            )
