@@ -18,8 +18,10 @@
         "views/res_config_settings_views.xml",
         "views/pos_config_views.xml",
         "report/report_sale_details_views.xml",
+        "security/member_commission_security.xml",
+        "views/member_commission_views.xml",
     ],
-    "demo": ["demo/member_pos_demo.xml"],
+    "demo": ["demo/member_pos_demo.xml", "demo/member_commission_demo.xml"],
     "assets": {
         "point_of_sale._assets_pos": ["member_pos/static/src/**/*"],
         "web.assets_tests": ["member_pos/static/tests/tours/**/*"],

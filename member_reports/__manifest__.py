@@ -1,18 +1,20 @@
 {
     "name": "Chain Membership Reports",
     "summary": "The chain's membership reports (收支明细, 存款明细, 消费明细, 退货明细, 计次续费, "
-    "计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 汇总明细) over the wallet's ledger, per "
-    "store and for head office, as list, pivot and graph and as formatted Excel",
+    "计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 业务提成, 汇总明细) over the wallet's "
+    "ledger and the staff commission, per store and for head office, as list, pivot and "
+    "graph and as formatted Excel",
     "version": "19.0.1.0.0",
     "category": "Sales/Membership",
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_wallet"],
+    "depends": ["member_wallet", "member_pos"],
     "external_dependencies": {"python": ["openpyxl"]},
     "data": [
         "security/ir.model.access.csv",
         "security/member_report_rules.xml",
+        "security/member_report_commission_rules.xml",
         "data/ir_cron_data.xml",
         "views/member_report_ledger_views.xml",
         "views/member_report_topup_views.xml",
@@ -26,6 +28,7 @@
         "views/member_report_member_views.xml",
         "views/member_report_summary_views.xml",
         "views/member_report_head_office_views.xml",
+        "views/member_report_commission_views.xml",
         "views/member_report_menus.xml",
         "views/res_company_views.xml",
     ],

@@ -13,3 +13,8 @@ from . import pos_session
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import member_commission_rule
+from . import member_commission_line
+from . import member_card
+from . import member_wallet_commission
+from . import pos_order_commission

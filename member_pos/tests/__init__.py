@@ -11,3 +11,4 @@ from . import test_redemption
 from . import test_security
 from . import test_timed_sessions
 from . import test_topup
+from . import test_commission

@@ -17,3 +17,4 @@ from . import (
     member_report_liability_age,
     res_company,
 )
+from . import member_report_commission

@@ -7,3 +7,4 @@ from . import (
     test_report_views,
     test_report_xlsx,
 )
+from . import test_report_commission

@@ -1,0 +1,103 @@
+from decimal import Decimal
+
+from odoo import models
+
+from .member_commission_line import money_of
+
+# postings that pay a commission, and those that take one back
+COMMISSION_POSTINGS = {"topup": "topup", "package_sale": "package_sale"}
+
+
+class MemberWallet(models.Model):
+    """The staff commission of top-ups and packages sold (业务提成), written
+    from their postings as they are answered (``_posting_done``), wherever
+    they were made (the till, the back office, the API); a reversal of one
+    of those postings, or a package refund, takes the commission back."""
+
+    _inherit = "member.wallet"
+
+    def _posting_done(self, move, answer, replay):
+        super()._posting_done(move, answer, replay)
+        # a replay is recorded again on purpose: the line's key makes it a
+        # no-op, and it completes a first answer whose caller rolled back
+        # after an apart (committed) posting
+        if move.kind in COMMISSION_POSTINGS or move.kind in ("reversal", "package_refund"):
+            self._member_commission_from_posting(move.sudo())
+
+    def _member_commission_from_posting(self, move):
+        Line = self.env["member.commission.line"]
+        if move.kind == "reversal":
+            origin = move.reversed_move_id
+            if origin.kind not in COMMISSION_POSTINGS:
+                return
+            share = None
+            if move.reversal_partial and not origin.currency_id.is_zero(origin.amount):
+                share = abs(move.amount / origin.amount)
+            self._member_commission_take_back(move, origin, share)
+            return
+        if move.kind == "package_refund":
+            package_line = move.line_ids.filtered(lambda li: li.asset == "package")[:1]
+            package = package_line.package_id
+            if package.sale_move_id and package.uses_total:
+                share = abs(package_line.amount) / package.uses_total
+                self._member_commission_take_back(move, package.sale_move_id, share)
+            return
+        user, name = self._member_commission_employee(move)
+        company = move.company_id
+        currency = move.currency_id
+        day = company._member_local_today()
+        card = move.card_id
+        values = {
+            "key": f"{move.kind}:{move.id}",
+            "basis": COMMISSION_POSTINGS[move.kind],
+            "user": user,
+            "company": company,
+            "date": move.date,
+            "employee_name": name,
+            "card_id": card.id,
+            "partner_id": move.partner_id.id,
+            "move_id": move.id,
+            "pos_order_id": move.res_id if move.res_model == "pos.order" else False,
+        }
+        Rule = self.env["member.commission.rule"]
+        if move.kind == "topup":
+            base = sum(
+                (Decimal(str(li.amount)) for li in move.line_ids if li.asset == "principal"),
+                Decimal(0),
+            )
+            rule = Rule._rules_for("topup")._best_for(user, company, day, card=card)
+        else:
+            package_line = move.line_ids.filtered(lambda li: li.asset == "package")[:1]
+            product = package_line.package_id.product_id
+            base = money_of(package_line.package_price, currency)
+            rule = Rule._rules_for("package_sale")._best_for(user, company, day, product=product)
+            values.update(product_id=product.id, categ_id=product.categ_id.id)
+        Line._record([Line._line_values(rule, base=base, **values)])
+
+    def _member_commission_take_back(self, move, origin, share):
+        """The negative lines of ``move`` taking back ``share`` (default: all
+        that is left) of the commission paid on the posting ``origin``."""
+        Line = self.env["member.commission.line"]
+        earned = Line.sudo().search([("move_id", "=", origin.id), ("reversed_line_id", "=", False)])
+        Line._record(
+            [
+                line._reversal_values(
+                    f"{move.kind}:{move.id}:{line.id}",
+                    share=share,
+                    quantity=-line.quantity if share is None else -line.quantity * share,
+                    base=-line.base_amount if share is None else -line.base_amount * share,
+                    date=move.date,
+                    move_id=move.id,
+                )
+                for line in earned
+            ]
+        )
+
+    def _member_commission_employee(self, move):
+        """``(user, name)``: the POS order's cashier for a posting made by a
+        POS order, else the posting's operator."""
+        if move.res_model == "pos.order" and move.res_id:
+            order = self.env["pos.order"].sudo().browse(move.res_id).exists()
+            if order:
+                return order._member_commission_cashier()
+        return move.user_id, move.user_id.name
