@@ -7,7 +7,7 @@ who sees which lines, from each role's own user."""
 from random import randint
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import MemberPosCase, money, new_uuid
@@ -269,13 +269,14 @@ class TestCommission(MemberPosCase):
         line_b = self.lines(user_id=self.cashier_b.id)[:1]
         with self.assertRaises(AccessError):
             line_b.with_env(self.env_as(self.manager_a)).read(["amount"])
+        # append-only, and read-only for every role (UserError: AccessError is one too)
         for user in (self.manager_a, self.head_office_user, self.auditor):
             mine = self.env_as(user)["member.commission.line"].search([], limit=1)
-            with self.assertRaises(AccessError):
+            with self.assertRaises(UserError):
                 mine.write({"amount": 1000})
-            with self.assertRaises(AccessError):
+            with self.assertRaises(UserError):
                 mine.unlink()
-            with self.assertRaises(AccessError):
+            with self.assertRaises(UserError):
                 self.env_as(user)["member.commission.line"].create(
                     {
                         "key": "forged",
@@ -291,8 +292,11 @@ class TestCommission(MemberPosCase):
         forged = self.env_as(self.head_office_user)["member.commission.line"].with_context(
             member_service=True
         )
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             forged.search([], limit=1).write({"amount": 1000})
+        self.assertEqual(
+            money(self.lines(user_id=self.cashier_a.id)[:1].amount), money(3), "nothing changed"
+        )
 
     def test_rules_managed_by_head_office_and_checked(self):
         Rule = self.env["member.commission.rule"]

@@ -65,7 +65,8 @@ class TestReportCommission(WalletCase):
         cls.card_a = cls.make_card()
         cls.card_b = cls.make_card(store=cls.store_b)
         # 1, 2, 3
-        cls.topup(cls.card_a, 1000, bonus=100)
+        cls.topup_key = new_key()
+        cls.topup(cls.card_a, 1000, bonus=100, key=cls.topup_key)
         topup_b, _answer = cls.topup(cls.card_b, 500, user=cls.manager_b, company=cls.store_b)
         topup_b.with_env(cls.env_as(cls.manager_b, cls.store_b))._reverse("wrong card")
         # 4
@@ -114,6 +115,9 @@ class TestReportCommission(WalletCase):
                 self.cashier_a: (money(35), money(-30), money(5)),
             },
         )
+        # the same top-up posted again (a retried request) answers as before: no new line
+        self.topup(self.card_a, 1000, bonus=100, key=self.topup_key)
+        self.assertEqual(self.report().search_count([]), 6)
         # the report's total is the lines' own
         lines = self.env["member.commission.line"].search([])
         self.assertEqual(money(sum(rows.mapped("amount"))), money(sum(lines.mapped("amount"))))
