@@ -8,7 +8,7 @@ from random import randint
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import MemberPosCase, money, new_uuid
 
@@ -309,8 +309,19 @@ class TestCommission(MemberPosCase):
             self.rule_goods, self.env_as(self.cashier_a)["member.commission.rule"].search([])
         )
         head_office = self.env_as(self.head_office_user)["member.commission.rule"]
-        rule = head_office.create({"name": "MBC 3%", "basis": "topup", "percent": 3})
-        self.assertEqual(rule.percent, 3)
+        with Form(head_office) as form:  # the form as head office opens and saves it
+            form.name = "MBC 3%"
+            form.basis = "topup"
+            form.percent = 3
+            form.card_type_ids.add(self.type_personal)
+        rule = form.record
+        self.assertEqual((rule.basis, rule.method, rule.percent), ("topup", "percent", 3))
+        self.assertEqual(rule.card_type_ids, self.type_personal)
+        # the screens a cashier reaches open with the cashier's rights
+        Lines = self.env_as(self.cashier_a)["member.commission.line"]
+        views = Lines.get_views([(False, "list"), (False, "pivot"), (False, "search")])
+        self.assertIn("amount", views["models"]["member.commission.line"]["fields"])
+        Form(self.env_as(self.cashier_a)["member.commission.rule"].browse(self.rule_goods.id))
         count = Rule.sudo().search_count([])
         for values, message in (
             ({"percent": 150}, "at most 100%"),
