@@ -159,3 +159,22 @@ class TestReportCommission(WalletCase):
             ["Total", 45, 15],
         )
         self.assertIsNone(rows[-1][header.index("Rate (%)")], "a rate is no total")
+
+    def test_xlsx_in_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["member_reports"], ["zh_CN"], overwrite=True
+        )
+        self.manager_a.lang = "zh_CN"
+        report = self.report(self.manager_a).with_context(lang="zh_CN")
+        sheet = load_workbook(io.BytesIO(report._report_xlsx([]))).worksheets[0]
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        self.assertEqual(rows[0][0], "业务提成")
+        header = rows[3]
+        self.assertEqual(header[:5], ["日期", "门店", "员工", "收银员", "提成项目"])
+        self.assertIn("提成", header)
+        self.assertIn("退回提成", header)
+        basis = header.index("提成项目")
+        self.assertEqual(
+            sorted({row[basis] for row in rows[4:-1]}), sorted({"充值", "办卡", "计次卡销售"})
+        )
