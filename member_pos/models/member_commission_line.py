@@ -44,7 +44,9 @@ class MemberCommissionLine(models.Model):
         "at the till), else the employee's user.",
     )
     basis = fields.Selection(COMMISSION_BASES, string="Commission On", required=True, readonly=True)
-    rule_id = fields.Many2one("member.commission.rule", string="Rule", readonly=True)
+    rule_id = fields.Many2one(
+        "member.commission.rule", string="Rule", readonly=True, ondelete="restrict"
+    )
     rule_method = fields.Selection(
         [("percent", "Percentage"), ("fixed", "Fixed Amount")],
         string="Computation",
@@ -60,21 +62,34 @@ class MemberCommissionLine(models.Model):
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     product_id = fields.Many2one("product.product", string="Product", readonly=True)
     categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
-    card_id = fields.Many2one("member.card", string="Card", readonly=True)
+    card_id = fields.Many2one("member.card", string="Card", readonly=True, ondelete="restrict")
     partner_id = fields.Many2one("res.partner", string="Member", readonly=True)
     pos_order_id = fields.Many2one(
-        "pos.order", string="POS Order", readonly=True, index="btree_not_null"
+        "pos.order",
+        string="POS Order",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
     )
     pos_order_line_id = fields.Many2one(
-        "pos.order.line", string="POS Order Line", readonly=True, index="btree_not_null"
+        "pos.order.line",
+        string="POS Order Line",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
     )
     move_id = fields.Many2one(
-        "member.wallet.move", string="Posting", readonly=True, index="btree_not_null"
+        "member.wallet.move",
+        string="Posting",
+        readonly=True,
+        ondelete="restrict",
+        index="btree_not_null",
     )
     reversed_line_id = fields.Many2one(
         "member.commission.line",
         string="Reverses",
         readonly=True,
+        ondelete="restrict",
         index="btree_not_null",
         help="On a return: the commission line it takes back (in part or whole).",
     )
