@@ -1,6 +1,6 @@
 from decimal import ROUND_HALF_UP, Decimal
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import ValidationError
 
 COMMISSION_BASES = [
@@ -145,7 +145,11 @@ class MemberCommissionRule(models.Model):
     def _best_for(self, user, company, day, product=None, card=None):
         """Of these rules, the one that pays the commission of ``user`` in
         ``company`` on ``day`` (for ``product`` or ``card``): the most
-        specific, else an empty recordset."""
+        specific, else an empty recordset. Only employees earn commission:
+        not a portal member topping up online, nor the system (OdooBot) in a
+        scheduled job."""
+        if not user or user.id == SUPERUSER_ID or user.sudo().share:
+            return self.browse()
         stores = set(company.sudo().parent_ids.ids)
         categories = (
             {int(cid) for cid in product.categ_id.parent_path.split("/") if cid}

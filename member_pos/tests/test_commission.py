@@ -250,7 +250,7 @@ class TestCommission(MemberPosCase):
             user: money(amount)
             for user, amount in self.env["member.commission.line"]
             .sudo()
-            ._read_group([], ["user_id"], ["amount:sum"])
+            ._read_group([("user_id", "in", self.chain_users.ids)], ["user_id"], ["amount:sum"])
         }
         self.assertEqual(totals, {self.cashier_a: money("27.20"), self.cashier_b: money(3)})
 

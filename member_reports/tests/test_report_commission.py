@@ -82,10 +82,19 @@ class TestReportCommission(WalletCase):
         env.flush_all()
 
     def report(self, user=None, company=None):
-        return self.env_as(user or self.head_office_user, company)["member.report.commission"]
+        """The report as ``user``, on this scenario's employees only (the
+        database may hold other commission, committed by other tests)."""
+        env = self.env_as(user or self.head_office_user, company)
+        return env["member.report.commission"]
+
+    def rows(self, user=None, **kwargs):
+        return self.report(user).search(self.scenario_domain(), **kwargs)
+
+    def scenario_domain(self):
+        return [("user_id", "in", self.chain_users.ids)]
 
     def test_figures_per_employee(self):
-        rows = self.report().search([], order="id")
+        rows = self.rows(order="id")
         self.assertEqual(
             [
                 (r.user_id, r.basis, money(r.base_amount), money(r.amount), r.is_return)
@@ -104,7 +113,7 @@ class TestReportCommission(WalletCase):
         per_employee = {
             user: (money(earned), money(taken), money(amount))
             for user, earned, taken, amount in self.report()._read_group(
-                [], ["user_id"], ["earned:sum", "taken_back:sum", "amount:sum"]
+                self.scenario_domain(), ["user_id"], ["earned:sum", "taken_back:sum", "amount:sum"]
             )
         }
         self.assertEqual(
@@ -117,14 +126,18 @@ class TestReportCommission(WalletCase):
         )
         # the same top-up posted again (a retried request) answers as before: no new line
         self.topup(self.card_a, 1000, bonus=100, key=self.topup_key)
-        self.assertEqual(self.report().search_count([]), 6)
+        self.assertEqual(len(self.rows()), 6)
+        # nor does a top-up made by the system (OdooBot, as a scheduled job would)
+        wallet = self.wallet_of(self.card_a).with_company(self.store_a)
+        wallet._topup(50, key=new_key(), card=self.card_a, company=self.store_a)
+        self.assertEqual(len(self.rows()), 6, "the system earns no commission")
         # the report's total is the lines' own
-        lines = self.env["member.commission.line"].search([])
+        lines = self.env["member.commission.line"].search(self.scenario_domain())
         self.assertEqual(money(sum(rows.mapped("amount"))), money(sum(lines.mapped("amount"))))
 
     def test_access_from_each_role(self):
         def seen(user):
-            return {(r.user_id, r.company_id) for r in self.report(user).search([])}
+            return {(r.user_id, r.company_id) for r in self.rows(user)}
 
         a = {(self.cashier_a, self.store_a)}
         store_a = a | {(self.manager_a, self.store_a)}
@@ -140,14 +153,17 @@ class TestReportCommission(WalletCase):
             with self.assertRaises(AccessError):
                 report.create({})
             with self.assertRaises(AccessError):
-                report.search([], limit=1).write({"amount": 1})
+                self.rows(user, limit=1).write({"amount": 1})
 
     def test_xlsx_export(self):
-        content = self.report(self.manager_a)._report_xlsx([("basis", "!=", "sale")])
+        content = self.report(self.manager_a)._report_xlsx(
+            [("basis", "!=", "sale"), *self.scenario_domain()]
+        )
         sheet = load_workbook(io.BytesIO(content)).worksheets[0]
         rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
         self.assertEqual(rows[0][0], "Staff Commission")
         self.assertIn("Commission On ≠ Product Sales", rows[1][0])
+        self.assertIn("Employee", rows[1][0])
         header = rows[3]
         self.assertEqual(header[:5], ["Date", "Store", "Employee", "Cashier", "Commission On"])
         data = rows[4:-1]
@@ -167,7 +183,8 @@ class TestReportCommission(WalletCase):
         )
         self.manager_a.lang = "zh_CN"
         report = self.report(self.manager_a).with_context(lang="zh_CN")
-        sheet = load_workbook(io.BytesIO(report._report_xlsx([]))).worksheets[0]
+        sheet = load_workbook(io.BytesIO(report._report_xlsx(self.scenario_domain())))
+        sheet = sheet.worksheets[0]
         rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
         self.assertEqual(rows[0][0], "业务提成")
         header = rows[3]
