@@ -10,19 +10,35 @@ COMMISSION_POSTINGS = {"topup": "topup", "package_sale": "package_sale"}
 
 class MemberWallet(models.Model):
     """The staff commission of top-ups and packages sold (业务提成), written
-    from their postings as they are answered (``_posting_done``), wherever
-    they were made (the till, the back office, the API); a reversal of one
-    of those postings, or a package refund, takes the commission back."""
+    with their postings, wherever they are made (the till, the back office,
+    the API); a reversal of one of those postings, or a package refund,
+    takes the commission back.
+
+    The line is written by the posting's own ``result`` callable (see
+    member_wallet's extension points): in the posting's transaction, so that
+    the posting and its commission exist together or not at all, also for a
+    posting authorised apart (in a short transaction of its own, which the
+    caller's snapshot cannot see); a replayed posting writes nothing."""
 
     _inherit = "member.wallet"
 
-    def _posting_done(self, move, answer, replay):
-        super()._posting_done(move, answer, replay)
-        # a replay is recorded again on purpose: the line's key makes it a
-        # no-op, and it completes a first answer whose caller rolled back
-        # after an apart (committed) posting
-        if move.kind in COMMISSION_POSTINGS or move.kind in ("reversal", "package_refund"):
-            self._member_commission_from_posting(move.sudo())
+    def _post(self, kind, deltas=None, **kwargs):
+        reverses = kwargs.get("reverses")
+        if (
+            kind in COMMISSION_POSTINGS
+            or kind == "package_refund"
+            or (kind == "reversal" and reverses and reverses.sudo().kind in COMMISSION_POSTINGS)
+        ):
+            earlier = kwargs.get("result")
+
+            def result(move):
+                answer = earlier(move) if earlier else {}
+                move = move.sudo()
+                move.wallet_id._member_commission_from_posting(move)
+                return answer
+
+            kwargs["result"] = result
+        return super()._post(kind, deltas, **kwargs)
 
     def _member_commission_from_posting(self, move):
         Line = self.env["member.commission.line"]
