@@ -136,10 +136,15 @@ class TestCommission(MemberPosCase):
         return data
 
     def lines(self, **domain):
+        """This scenario's lines (the database may hold other tests' committed ones)."""
         return (
             self.env["member.commission.line"]
             .sudo()
-            .search([(name, "=", value) for name, value in domain.items()], order="id")
+            .search(
+                [("user_id", "in", self.chain_users.ids)]
+                + [(name, "=", value) for name, value in domain.items()],
+                order="id",
+            )
         )
 
     def figures(self, lines):
