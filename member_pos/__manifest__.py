@@ -28,8 +28,14 @@
         "wizard/member_product_import_views.xml",
         "views/member_stock_menus.xml",
         "views/member_portal_templates.xml",
+        "security/member_commission_security.xml",
+        "views/member_commission_views.xml",
     ],
-    "demo": ["demo/member_pos_demo.xml", "demo/member_stock_demo.xml"],
+    "demo": [
+        "demo/member_pos_demo.xml",
+        "demo/member_stock_demo.xml",
+        "demo/member_commission_demo.xml",
+    ],
     "assets": {
         "point_of_sale._assets_pos": ["member_pos/static/src/**/*"],
         "web.assets_tests": ["member_pos/static/tests/tours/**/*"],

@@ -1,9 +1,9 @@
 {
     "name": "Chain Membership Reports",
-    "summary": "The chain's membership reports (收支明细, 存款明细, 消费明细, 退货明细, 计次续费, "
-    "计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 汇总明细, 商品销售统计, 进出库明细) and "
-    "head-office views, per store and for head office, as list, pivot and graph and as "
-    "formatted Excel",
+    "summary": "The chain's membership reports (收支明细, 存款明细, 消费明细, 退货明细, "
+    "计次续费, 计次消费, 积分兑换, 加减积分, 计时消费, 会员信息, 业务提成, 汇总明细, "
+    "商品销售统计, 进出库明细) and head-office views, per store and for head office, as list, "
+    "pivot and graph and as formatted Excel",
     "version": "19.0.1.0.0",
     "category": "Sales/Membership",
     "license": "LGPL-3",
@@ -14,6 +14,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/member_report_rules.xml",
+        "security/member_report_commission_rules.xml",
         "data/ir_cron_data.xml",
         "views/member_report_ledger_views.xml",
         "views/member_report_topup_views.xml",
@@ -31,6 +32,7 @@
         "views/member_report_stock_move_views.xml",
         "views/member_report_chain_views.xml",
         "views/member_report_export_views.xml",
+        "views/member_report_commission_views.xml",
         "views/member_report_menus.xml",
         "views/res_company_views.xml",
     ],

@@ -21,3 +21,6 @@ from . import product_category
 from . import product_pricelist
 from . import product_pricelist_item
 from . import product_template
+from . import member_commission_rule
+from . import member_commission_line
+from . import member_card

@@ -4,6 +4,10 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from .member_commission_line import money_of
+
+COMMISSION_POSTINGS = {"topup": "topup", "package_sale": "package_sale"}
+
 
 class MemberWallet(models.Model):
     _inherit = "member.wallet"
@@ -70,3 +74,110 @@ class MemberWallet(models.Model):
             partner_clause=partner_clause,
         )
         return [*super()._member_spend_source_sql(date_from, date_to, partner_ids), query]
+
+    # ------------------------------------------------------------------
+    # The staff commission of top-ups and packages sold (业务提成), written with
+    # their postings, wherever they are made (the till, the back office, the
+    # API); a reversal of one of those postings, or a package refund, takes
+    # the commission back. The line is written by the posting's own
+    # ``result`` callable (see member_wallet's extension points): in the
+    # posting's transaction, so that the posting and its commission exist
+    # together or not at all, also for a posting authorised apart (in a
+    # short transaction of its own, which the caller's snapshot cannot see);
+    # a replayed posting writes nothing.
+    # ------------------------------------------------------------------
+    def _post(self, kind, deltas=None, **kwargs):
+        reverses = kwargs.get("reverses")
+        if (
+            kind in COMMISSION_POSTINGS
+            or kind == "package_refund"
+            or (kind == "reversal" and reverses and reverses.sudo().kind in COMMISSION_POSTINGS)
+        ):
+            earlier = kwargs.get("result")
+
+            def result(move):
+                answer = earlier(move) if earlier else {}
+                move = move.sudo()
+                move.wallet_id._member_commission_from_posting(move)
+                return answer
+
+            kwargs["result"] = result
+        return super()._post(kind, deltas, **kwargs)
+
+    def _member_commission_from_posting(self, move):
+        Line = self.env["member.commission.line"]
+        if move.kind == "reversal":
+            origin = move.reversed_move_id
+            if origin.kind not in COMMISSION_POSTINGS:
+                return
+            share = None
+            if move.reversal_partial and not origin.currency_id.is_zero(origin.amount):
+                share = abs(move.amount / origin.amount)
+            self._member_commission_take_back(move, origin, share)
+            return
+        if move.kind == "package_refund":
+            package_line = move.line_ids.filtered(lambda li: li.asset == "package")[:1]
+            package = package_line.package_id
+            if package.sale_move_id and package.uses_total:
+                share = abs(package_line.amount) / package.uses_total
+                self._member_commission_take_back(move, package.sale_move_id, share)
+            return
+        user, name = self._member_commission_employee(move)
+        company = move.company_id
+        currency = move.currency_id
+        day = company._member_local_today()
+        card = move.card_id
+        values = {
+            "key": f"{move.kind}:{move.id}",
+            "basis": COMMISSION_POSTINGS[move.kind],
+            "user": user,
+            "company": company,
+            "date": move.date,
+            "employee_name": name,
+            "card_id": card.id,
+            "partner_id": move.partner_id.id,
+            "move_id": move.id,
+            "pos_order_id": move.res_id if move.res_model == "pos.order" else False,
+        }
+        Rule = self.env["member.commission.rule"]
+        if move.kind == "topup":
+            base = sum(
+                (Decimal(str(li.amount)) for li in move.line_ids if li.asset == "principal"),
+                Decimal(0),
+            )
+            rule = Rule._rules_for("topup")._best_for(user, company, day, card=card)
+        else:
+            package_line = move.line_ids.filtered(lambda li: li.asset == "package")[:1]
+            product = package_line.package_id.product_id
+            base = money_of(package_line.package_price, currency)
+            rule = Rule._rules_for("package_sale")._best_for(user, company, day, product=product)
+            values.update(product_id=product.id, categ_id=product.categ_id.id)
+        Line._record([Line._line_values(rule, base=base, **values)])
+
+    def _member_commission_take_back(self, move, origin, share):
+        """The negative lines of ``move`` taking back ``share`` (default: all
+        that is left) of the commission paid on the posting ``origin``."""
+        Line = self.env["member.commission.line"]
+        earned = Line.sudo().search([("move_id", "=", origin.id), ("reversed_line_id", "=", False)])
+        Line._record(
+            [
+                line._reversal_values(
+                    f"{move.kind}:{move.id}:{line.id}",
+                    share=share,
+                    quantity=-line.quantity if share is None else -line.quantity * share,
+                    base=-line.base_amount if share is None else -line.base_amount * share,
+                    date=move.date,
+                    move_id=move.id,
+                )
+                for line in earned
+            ]
+        )
+
+    def _member_commission_employee(self, move):
+        """``(user, name)``: the POS order's cashier for a posting made by a
+        POS order, else the posting's operator."""
+        if move.res_model == "pos.order" and move.res_id:
+            order = self.env["pos.order"].sudo().browse(move.res_id).exists()
+            if order:
+                return order._member_commission_cashier()
+        return move.user_id, move.user_id.name

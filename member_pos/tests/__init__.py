@@ -12,3 +12,4 @@ from . import test_security
 from . import test_timed_sessions
 from . import test_topup
 from . import test_chain_products
+from . import test_commission

@@ -24,3 +24,4 @@ from . import (
     member_report_export,
     res_company,
 )
+from . import member_report_commission

@@ -9,3 +9,4 @@ from . import (
     test_report_views,
     test_report_xlsx,
 )
+from . import test_report_commission
