@@ -7,7 +7,15 @@
     "license": "LGPL-3",
     "author": "Chain Member Suite",
     "website": "https://example.com/chain-member",
-    "depends": ["member_base", "member_wallet"],
+    "depends": [
+        "member_base",
+        "member_wallet",
+        "member_pos",
+        "member_marketing",
+        "member_reports",
+        "member_online_topup",
+        "payment_alipay",
+    ],
     "data": [],
     "installable": True,
 }
