@@ -492,6 +492,7 @@ class TestAccessMatrix(WalletHttpCase):
                 self.snapshots[cache_key] = self.snapshot(model, ids)
             before = self.snapshots[cache_key]
         savepoint = self.env.cr.savepoint(flush=False)
+        self.env.registry.cache_invalidated.clear()
         outcome = None
         try:
             outcome, detail = call(*args)
@@ -506,8 +507,13 @@ class TestAccessMatrix(WalletHttpCase):
             # error) goes with the savepoint
             self.env.clear()
             if outcome == "allowed" and method not in ("read", "search_read"):
-                # what the call may have cached (parameters, rules) is gone
-                self.env.registry.clear_cache()
+                # what the call cached of what it wrote goes with it: the
+                # caches it invalidated (in process, this thread's flags),
+                # or every model cache (the server's thread)
+                if call == self.in_process:
+                    self.env.registry.reset_changes()
+                else:
+                    self.env.registry.clear_cache()
         return outcome, detail
 
     # ------------------------------------------------------------------
