@@ -13,6 +13,7 @@ Bounded and derandomized (``derandomize=True``), so that a CI run is
 reproducible; hypothesis keeps no example database.
 """
 
+import base64
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -132,6 +133,55 @@ class TestWalletFuzz(WalletCase):
                 return
             self.assertEqual(ledger_problems(self.ledger(self.wallet)), [])
             self.assertLessEqual(money(self.ledger(self.wallet).balance), money(100))
+        finally:
+            savepoint.close(rollback=True)
+            self.env.clear()
+
+    @settings(FUZZ, max_examples=15)
+    @given(
+        rows=st.lists(
+            st.tuples(
+                st.one_of(st.just("card"), card_refs.map(str)),
+                amounts.map(lambda value: "" if value is None else str(value)),
+                amounts.map(lambda value: "" if value is None else str(value)),
+                st.one_of(st.integers(-5, 10**6).map(str), st.text(max_size=5)),
+                st.one_of(st.dates().map(str), st.text(max_size=8)),
+            ),
+            max_size=5,
+        ),
+        encoding=st.sampled_from(["utf-8", "gb18030"]),
+    )
+    def test_opening_import_dry_run(self, rows, encoding):
+        """The opening-balance import's dry run reads any file: a clear
+        refusal or one line a row (good or with its reason), nothing posted."""
+        lines = ["Card Number,Principal,Bonus,Points,Points Date"]
+        for card, principal, bonus, points, date in rows:
+            card = self.card.name if card == "card" else card
+            cells = [card, principal, bonus, points, date]
+            lines.append(",".join('"{}"'.format(cell.replace('"', '""')) for cell in cells))
+        data = ("\n".join(lines) + "\n").encode(encoding, errors="replace")
+        savepoint = self.isolated()
+        try:
+            before = self.db_state()
+            env = self.env_as(self.head_office_user, self.store_a)
+            try:
+                wizard = env["member.opening.import"].create(
+                    {
+                        "file_data": base64.b64encode(data),
+                        "file_name": "opening.csv",
+                        "company_id": self.store_a.id,
+                    }
+                )
+                wizard.action_check()
+            except REFUSALS:
+                self.assertEqual(self.db_state(), before)
+                return
+            self.assertLessEqual(len(wizard.line_ids), len(rows))
+            for line in wizard.line_ids:
+                self.assertIn(line.status, ("ok", "error", "already"))
+                if line.status == "error":
+                    self.assertTrue(line.message)
+            self.assertEqual(self.db_state(), before, "a dry run posted")
         finally:
             savepoint.close(rollback=True)
             self.env.clear()
