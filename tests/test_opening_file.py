@@ -108,3 +108,14 @@ def test_dates_and_counts(opening_file):
             opening_file.parse_count(bad)
     with pytest.raises(ValueError):
         opening_file.parse_count(11, maximum=10)
+
+
+def test_control_characters_are_dropped(opening_file):
+    """A NUL or another control character in a cell (found by member_tests'
+    fuzzing: PostgreSQL refuses NUL in text) is dropped, not a server error."""
+    data = "card,principal\nA\x001,1\x000\x0b0\n\u200bA2,5\n".encode()
+    _columns, _unknown, rows = opening_file.read_rows(data, "opening.csv")
+    assert [values for _number, values in rows] == [
+        {"card": "A1", "principal": "100"},
+        {"card": "A2", "principal": "5"},
+    ]

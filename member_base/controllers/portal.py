@@ -13,6 +13,7 @@ import datetime
 import io
 import json
 import time
+import unicodedata
 
 from werkzeug.exceptions import NotFound
 from werkzeug.urls import url_encode
@@ -231,7 +232,7 @@ class MemberPortal(CustomerPortal):
         profile fields (anything else in the form is ignored)."""
         _ = request.env._
         vals = {}
-        name = (post.get("name") or "").strip()
+        name = _form_text(post.get("name"))
         if not name:
             raise UserError(_("Please give your name."))
         vals["name"] = name[:128]
@@ -240,7 +241,7 @@ class MemberPortal(CustomerPortal):
             raise UserError(_("Please choose a gender from the list."))
         vals["member_gender"] = gender
         for field in ("street", "city", "zip"):
-            vals[field] = (post.get(field) or "").strip()[:128] or False
+            vals[field] = _form_text(post.get(field))[:128] or False
         vals["sms_consent"] = bool(post.get("sms_consent"))
         calendar = post.get("birthday_calendar") or "solar"
         if calendar == "solar":
@@ -295,6 +296,16 @@ class MemberPortal(CustomerPortal):
                 values["error"] = error.args[0]
                 values["post"] = post
         return request.render("member_base.portal_my_member_profile", values)
+
+
+def _form_text(value):
+    """A one-line text field of a form, without the control and format
+    characters a browser may send (PostgreSQL refuses NUL in text), trimmed."""
+    return "".join(
+        " " if char in "\t\n\r" else char
+        for char in str(value or "")
+        if char in "\t\n\r" or unicodedata.category(char) not in ("Cc", "Cf")
+    ).strip()
 
 
 def personal_data_xlsx(data):

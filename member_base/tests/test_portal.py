@@ -170,6 +170,20 @@ class TestMemberPortal(MemberChainHttpCase):
         self.assertFalse(member.sms_consent)
         self.assertTrue(member.sms_optout_date)
 
+    def test_profile_drops_control_characters(self):
+        """A NUL (which PostgreSQL refuses in text) or another control
+        character in a field is dropped, not a server error (found by
+        member_tests' fuzzing); a name of nothing else is refused."""
+        self.authenticate("mbt_portal_member", "mbt_portal_member")
+        page = self.post_profile(name="MBT\x00 Portal\tMember\u200b", city="Shang\x00hai\n")
+        self.assertIn("o_member_profile_saved", page)
+        self.member.invalidate_recordset()
+        self.assertEqual((self.member.name, self.member.city), ("MBT Portal Member", "Shanghai"))
+        page = self.post_profile(name="\x00\x01 ")
+        self.assertIn("Please give your name.", page)
+        self.member.invalidate_recordset()
+        self.assertEqual(self.member.name, "MBT Portal Member")
+
     def test_profile_refuses_bad_input_and_writes_nothing(self):
         self.authenticate("mbt_portal_member", "mbt_portal_member")
         before = self.member.read(["name", "birthday", "birthday_calendar", "write_date"])

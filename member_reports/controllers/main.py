@@ -10,14 +10,15 @@ from ..models.member_report_mixin import XLSX_MIME
 
 class MemberReportController(http.Controller):
     @http.route("/member_reports/xlsx", type="http", auth="user", methods=["GET"], readonly=True)
-    def export_xlsx(self, model, domain="[]", per_store=None, **kwargs):
+    def export_xlsx(self, model=None, domain="[]", per_store=None, **kwargs):
         """The formatted Excel file of a membership report for ``domain``
         (one sheet per store with ``per_store=1``), with the rights of the
         user (store rules apply); read-only, so that it is served from a
         replica when one is configured."""
         registry = request.env.registry
         if (
-            model not in registry
+            not isinstance(model, str)
+            or model not in registry
             or model not in registry.descendants(["member.report.mixin"], "_inherit")
             or registry[model]._abstract
         ):

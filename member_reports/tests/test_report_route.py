@@ -63,6 +63,10 @@ class TestReportRoute(WalletHttpCase):
         self.assertEqual(self.download("member.report.mixin", []).status_code, 404)
         response = self.url_open("/member_reports/xlsx?model=member.report.topup&domain=oops")
         self.assertEqual(response.status_code, 404)
+        # no report named at all (or twice): not found, not a server error
+        self.assertEqual(self.url_open("/member_reports/xlsx").status_code, 404)
+        response = self.url_open("/member_reports/xlsx?model=member.report.topup&model=x")
+        self.assertLess(response.status_code, 500)
         # a filter on a field the report does not have: a clear refusal, no file
         response = self.download("member.report.topup", [("no_such_field", "=", 1)])
         self.assertEqual(response.status_code, 422)

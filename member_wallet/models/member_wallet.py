@@ -927,8 +927,21 @@ class MemberWallet(models.Model):
         """Top up a card in the current store; returns the posting and balances."""
         key = self._require_key(idempotency_key, self.env._("A top-up"))
         card, wallet = self._wallet_for(card_ref)
-        journal = self.env["account.journal"].browse(journal_id) if journal_id else None
+        journal = self._api_journal(journal_id) if journal_id else None
         return wallet._topup(amount, key=key, card=card, note=note, journal=journal, apart=True)[1]
+
+    @api.model
+    def _api_journal(self, journal_id):
+        """The payment method a client names for a top-up: an existing
+        journal of the current store (or of a company above it); anything
+        else is refused before anything is written. Read as superuser: a
+        cashier pays into the store's journals without reading accounting."""
+        Journal = self.env["account.journal"].sudo()
+        valid = isinstance(journal_id, int) and not isinstance(journal_id, bool)
+        journal = Journal.browse(journal_id).exists() if valid and journal_id > 0 else Journal
+        if not journal or journal.company_id.id not in self.env.company.sudo().parent_ids.ids:
+            raise UserError(self.env._("Unknown payment method for this store."))
+        return journal
 
     @api.model
     def api_reverse(self, move_id, idempotency_key, reason, amount=None, points=None):

@@ -124,6 +124,23 @@ class TestWalletBadInput(WalletCase):
         wallet = self.wallet.with_env(Wallet.env)
         self.assertRefusedClearly(lambda value: wallet._topup(value, key=new_key()), BAD_AMOUNTS)
 
+    def test_topup_payment_method(self):
+        """The payment method an API client names must be a journal of the
+        store: none that does not exist, none of another store (found by
+        member_tests' fuzzing: a journal id of -1 reached the database)."""
+        Wallet = self.env_as(self.cashier_a, self.store_a)["member.wallet"]
+        for journal_id in (-1, 2_000_000_000, True, "1", self.store_b.member_cash_journal_id.id):
+            with (
+                self.subTest(journal_id=journal_id),
+                self.assertNothingWritten(UserError, "Unknown payment method"),
+            ):
+                Wallet.api_topup(self.card.name, 10, new_key(), journal_id=journal_id)
+        journal = self.store_a.member_cash_journal_id
+        answer = Wallet.api_topup(self.card.name, 10, new_key(), journal_id=journal.id)
+        move = self.env["member.wallet.move"].browse(answer["move_id"])
+        self.assertEqual(move.journal_id, journal)
+        self.assertBalances(self.wallet, principal=110, bonus=0, points=100)
+
     def test_withdraw(self):
         wallet = self.wallet.with_env(self.env_as(self.manager_a, self.store_a))
         self.assertRefusedClearly(

@@ -12,6 +12,7 @@ import csv
 import datetime
 import io
 import re
+import unicodedata
 
 COLUMNS = {
     "card": ("card", "card number", "card no", "card no.", "卡号", "会员卡号"),
@@ -62,8 +63,22 @@ def _clean(value):
     return value
 
 
+def _text_cell(value):
+    """A cell without the control and format characters a file may hold
+    (PostgreSQL refuses NUL in text; none of them means anything in a
+    card number or an amount)."""
+    if not isinstance(value, str):
+        return value
+    return "".join(char for char in value if unicodedata.category(char) not in ("Cc", "Cf"))
+
+
 def _table_rows(data, filename=""):
-    """All rows of the file's first sheet (xlsx) or of the CSV, as lists."""
+    """All rows of the file's first sheet (xlsx) or of the CSV, as lists,
+    their texts without control characters."""
+    return [[_text_cell(value) for value in row] for row in _raw_table_rows(data, filename)]
+
+
+def _raw_table_rows(data, filename=""):
     if data[:4] == b"PK\x03\x04" or (filename or "").lower().endswith((".xlsx", ".xlsm")):
         try:
             import openpyxl  # noqa: PLC0415 - optional dependency, only for xlsx

@@ -1,0 +1,137 @@
+"""Property-based tests (hypothesis) of the member portal's forms and pages,
+posted over HTTP as a portal member: whatever the form carries, the page
+answers (saved, or a clear message), never a server error, and nothing
+beyond the member's own profile fields changes. Each example runs in a
+savepoint rolled back after it; bounded and derandomized."""
+
+from types import SimpleNamespace
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from odoo import http
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.member_base.tests.common import MemberChainHttpCase
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+texts = st.one_of(
+    st.text(max_size=40),
+    st.text(alphabet="张王李赵 \t\n\x00\u200b<>&\"'", max_size=20),
+    st.sampled_from(["", " ", "x" * 500, "<script>alert(1)</script>", "Robert'); DROP TABLE--"]),
+)
+profile_forms = st.fixed_dictionaries(
+    {
+        "name": texts,
+        "member_gender": st.one_of(st.sampled_from(["", "male", "female", "other"]), texts),
+        "birthday_calendar": st.one_of(st.sampled_from(["solar", "lunar", ""]), texts),
+        "birthday": st.one_of(
+            st.dates().map(str), st.sampled_from(["2024-02-30", "1900-01-01", "0000-00-00"]), texts
+        ),
+        "birthday_lunar_month": st.one_of(st.integers(-5, 20).map(str), texts),
+        "birthday_lunar_day": st.one_of(st.integers(-5, 40).map(str), texts),
+        "street": texts,
+        "city": texts,
+        "zip": texts,
+    },
+    optional={
+        "birthday_lunar_leap": st.sampled_from(["on", "1", ""]),
+        "sms_consent": st.sampled_from(["on", "1", ""]),
+        # fields the form does not offer: ignored
+        "member_level_id": st.integers(1, 100).map(str),
+        "member_number": texts,
+        "is_member": st.sampled_from(["0", ""]),
+        "member_register_company_id": st.integers(1, 100).map(str),
+    },
+)
+# forms that pass the checks, but for their free texts
+good_forms = st.fixed_dictionaries(
+    {
+        "name": texts.filter(lambda text: text.strip("\x00\u200b \t\n")),
+        "member_gender": st.sampled_from(["", "male", "female", "other"]),
+        "birthday_calendar": st.just("solar"),
+        "birthday": st.one_of(st.just(""), st.dates().map(str)),
+        "street": texts,
+        "city": texts,
+    }
+)
+history_queries = st.fixed_dictionaries(
+    {},
+    optional={
+        "asset": st.one_of(st.sampled_from(["value", "points", "package", ""]), texts),
+        "date_from": st.one_of(st.dates().map(str), texts),
+        "date_to": st.one_of(st.dates().map(str), texts),
+        "page": st.one_of(st.integers(-3, 10**6).map(str), texts),
+    },
+)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalFuzz(MemberChainHttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.member = cls.make_member(name="Fuzz Member")
+        cls.portal_user = new_test_user(
+            cls.env, login="mbt_fuzz_portal", groups="base.group_portal", partner_id=cls.member.id
+        )
+        cls.card = cls.make_card(partner=cls.member)
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+
+    def protected(self):
+        """What the member may not change, straight from the table."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT member_level_id, member_number, is_member, member_register_company_id,
+                      company_id, active
+                 FROM res_partner WHERE id = %s""",
+            [self.member.id],
+        )
+        return self.env.cr.fetchone(), self.table_count("member_operation_log")
+
+    def test_profile_form(self):
+        seen = set()
+
+        @FUZZ
+        @given(form=st.one_of(profile_forms, good_forms))
+        def post(form):
+            before, old_name = self.protected(), self.member.name
+            savepoint = self.env.cr.savepoint(flush=False)
+            try:
+                holder = SimpleNamespace(env=self.env, session=self.session)
+                data = {**form, "csrf_token": http.Request.csrf_token(holder)}
+                response = self.url_open("/my/member/profile", data=data)
+                self.assertEqual(response.status_code, 200, response.text[:3000])
+                self.assertEqual(self.protected(), before)
+                self.env.invalidate_all()
+                name = self.member.name
+                self.assertTrue(name and name.strip(), "a member keeps a name")
+                self.assertLessEqual(len(name), 128)
+                seen.add("saved" if name != old_name else "kept")
+            finally:
+                savepoint.close(rollback=True)
+                self.env.clear()
+
+        post()
+        # some forms were saved, some refused (a test that cannot fail is none)
+        self.assertEqual(seen, {"saved", "kept"})
+
+    @FUZZ
+    @given(query=history_queries)
+    def test_history_page(self, query):
+        path = "/my/member/history"
+        page = query.pop("page", None)
+        if page is not None and page.isdigit():
+            path = f"{path}/page/{int(page)}"
+        response = self.url_open(path, params=query)
+        self.assertIn(response.status_code, (200, 303, 404), response.text[:3000])

@@ -1,0 +1,315 @@
+"""Property-based tests (hypothesis) of the wallet's services, on real
+PostgreSQL: each example runs in a savepoint rolled back after it.
+
+* The wallet API takes whatever a client sends (amount strings, numbers,
+  None, huge, negative, NaN; card references of every shape): it answers
+  or refuses with a business error, never a server error, and a refusal
+  writes nothing.
+* A stateful test drives one card through top-ups, consumptions, refunds
+  and reversals (whole and partial) against a model of its stored value:
+  after every step the balance is the ledger's sum and the model's.
+
+Bounded and derandomized (``derandomize=True``), so that a CI run is
+reproducible; hypothesis keeps no example database.
+"""
+
+import base64
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from odoo.tests import tagged
+
+from odoo.addons.member_base.tests.common import REFUSALS
+from odoo.addons.member_wallet.tests.common import WalletCase, ledger_problems, money, new_key
+
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+STATEFUL = settings(FUZZ, max_examples=30, stateful_step_count=12)
+
+amounts = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True).map(str),
+    st.text(max_size=12),
+    st.sampled_from(["30", "0.01", "100", "100.01", "1e2", "1e400", " 5 ", "5,00", "-0", "NaN"]),
+    st.lists(st.integers(), max_size=2),
+)
+card_refs = st.one_of(
+    st.none(),
+    st.text(max_size=20),
+    st.integers(min_value=-(2**40), max_value=2**40),
+    st.sampled_from(["", "  ", "%E?", ";E?", "MC1.1.1.X.Y", "13912345678"]),
+)
+MISSING_ID = 2_000_000_000  # the posting of a refused operation: none
+CENTS = st.integers(min_value=1, max_value=50_000).map(lambda cents: Decimal(cents).scaleb(-2))
+
+
+@tagged("post_install", "-at_install")
+class TestWalletFuzz(WalletCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.card = cls.make_card()
+        cls.topup(cls.card, 100)
+        cls.wallet = cls.wallet_of(cls.card)
+
+    def isolated(self):
+        """A savepoint for one example (closed with ``rollback=True``)."""
+        self.env.flush_all()
+        return self.env.cr.savepoint(flush=False)
+
+    @settings(FUZZ, max_examples=12)
+    @given(amount=amounts, card_ref=st.one_of(st.just("card"), card_refs))
+    def test_api_consume_answers_or_refuses(self, amount, card_ref):
+        ref = self.card.name if card_ref == "card" else card_ref
+        savepoint = self.isolated()
+        try:
+            before = self.db_state()
+            env = self.env_as(self.cashier_a, self.store_a)
+            try:
+                answer = env["member.wallet"].api_consume(ref, amount, new_key())
+            except REFUSALS:
+                self.assertEqual(self.db_state(), before, f"refused {amount!r} wrote")
+                return
+            # accepted: a real amount of at most the 100 held, in cents
+            spent = money(100) - money(answer["balance"])
+            self.assertEqual(money(amount), spent)
+            self.assertGreater(spent, 0)
+            self.assertEqual(ledger_problems(self.ledger(self.wallet)), [])
+        finally:
+            savepoint.close(rollback=True)
+            self.env.clear()
+
+    @FUZZ
+    @given(amount=amounts, journal=st.sampled_from([None, 0, -1, 10**9, "x", True]))
+    def test_api_topup_answers_or_refuses(self, amount, journal):
+        savepoint = self.isolated()
+        try:
+            before = self.db_state()
+            env = self.env_as(self.manager_a, self.store_a)
+            try:
+                answer = env["member.wallet"].api_topup(
+                    self.card.name, amount, new_key(), journal_id=journal
+                )
+            except REFUSALS:
+                self.assertEqual(self.db_state(), before, f"refused {amount!r} wrote")
+                return
+            self.assertEqual(money(answer["principal"]), money(100) + money(amount))
+            self.assertEqual(ledger_problems(self.ledger(self.wallet)), [])
+        finally:
+            savepoint.close(rollback=True)
+            self.env.clear()
+
+    @FUZZ
+    @given(move=st.one_of(card_refs, st.just("move")), amount=amounts)
+    def test_api_reverse_answers_or_refuses(self, move, amount):
+        savepoint = self.isolated()
+        try:
+            topup = self.wallet.last_move_id
+            move_ref = topup.id if move == "move" else move
+            before = self.db_state()
+            env = self.env_as(self.manager_a, self.store_a)
+            try:
+                env["member.wallet"].api_reverse(move_ref, new_key(), "fuzz", amount=amount)
+            except REFUSALS:
+                self.assertEqual(self.db_state(), before, f"refused {move!r} {amount!r} wrote")
+                return
+            self.assertEqual(ledger_problems(self.ledger(self.wallet)), [])
+            self.assertLessEqual(money(self.ledger(self.wallet).balance), money(100))
+        finally:
+            savepoint.close(rollback=True)
+            self.env.clear()
+
+    @settings(FUZZ, max_examples=15)
+    @given(
+        rows=st.lists(
+            st.tuples(
+                st.one_of(st.just("card"), card_refs.map(str)),
+                amounts.map(lambda value: "" if value is None else str(value)),
+                amounts.map(lambda value: "" if value is None else str(value)),
+                st.one_of(st.integers(-5, 10**6).map(str), st.text(max_size=5)),
+                st.one_of(st.dates().map(str), st.text(max_size=8)),
+            ),
+            max_size=5,
+        ),
+        encoding=st.sampled_from(["utf-8", "gb18030"]),
+    )
+    def test_opening_import_dry_run(self, rows, encoding):
+        """The opening-balance import's dry run reads any file: a clear
+        refusal or one line a row (good or with its reason), nothing posted."""
+        lines = ["Card Number,Principal,Bonus,Points,Points Date"]
+        for card, principal, bonus, points, date in rows:
+            card = self.card.name if card == "card" else card
+            cells = [card, principal, bonus, points, date]
+            lines.append(",".join('"{}"'.format(cell.replace('"', '""')) for cell in cells))
+        data = ("\n".join(lines) + "\n").encode(encoding, errors="replace")
+        savepoint = self.isolated()
+        try:
+            before = self.db_state()
+            env = self.env_as(self.head_office_user, self.store_a)
+            try:
+                wizard = env["member.opening.import"].create(
+                    {
+                        "file_data": base64.b64encode(data),
+                        "file_name": "opening.csv",
+                        "company_id": self.store_a.id,
+                    }
+                )
+                wizard.action_check()
+            except REFUSALS:
+                self.assertEqual(self.db_state(), before)
+                return
+            self.assertLessEqual(len(wizard.line_ids), len(rows))
+            for line in wizard.line_ids:
+                self.assertIn(line.status, ("ok", "error", "already"))
+                if line.status == "error":
+                    self.assertTrue(line.message)
+            self.assertEqual(self.db_state(), before, "a dry run posted")
+        finally:
+            savepoint.close(rollback=True)
+            self.env.clear()
+
+    def test_ledger_state_machine(self):
+        case = self
+        seen = {"accepted": set(), "refused": set()}
+
+        class WalletMachine(RuleBasedStateMachine):
+            """One card's stored value (no bonus: the paid-in value is the
+            balance) against its model: ``balance`` and, per posting, what
+            is left to reverse (signed)."""
+
+            postings = Bundle("postings")
+
+            def __init__(self):
+                super().__init__()
+                self.savepoint = case.isolated()
+                self.card = case.make_card()
+                self.wallet = case.wallet_of(self.card)
+                self.balance = Decimal(0)
+                self.left = {}
+                self.whole = set()  # reversed whole: never again
+                self.manager = case.env_as(case.manager_a, case.store_a)
+
+            def teardown(self):
+                self.savepoint.close(rollback=True)
+                case.env.clear()
+
+            def attempt(self, what, expected_ok, call):
+                """Run ``call``; it must succeed iff ``expected_ok``, and a
+                refusal writes nothing."""
+                before = case.db_state()
+                try:
+                    result = call()
+                except REFUSALS as error:
+                    case.assertFalse(expected_ok, f"{what} refused: {error}")
+                    case.assertEqual(case.db_state(), before, f"a refused {what} wrote")
+                    seen["refused"].add(what)
+                    return None
+                case.assertTrue(expected_ok, f"{what} accepted, the model refuses it")
+                seen["accepted"].add(what)
+                return result
+
+            @rule(target=postings, amount=CENTS)
+            def top_up(self, amount):
+                move, _answer = case.topup(self.card, amount)
+                self.balance += amount
+                self.left[move.id] = amount
+                return move.id
+
+            @rule(target=postings, amount=CENTS)
+            def consume(self, amount):
+                answer = self.attempt(
+                    "consume",
+                    amount <= self.balance,
+                    lambda: case.consume(self.card, str(amount)),
+                )
+                if answer is None:
+                    return -1
+                self.balance -= amount
+                self.left[answer["move_id"]] = -amount
+                return answer["move_id"]
+
+            @rule(target=postings, amount=CENTS)
+            def refund(self, amount):
+                wallet = self.wallet.with_env(self.manager)
+                result = self.attempt(
+                    "refund",
+                    amount <= self.balance,
+                    lambda: wallet._withdraw(amount, key=new_key(), note="fuzz refund"),
+                )
+                if result is None:
+                    return -1
+                self.balance -= amount
+                self.left[result[0].id] = -amount
+                return result[0].id
+
+            @rule(move_id=consumes(postings))
+            def reverse_whole(self, move_id):
+                left = self.left.get(move_id, Decimal(0))
+                ok = move_id in self.left and move_id not in self.whole and left != 0
+                ok = ok and self.balance - left >= 0
+                Wallet = self.manager["member.wallet"]
+                result = self.attempt(
+                    "reverse whole",
+                    ok,
+                    lambda: Wallet.api_reverse(
+                        move_id if move_id > 0 else MISSING_ID, new_key(), "fuzz whole"
+                    ),
+                )
+                if result is not None:
+                    self.balance -= left
+                    self.left[move_id] = Decimal(0)
+                    self.whole.add(move_id)
+
+            @rule(move_id=postings, share=st.sampled_from([10, 50, 100, 150]))
+            def reverse_part(self, move_id, share):
+                left = self.left.get(move_id, Decimal(0))
+                # a share of what is left (above 100: more than is left)
+                amount = (abs(left) * share / 100).quantize(Decimal("0.01")) or Decimal("0.01")
+                sign = 1 if left > 0 else -1
+                ok = move_id in self.left and move_id not in self.whole and left != 0
+                ok = ok and amount <= abs(left) and self.balance - sign * amount >= 0
+                Wallet = self.manager["member.wallet"]
+                result = self.attempt(
+                    "reverse part",
+                    ok,
+                    lambda: Wallet.api_reverse(
+                        move_id if move_id > 0 else MISSING_ID,
+                        new_key(),
+                        "fuzz part",
+                        amount=str(amount),
+                    ),
+                )
+                if result is not None:
+                    self.balance -= sign * amount
+                    self.left[move_id] = left - sign * amount
+
+            @invariant()
+            def balance_is_the_ledger_and_the_model(self):
+                ledger = case.ledger(self.wallet)
+                case.assertEqual(ledger_problems(ledger), [])
+                case.assertEqual(ledger.balance, money(self.balance))
+                case.assertGreaterEqual(ledger.balance, 0)
+
+        run_state_machine_as_test(WalletMachine, settings=STATEFUL)
+        # the examples reached every operation, accepted and refused
+        operations = {"consume", "refund", "reverse whole", "reverse part"}
+        self.assertEqual(seen["accepted"], operations)
+        self.assertEqual(seen["refused"], operations)
