@@ -432,3 +432,5 @@ class TestMarketingPortal(LevelRpcTests, MarketingPortalCase):
         partner = self.env["res.partner"].search([("member_mobile", "=", "+8613900007788")])
         self.assertEqual((partner.name, partner.sms_consent), ("王小明", False))
         self.assertEqual(partner.member_card_ids.state, "active")
+        message = self.env["member.message"].sudo().search([("partner_id", "=", partner.id)])
+        self.assertEqual(message.body, "请问周末几点开门？")

@@ -11,7 +11,8 @@ function fitsTheScreen() {
 
 // A visitor on a phone (375 × 812) who asked for a code (name, mobile,
 // store, terms) types the code received by SMS (the test reads it from the
-// SMS queue) and a password: a member, on their e-card page with its QR.
+// SMS queue) and a password: a member, on their e-card page with its QR; then
+// they write a message to their store and see it listed.
 registry.category("web_tour.tours").add("member_signup_phone", {
     url: "/member/register",
     steps: () => [
@@ -45,6 +46,31 @@ registry.category("web_tour.tours").add("member_signup_phone", {
         },
         {
             trigger: ".o_member_ecard[data-qr-state='shown'] img.o_member_qr[src^='data:image/png']",
+            run: fitsTheScreen,
+        },
+        // the new member writes to their store from the e-card page
+        {
+            content: "Messages, from the e-card",
+            trigger: "a.o_member_messages_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Write to the store",
+            trigger: "textarea#member_message_body",
+            run: "edit 请问周末几点开门？",
+        },
+        {
+            trigger: ".o_member_message_form button[type='submit']",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Sent, and listed",
+            trigger: ".o_member_message_sent",
+        },
+        {
+            trigger: ".o_member_message:contains('请问周末几点开门')",
             run: fitsTheScreen,
         },
     ],
