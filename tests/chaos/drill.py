@@ -290,10 +290,12 @@ def setup_chain(args, dargs):
             }
         )
         topup_product, topup_journal = topup_setup(env, head, stores)
+        # a point of sale per store, its session open on every till of the store (as
+        # several devices of one shop share it)
         cards, tills = [], []
-        for k in range(args.tills):
+        for k in range(min(args.tills, len(stores))):
             store = stores[k % len(stores)]
-            till = pos_orders.till(env, store, f"Chaos Till {k + 1}", user, product)
+            till = pos_orders.till(env, store, f"Chaos POS {k + 1}", user, product)
             env["pos.config"].browse(till["config_id"]).write(
                 {
                     "member_topup_product_id": topup_product.id,
@@ -713,6 +715,15 @@ class Till:
             self.stats.ack(kind="order", uuid=refund_uuid, returned=amount, of=order_uuid)
         self.count("return", ok, result)
 
+    def op_read(self):
+        """What a back office reads (``search_read``, a read-only call: served by the
+        read replica when there is one)."""
+        card, _partner = self.rnd.choice(self.cards)
+        ok, result = self.call(
+            "member.card", "search_read", domain=[["name", "=", card]], fields=["name", "state"]
+        )
+        self.count("read", ok and bool(result), result)
+
     def op_api(self):
         card, _partner = self.rnd.choice(self.cards)
         key = f"chaos-api-{self.args.seed}-{self.k}-{uuid.uuid4().hex[:12]}"
@@ -748,7 +759,7 @@ class Till:
     def run_api(self):
         self.connect()
         while not self.stop.is_set():
-            self.op_api()
+            self.op_read() if self.rnd.random() < 0.3 else self.op_api()
             time.sleep(self.rnd.uniform(0, 0.3))
 
 
@@ -1181,6 +1192,7 @@ def drill(args):
         timings["chain and servers up"] = time.monotonic() - t
         urls = [s.url for s in servers]
         result = load(args, ctx, urls, cluster, servers)
+        served = replica_connections(replica) if replica else 0
         t = time.monotonic()
         for server in servers:
             server.stop()
@@ -1188,6 +1200,8 @@ def drill(args):
         timings["checks"] = time.monotonic() - t
         if replica:
             checks.append(replica_check(cluster, replica))
+            checks.append(("the read replica served read-only requests", served > 0, served))
+            print(f"-- the read replica ran {served} transactions of the drill's database")
         logs = [s.log for s in servers]
         return report(args, result, checks, reversed_count, timings, started, logs, log_dir)
     except pgcluster.ClusterUnavailable as error:
@@ -1204,6 +1218,21 @@ def drill(args):
         else:
             cluster.remove()
             shutil.rmtree(cluster.root.parent / f"{cluster.root.name}_data", ignore_errors=True)
+
+
+def replica_connections(replica):
+    """Odoo's connections to the replica's copy of the drill's database (its read-only
+    requests go there)."""
+    conn = replica.connect()
+    with conn.cursor() as cr:
+        cr.execute(
+            "SELECT COUNT(*) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name LIKE 'odoo-%%'",
+            [DRILL_DB],
+        )
+        count = int(cr.fetchone()[0])
+    conn.close()
+    return count
 
 
 def replica_check(cluster, replica):
