@@ -41,7 +41,10 @@ and the books to the booking job, and the drill checks:
   5. no authorisation left without its order after the cron ran; cancelled ones reversed;
   6. per store, GL liability + not yet booked = ledger, and the chain's ledgers = the
      sum of the wallet balances (member_wallet's liability report);
-  7. the reconciliation job finds no difference.
+  7. the reconciliation job finds no difference;
+  8. restore drill (restore.py): member_base's backup service backs the database up, a
+     top-up and an attachment change it, the backup is restored into a new database:
+     every ledger line, posting, balance, log line and attachment as at the backup.
 
 It prints the counts (attempted, acknowledged, refused, retried, failed, faults, checks)
 and exits 1 on any broken invariant, 77 when it cannot run here (no PostgreSQL server
@@ -76,6 +79,7 @@ sys.path[:0] = [str(HERE), str(REPO / "tests" / "bench")]
 import benchlib  # noqa: E402
 import pgcluster  # noqa: E402
 import pos_orders  # noqa: E402
+import restore  # noqa: E402
 import wallet_debit  # noqa: E402
 
 SKIP = 77
@@ -135,6 +139,9 @@ def parse_args(argv=None):
     parser.add_argument("--request-timeout", type=float, default=60.0)
     parser.add_argument("--json", default=None, help="write the counts there (JSON)")
     parser.add_argument("--keep", action="store_true", help="keep the cluster and logs")
+    parser.add_argument(
+        "--no-restore", action="store_true", help="without the backup/restore drill afterwards"
+    )
     parser.add_argument("--log-dir", default=None, help="folder for the logs")
     args = parser.parse_args(argv)
     if not 1 <= args.tills <= 32:
@@ -841,7 +848,7 @@ def chaos_agent(plan, queue):
             else:
                 cron_next = elapsed() + 3
                 diag = plan.get("diag") or []
-                if diag and done["cron_diag"] < 6:
+                if diag and done["cron_diag"] < 12:
                     done["cron_diag"] += 1
                     events.append(f"{now:6.1f}s cron worker not caught: {diag[-1]}")
         time.sleep(0.2)
@@ -884,9 +891,11 @@ def kill_cron_mid_job(cluster, plan, patience):
         trigger_crons(cluster, plan["db"], plan["cron_ids"][:1])
         deadline = time.monotonic() + patience
         watcher = cluster.connect(plan["db"])
+        seen = collections.Counter()
         try:
             while time.monotonic() < deadline:
                 cron_pids = cron_worker_pids(plan)
+                seen["cron workers"] = len(cron_pids)
                 with watcher.cursor() as cr:
                     cr.execute(
                         "SELECT client_port FROM pg_stat_activity"
@@ -894,21 +903,29 @@ def kill_cron_mid_job(cluster, plan, patience):
                         [me],
                     )
                     ports = [port for (port,) in cr.fetchall()]
+                    cr.execute(
+                        "SELECT id FROM ir_cron WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
+                        [plan["cron_ids"][0]],
+                    )
+                    job_running = cr.fetchone() is None
+                    watcher.rollback()
+                seen["waiting on us"] += bool(ports)
+                seen["job running"] += job_running
                 # the processes at the other end of those connections
-                waiting = processes_of_ports(ports, cron_pids)
+                waiting = [pid for pid in processes_of_ports(ports, cron_pids) if pid in cron_pids]
+                if not waiting and job_running and len(cron_pids) == 1 and ports:
+                    waiting = list(cron_pids)  # the one cron worker: the job is its own
                 for pid in waiting:
-                    if pid in cron_pids:
-                        os.kill(pid, signal.SIGKILL)
-                        return (
-                            f"SIGKILL cron worker {pid} mid-job: reversing abandoned POS "
-                            f"debits ({due} due), blocked on wallet {wallet_id}"
-                        )
+                    os.kill(pid, signal.SIGKILL)
+                    return (
+                        f"SIGKILL cron worker {pid} mid-job: reversing abandoned POS "
+                        f"debits ({due} due), blocked on wallet {wallet_id}"
+                    )
                 time.sleep(0.1)
         finally:
             watcher.close()
         plan.setdefault("diag", []).append(
-            f"not caught: wallet {wallet_id}, {due} due, cron workers {cron_pids}, "
-            f"waiting on us {waiting}"
+            f"not caught: wallet {wallet_id}, {due} due, polls: {dict(seen)}"
         )
         return None
     finally:
@@ -1198,6 +1215,16 @@ def drill(args):
             server.stop()
         checks, reversed_count, _booking = finish_and_check(dargs, ctx, result["stats"])
         timings["checks"] = time.monotonic() - t
+        if not args.no_restore:
+            t = time.monotonic()
+            checks += restore.restore_drill(
+                lambda: benchlib.odoo_env(dargs),
+                cluster.connect,
+                data_dir,
+                ctx["hot"][0],
+                ctx["chain"]["stores"][0],
+            )
+            timings["backup and restore drill"] = time.monotonic() - t
         if replica:
             checks.append(replica_check(cluster, replica))
             checks.append(("the read replica served read-only requests", served > 0, served))
