@@ -434,7 +434,7 @@ class Server:
         self.process = None
 
     def launch(self):
-        gevent = pgcluster.free_port(self.port + 40)
+        gevent = self.port + 1  # (the drill's ports: HTTP and gevent of each server)
         options = [
             "--db-filter",
             f"^{DRILL_DB}$",
@@ -1174,7 +1174,10 @@ def drill(args):
         cluster.start()
         ports = []
         for _n in range(args.servers):
-            ports.append(pgcluster.free_port((ports[-1] + 1) if ports else args.http_port))
+            port = pgcluster.free_port((ports[-1] + 2) if ports else args.http_port)
+            while not pgcluster.port_free(port + 1):
+                port = pgcluster.free_port(port + 2)
+            ports.append(port)
         dargs = db_args(args, cluster, ports[0])
         data_dir = cluster.root.parent / f"{cluster.root.name}_data"
         data_dir.mkdir()

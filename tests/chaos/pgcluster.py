@@ -101,14 +101,19 @@ def find_client(name: str, bindir: Path) -> str:
     return which
 
 
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def free_port(start: int, end: int | None = None) -> int:
     for port in range(start, end or start + 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-        return port
+        if port_free(port):
+            return port
     raise ClusterUnavailable(f"no free port from {start}")
 
 

@@ -66,6 +66,16 @@ def restore_drill(env_factory, connect, data_dir: Path, card_name: str, company_
         db = env.cr.dbname
         Param = env["ir.config_parameter"]
         Param.set_param("member_base.backup_dir", str(folder))
+        # a file in the filestore at the moment of the backup (a card's scanned form)
+        card = env["member.card"].search([("name", "=", card_name)])
+        env["ir.attachment"].create(
+            {
+                "name": "application-form.txt",
+                "raw": f"application form of card {card_name}".encode(),
+                "res_model": "member.card",
+                "res_id": card.id,
+            }
+        )
         env.cr.commit()
         dump, archive = env["member.backup"]._backup()
         before = fingerprint(env.cr, Path(config.filestore(db)))
