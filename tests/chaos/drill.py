@@ -967,6 +967,10 @@ def trigger_crons(cluster, db, cron_ids):
             "        now() at time zone 'UTC' FROM unnest(%s) AS id",
             [list(cron_ids)],
         )
+    conn.close()
+    # the cron workers LISTEN in the postgres database (NOTIFY is per database)
+    conn = cluster.connect("postgres")
+    with conn.cursor() as cr:
         cr.execute("SELECT pg_notify('cron_trigger', %s)", [db])
     conn.close()
 
@@ -1230,8 +1234,10 @@ def drill(args):
             timings["backup and restore drill"] = time.monotonic() - t
         if replica:
             checks.append(replica_check(cluster, replica))
-            checks.append(("the read replica served read-only requests", served > 0, served))
-            print(f"-- the read replica ran {served} transactions of the drill's database")
+            checks.append(
+                ("the servers read from the replica (their connections to it)", served > 0, served)
+            )
+            print(f"-- Odoo's connections to the read replica at the end of the load: {served}")
         logs = [s.log for s in servers]
         return report(args, result, checks, reversed_count, timings, started, logs, log_dir)
     except pgcluster.ClusterUnavailable as error:
