@@ -810,7 +810,9 @@ def chaos_agent(plan, queue):
         done[kind] += 1
         events.append(f"{elapsed():6.1f}s {text}")
 
-    while elapsed() < duration:
+    # the load goes on until the agent is done: past DURATION only while the cron worker
+    # has not been caught yet (at most 45 s more)
+    while elapsed() < duration or (cron_next is not None and elapsed() < duration + 45):
         now = elapsed()
         if kills and now >= kills[0]:
             kills.pop(0)
@@ -836,9 +838,9 @@ def chaos_agent(plan, queue):
                 events.append(f"{now:6.1f}s PostgreSQL restart FAILED: {error}")
                 done["pg_restart_failures"] += 1
             restart_at = None
-        if cron_next is not None and now >= cron_next and duration - now > 8:
+        if cron_next is not None and now >= cron_next and duration + 40 - now > 3:
             try:
-                caught = kill_cron_mid_job(cluster, plan, min(25.0, duration - now - 5))
+                caught = kill_cron_mid_job(cluster, plan, min(25.0, duration + 40 - now))
             except Exception as error:  # noqa: BLE001  (PostgreSQL restarting, …)
                 caught = None
                 events.append(f"{now:6.1f}s cron kill attempt failed: {error}")
