@@ -1,4 +1,5 @@
-"""`make test`: three phases on fresh databases, their counts, and the summary.
+"""`make test`: four phases (three on fresh databases, the chaos drill on a copy), their counts,
+and the summary.
 
 1. odoo tests: every addon of the suite installed with its tests (--test-enable, our test
    tags) on a fresh database;
