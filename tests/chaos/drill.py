@@ -876,9 +876,13 @@ def kill_cron_mid_job(cluster, plan, patience):
             cr.execute(
                 """SELECT w.id, COUNT(*) OVER () FROM member_pos_payment p
                      JOIN member_wallet w ON w.card_id = p.card_id
+                     JOIN member_card c ON c.id = p.card_id
                     WHERE p.state = 'authorised' AND p.order_id IS NULL
                       AND p.date < (now() AT TIME ZONE 'UTC') - interval '1 minute'
-                    ORDER BY p.id DESC LIMIT 1"""
+                    ORDER BY c.name = %s, p.id DESC LIMIT 1""",
+                # not the hot card every till spends, if another will do: holding its
+                # lock would stall every till behind it
+                [plan["hot_card"]],
             )
             row = cr.fetchone()
             if not row:
@@ -1324,6 +1328,7 @@ def load(args, ctx, urls, cluster, servers):
         "masters": [s.process.pid for s in servers],
         "logs": [str(s.log) for s in servers],
         "cron_ids": ctx["cron_ids"],
+        "hot_card": ctx["hot"][0],
         "cluster": {
             key: value
             for key, value in vars(cluster).items()
