@@ -10,6 +10,7 @@ of the backup, and the change absent.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -77,7 +78,7 @@ def restore_drill(env_factory, connect, data_dir: Path, card_name: str, company_
             }
         )
         env.cr.commit()
-        dump, archive = env["member.backup"]._backup()
+        dump, _archive = env["member.backup"]._backup()
         before = fingerprint(env.cr, Path(config.filestore(db)))
     backup_secs = time.monotonic() - started
     # the change after the backup: a top-up (ledger, posting, balance, log) and a file
@@ -108,8 +109,7 @@ def restore_drill(env_factory, connect, data_dir: Path, card_name: str, company_
         cr.execute(f'DROP DATABASE IF EXISTS "{RESTORED_DB}" WITH (FORCE)')
     conn.close()
     size = dump.stat().st_size
-    for path in (dump, archive):
-        path.unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
     differing = [name for name in before if before[name] != restored.get(name)]
     return [
         (
