@@ -4,6 +4,9 @@
 #   docker_odoo.sh init   create the demo database with every addon of the suite and its
 #                         demo data, or update the addons when the database exists; then exit
 #   docker_odoo.sh serve  serve the demo database on port 8069
+#   docker_odoo.sh serve-scaled  the same in prefork mode (4 workers, a cron worker) with
+#                         the read replica $REPLICA_HOST:$REPLICA_PORT for read-only
+#                         requests (docker-compose.yml's "scale" profile: two of them)
 # The image's /entrypoint.sh adds the database host/user/password and waits for PostgreSQL.
 set -euo pipefail
 
@@ -52,8 +55,13 @@ serve)
     exec /entrypoint.sh odoo --addons-path="$addons_path" -d "$db" --db-filter="^$db\$" \
         --http-interface=0.0.0.0
     ;;
+serve-scaled)
+    exec /entrypoint.sh odoo --addons-path="$addons_path" -d "$db" --db-filter="^$db\$" \
+        --http-interface=0.0.0.0 --workers=4 --max-cron-threads=1 \
+        --db_replica_host="${REPLICA_HOST:?}" --db_replica_port="${REPLICA_PORT:-5432}"
+    ;;
 *)
-    echo "usage: docker_odoo.sh init|serve" >&2
+    echo "usage: docker_odoo.sh init|serve|serve-scaled" >&2
     exit 2
     ;;
 esac

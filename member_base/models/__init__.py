@@ -12,3 +12,4 @@ from . import res_users
 from . import member_home
 from . import member_notice
 from . import member_erasure_request
+from . import member_backup

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
 
 # Operations a member may be told about by SMS; sending comes with member_marketing.
 SMS_OPERATIONS = [
@@ -78,3 +79,56 @@ class ResConfigSettings(models.TransientModel):
     member_sms_points = fields.Boolean(
         string="SMS on Points Change", config_parameter="member_base.sms_points"
     )
+    # backups (系统数据备份与恢复): administrators only (the view's block and the checks)
+    member_backup_dir = fields.Char(
+        string="Backup Folder",
+        config_parameter="member_base.backup_dir",
+        help="Absolute folder on the Odoo server where the daily backups are written.",
+    )
+    member_backup_keep_daily = fields.Integer(
+        string="Daily Backups Kept", default=7, config_parameter="member_base.backup_keep_daily"
+    )
+    member_backup_keep_weekly = fields.Integer(
+        string="Weekly Backups Kept",
+        default=4,
+        config_parameter="member_base.backup_keep_weekly",
+    )
+    member_backup_scheduled = fields.Boolean(
+        string="Daily Backups",
+        compute="_compute_member_backup_scheduled",
+        inverse="_inverse_member_backup_scheduled",
+        help="Run the backup every night (scheduled action).",
+    )
+
+    def _compute_member_backup_scheduled(self):
+        cron = self.env.ref("member_base.ir_cron_member_backup", raise_if_not_found=False)
+        for settings in self:
+            settings.member_backup_scheduled = bool(cron and cron.sudo().active)
+
+    def _inverse_member_backup_scheduled(self):
+        cron = self.env.ref("member_base.ir_cron_member_backup", raise_if_not_found=False)
+        if not cron:
+            return
+        self.env["member.backup"]._check_admin()
+        for settings in self:
+            if settings.member_backup_scheduled and not settings.member_backup_dir:
+                raise UserError(self.env._("Set the backup folder before scheduling backups."))
+            cron.sudo().active = settings.member_backup_scheduled
+
+    @api.constrains("member_backup_keep_daily", "member_backup_keep_weekly")
+    def _check_member_backup_keep(self):
+        for settings in self:
+            if settings.member_backup_keep_daily < 1 or settings.member_backup_keep_weekly < 0:
+                raise ValidationError(
+                    self.env._("Keep at least one daily backup, and no negative weekly count.")
+                )
+
+    def action_member_backup_now(self):
+        """*Back Up Now* with the folder and counts shown (saved first)."""
+        self.ensure_one()
+        self.env["member.backup"]._check_admin()
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param("member_base.backup_dir", self.member_backup_dir or "")
+        Param.set_param("member_base.backup_keep_daily", self.member_backup_keep_daily)
+        Param.set_param("member_base.backup_keep_weekly", self.member_backup_keep_weekly)
+        return self.env["member.backup"].action_backup_now()

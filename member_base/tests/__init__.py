@@ -13,3 +13,4 @@ from . import test_ui
 from . import test_member_desk
 from . import test_ui_desk
 from . import test_portal
+from . import test_backup

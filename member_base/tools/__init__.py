@@ -1,1 +1,2 @@
-"""Pure helpers of member_base (card data, lunar dates, phones); no Odoo import."""
+"""Pure helpers of member_base (card data, lunar dates, phones, backup retention);
+no Odoo import."""

@@ -15,6 +15,7 @@ Its modules, each using only those listed before it:
   logscan    reading Odoo's log: records, install failures, failing tests, test counts
   runner     running Odoo: its command line, a process of its own, a run whose log is read
              as it comes (run_odoo), stopping it, free ports
-  phases     `make test`: the three phases, their counts and the summary with its last line
+  phases     `make test`: the four phases (the chaos drill one of them), their counts and
+             the summary with its last line
   demo       `make demo`: create or update the demo database, then serve it
 """

@@ -1,10 +1,15 @@
-"""`make test`: three phases on fresh databases, their counts, and the summary.
+"""`make test`: four phases (three on fresh databases, the chaos drill on a copy), their counts,
+and the summary.
 
 1. odoo tests: every addon of the suite installed with its tests (--test-enable, our test
    tags) on a fresh database;
 2. demo data: every addon but the test-only ones installed with demo data, then upgraded (-u),
    on a second fresh database;
-3. pytest for what is not an Odoo addon (tests/, without tests/bench).
+3. pytest for what is not an Odoo addon (tests/, without tests/bench);
+4. the chaos drill's short variant (tests/chaos/drill.py: 2 minutes, 8 tills, worker
+   SIGKILLs, a PostgreSQL restart, the cron worker killed mid-job) on a copy of phase 1's
+   database in a throwaway PostgreSQL cluster of its own: one test, passed when every
+   invariant holds; skipped (said so) where no such cluster can be made.
 
 Odoo's log is read (logscan.py) rather than its exit code trusted. The summary ends with
 `suite: N passed, M failed` (`FAILED: …` when anything went wrong), where M counts the
@@ -19,9 +24,11 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -37,7 +44,10 @@ KEEP_LOG_RUNS = 10
 # take the whole suite past its 30 minutes.
 TEST_TIMEOUT = 1200
 DEMO_DATA_TIMEOUT = 480
-PHASES = ("odoo", "demo", "pytest")
+PHASES = ("odoo", "demo", "pytest", "chaos")
+# Seconds before the chaos drill is stopped (its own limit: 2 minutes of load + setup).
+CHAOS_TIMEOUT = 600
+CHAOS_SKIP = 77  # tests/chaos/drill.py: no throwaway PostgreSQL cluster can be made here
 
 
 @dataclass
@@ -323,6 +333,71 @@ def pytest_phase(logdir: Path) -> Phase:
     return phase
 
 
+def chaos_phase(db: str | None, port: int, logdir: Path, data_dir: Path) -> Phase:
+    """The chaos drill's short variant, on a copy of DB (phase 1's, when it ran)."""
+    phase = Phase("chaos drill")
+    drill = REPO / "tests" / "chaos" / "drill.py"
+    if not drill.is_file():
+        phase.ran, phase.detail = False, "no tests/chaos/drill.py"
+        return phase
+    minutes = os.environ.get("CHAOS_MINUTES", "2")
+    cmd = [
+        sys.executable,
+        str(drill),
+        "--minutes",
+        minutes,
+        "--tills",
+        os.environ.get("CHAOS_TILLS", "8"),
+        "--http-port",
+        str(port + 20),
+        "--log-dir",
+        str(logdir / "chaos"),
+        "--json",
+        str(logdir / "chaos.json"),
+    ]
+    if db:
+        cmd += ["--source-db", db, "--source-data-dir", str(data_dir)]
+    say("$ " + shlex.join(cmd))
+    start = time.monotonic()
+    lines = []
+    with (logdir / "chaos.log").open("w", encoding="utf-8") as handle:
+        proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True, **LINES)
+        timer = threading.Timer(CHAOS_TIMEOUT, lambda: os.killpg(proc.pid, signal.SIGTERM))
+        timer.daemon = True
+        timer.start()
+        try:
+            for line in proc.stdout:
+                handle.write(line)
+                sys.stdout.write(line)
+                lines.append(line.rstrip("\n"))
+            rc = proc.wait()
+        except KeyboardInterrupt:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait()
+            raise
+        finally:
+            timer.cancel()
+    phase.seconds = time.monotonic() - start
+    last = next((x for x in reversed(lines) if x.startswith("chaos drill")), "")
+    if rc == CHAOS_SKIP:
+        phase.skipped = 1
+        phase.detail = last or "skipped"
+        phase.notes.append(last or "chaos drill skipped")
+    elif rc == 0:
+        phase.passed = 1
+        phase.detail = last.removeprefix("chaos drill: ")
+    elif rc == 1:
+        phase.failed = 1
+        phase.detail = last.removeprefix("chaos drill: ")
+        phase.problems += [f"chaos drill: {x.strip()}" for x in lines if "BROKEN" in x][:10]
+    else:
+        phase.checks_failed = 1
+        phase.detail = f"the drill could not run (exit code {rc}; see chaos.log)"
+        phase.problems.append(f"chaos drill: exit code {rc}: {last or lines[-1:]}")
+    return phase
+
+
 def prune_logs() -> None:
     runs = sorted(
         (p for p in LOG_ROOT.iterdir() if p.is_dir() and not p.is_symlink()),
@@ -338,7 +413,7 @@ def run_suite() -> int:
     phases_wanted = {p.strip() for p in os.environ.get("PHASES", ",".join(PHASES)).split(",")}
     unknown = phases_wanted - set(PHASES)
     if unknown:
-        fail(f"PHASES: unknown phase(s) {', '.join(sorted(unknown))} (use odoo,demo,pytest)")
+        fail(f"PHASES: unknown phase(s) {', '.join(sorted(unknown))} (use odoo,demo,pytest,chaos)")
     stamp = datetime.datetime.now().strftime("%Y%m%d_%H%M%S")
     db = os.environ.get("TEST_DB") or f"member_test_{stamp}_{os.getpid()}"
     demo_db = f"{db}_demo"
@@ -360,13 +435,17 @@ def run_suite() -> int:
     interrupted = False
     try:
         if "odoo" in phases_wanted:
-            say("phase 1/3: install every addon of the suite with its tests")
+            say("phase 1/4: install every addon of the suite with its tests")
             phases.append(odoo_test_phase(ctx, db, port, logdir, data_dir))
+        if "chaos" in phases_wanted:
+            say("phase 2/4: the chaos drill, on a copy of phase 1's database")
+            source = db if "odoo" in phases_wanted and ctx.pg.exists(db) else None
+            phases.append(chaos_phase(source, port, logdir, data_dir))
         if "demo" in phases_wanted:
-            say("phase 2/3: install every addon with demo data, no tests, then upgrade it (-u)")
+            say("phase 3/4: install every addon with demo data, no tests, then upgrade it (-u)")
             phases.append(demo_data_phase(ctx, demo_db, port, logdir, data_dir))
         if "pytest" in phases_wanted:
-            say("phase 3/3: pytest for what is not an Odoo addon")
+            say("phase 4/4: pytest for what is not an Odoo addon")
             phases.append(pytest_phase(logdir))
     except KeyboardInterrupt:
         interrupted = True
