@@ -397,6 +397,8 @@ class MemberWallet(models.Model):
                 "UPDATE member_wallet_move SET result = %s WHERE id = %s",
                 [json.dumps(answer, sort_keys=True, default=str), move_id],
             )
+            # ``result`` may have read the posting (its answer still empty)
+            move.invalidate_recordset(["result"])
         return move, answer, False
 
     def _insert_posting(self, move_row, line_rows, after, answer, card_number):
