@@ -299,8 +299,11 @@ class MemberTagEngine(models.AbstractModel):
         ``(partner_id, categ_id, amount)`` for the local days ``[date_from,
         date_to]``: here the packages sold (计次卡, their price). An addon
         that knows the lines of what was sold (member_pos: POS order lines)
-        appends its own query."""
+        adds them through the wallet's extension point
+        ``member.wallet._member_category_source_sql``."""
+        _today, tz = self._today_and_tz()
         return [
+            *self.env["member.wallet"]._member_category_source_sql(date_from, date_to, tz),
             SQL(
                 """
                 SELECT pk.partner_id, t.categ_id, pk.price AS amount
@@ -311,7 +314,7 @@ class MemberTagEngine(models.AbstractModel):
                 """,
                 date_from,
                 date_to,
-            )
+            ),
         ]
 
     @api.model

@@ -104,6 +104,31 @@ class MemberWallet(models.Model):
             kwargs["result"] = result
         return super()._post(kind, deltas, **kwargs)
 
+    @api.model
+    def _member_category_source_sql(self, date_from, date_to, tz):
+        """The product lines of members' paid POS orders (returns negative),
+        by category, on the store's local days: top-up lines left out (no
+        purchase), packages too (the package sold is counted already)."""
+        query = SQL(
+            """
+            SELECT o.partner_id, t.categ_id, l.price_subtotal_incl AS amount
+              FROM pos_order_line l
+              JOIN pos_order o ON o.id = l.order_id
+              JOIN product_product pp ON pp.id = l.product_id
+              JOIN product_template t ON t.id = pp.product_tmpl_id
+             WHERE o.partner_id IS NOT NULL
+               AND o.state IN ('paid', 'done', 'invoiced')
+               AND l.member_topup_card IS NULL
+               AND NOT COALESCE(t.member_package, FALSE)
+               AND (o.date_order AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                   BETWEEN %(date_from)s AND %(date_to)s
+            """,
+            tz=tz,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        return [*super()._member_category_source_sql(date_from, date_to, tz), query]
+
     def _member_commission_from_posting(self, move):
         Line = self.env["member.commission.line"]
         if move.kind == "reversal":

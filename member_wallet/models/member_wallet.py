@@ -1036,3 +1036,13 @@ class MemberWallet(models.Model):
         review, tags and RFM add these to the ledger's own spending; an addon
         that sells outside the wallet (member_pos) appends its query."""
         return []
+
+    @api.model
+    def _member_category_source_sql(self, date_from, date_to, tz):
+        """What members bought by product category outside the wallet's
+        own records (e.g. the lines of POS orders), as a list of SQL queries
+        of rows ``(partner_id, categ_id, amount)`` for the local days
+        ``[date_from, date_to]`` in time zone ``tz``. member_marketing's
+        preferred-category tags add these to the packages sold; an addon that
+        sells product lines (member_pos) appends its query."""
+        return []

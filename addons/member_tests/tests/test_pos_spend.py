@@ -86,3 +86,39 @@ class TestPosSpendMeasured(MemberPosCase):
         )
         [(partner_id, values)] = self.env.cr.fetchall()
         self.assertEqual((partner_id, [int(v) for v in values]), (self.member.id, [20000]))
+
+    def test_pos_lines_count_for_the_preferred_category(self):
+        drinks = self.env["product.category"].create({"name": "MBT Drinks"})
+        self.product.sudo().categ_id = drinks
+        self.sync(
+            self.order_data(new_uuid(), [(self.cash_pm_a, 60, new_uuid())], partner=self.member)
+        )
+        # a top-up at the till is no purchase of any category
+        data = self.order_data(new_uuid(), [(self.cash_pm_a, 300, new_uuid())], self.member)
+        self.line_of(data, product_id=self.topup_product.id, member_topup_card=self.card.name)
+        self.sync(data)
+        self.env.flush_all()
+        Engine = self.env["member.tag.engine"]
+        today = fields.Date.context_today(self.env.user)
+        rows = []
+        for query in Engine._category_source_sql(today - datetime.timedelta(days=30), today):
+            self.env.cr.execute(query)
+            rows += [
+                (partner_id, categ_id, float(amount))
+                for partner_id, categ_id, amount in self.env.cr.fetchall()
+                if partner_id == self.member.id
+            ]
+        self.assertEqual(rows, [(self.member.id, drinks.id, 60.0)])
+        # so a preferred-category rule tags the member
+        rule = self.env["member.tag.rule"].create(
+            {
+                "name": "MBT Drinks lovers",
+                "kind": "category",
+                "window_months": 1,
+                "product_category_id": drinks.id,
+                "value_min": 50,
+                "value_max": 100,
+            }
+        )
+        Engine._recompute(rule)
+        self.assertIn(rule.category_id, self.member.category_id)
