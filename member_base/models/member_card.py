@@ -738,7 +738,8 @@ class MemberCard(models.Model):
                  WHERE co.id = c.issue_company_id
                    AND c.state = 'active'
                    AND c.expiry_date
-                       < (now() AT TIME ZONE COALESCE(co.member_tz, 'Asia/Shanghai'))::date
+                       < (statement_timestamp()
+                          AT TIME ZONE COALESCE(co.member_tz, 'Asia/Shanghai'))::date
              RETURNING c.id, c.name, c.partner_id, c.issue_company_id
             )
             INSERT INTO member_operation_log

@@ -664,18 +664,25 @@ class MemberPackage(models.Model):
         """Daily: expire the uses left on packages whose last day has passed
         in the store that sold them: one set-based selection, then one
         posting per wallet, with a key per package and date (a second run
-        posts nothing). Returns the number of packages expired."""
+        posts nothing). Returns the number of packages expired.
+
+        'Today' is the store's date at this statement, not at the start of
+        the transaction (``now()``): a run that began before local midnight
+        still sees the day that has just begun."""
         self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT p.wallet_id, p.id, p.uses_remaining,
-                   (now() AT TIME ZONE COALESCE(c.member_tz, 'Asia/Shanghai'))::date AS today
+            SELECT p.wallet_id, p.id, p.uses_remaining, l.today
               FROM member_package p
               JOIN res_company c ON c.id = p.company_id
+             CROSS JOIN LATERAL (
+                   SELECT (statement_timestamp()
+                           AT TIME ZONE COALESCE(c.member_tz, 'Asia/Shanghai'))::date AS today
+                   ) l
              WHERE p.state = 'active'
                AND p.uses_remaining > 0
                AND p.expiry_date IS NOT NULL
-               AND p.expiry_date < (now() AT TIME ZONE COALESCE(c.member_tz, 'Asia/Shanghai'))::date
+               AND p.expiry_date < l.today
              ORDER BY p.wallet_id, p.id
             """
             + (" LIMIT %(limit)s" if limit else ""),

@@ -99,7 +99,9 @@ class TestPosSpendMeasured(MemberPosCase):
         self.sync(data)
         self.env.flush_all()
         Engine = self.env["member.tag.engine"]
-        today = fields.Date.context_today(self.env.user)
+        # the head office's local day, as the engine's rules count it (not
+        # the user's: between 16:00 and 24:00 UTC, Shanghai is a day ahead)
+        today, _tz = Engine._today_and_tz()
         rows = []
         for query in Engine._category_source_sql(today - datetime.timedelta(days=30), today):
             self.env.cr.execute(query)
