@@ -533,7 +533,10 @@ class MemberWallet(models.Model):
         """Extension point, called after every answer of ``_post``, in the
         caller's environment: ``replay`` is True when the key had already been
         posted (nothing new was written). Later addons react here (levels,
-        tags, POS receipts); they never change balances here."""
+        tags, POS receipts). They never write a balance themselves: a
+        reaction that moves value (a level's gift pack, a referral reward)
+        makes its own posting through ``_post``, with its own idempotency
+        key, on the wallet it rewards."""
         return
 
     @api.model
