@@ -2,7 +2,7 @@ import datetime
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -244,7 +244,8 @@ class MemberBooking(models.Model):
 
     def _lock_state(self, allowed):
         """Check the user may work this booking (write access: its store),
-        lock its row and check its state is one of ``allowed``."""
+        lock its row (refused as missing if there is none) and check its
+        state is one of ``allowed``."""
         self.ensure_one()
         self.check_access("write")
         if not self.env.su and not self.env.user.has_group("member_base.group_member_cashier"):
@@ -253,7 +254,11 @@ class MemberBooking(models.Model):
         self.env.cr.execute(
             "SELECT state FROM member_booking WHERE id = %s FOR NO KEY UPDATE", [self.id]
         )
-        state = self.env.cr.fetchone()[0]
+        row = self.env.cr.fetchone()
+        if row is None:
+            # deleted meanwhile, or an id that never was a booking's
+            raise MissingError(self.env._("This booking no longer exists."))
+        state = row[0]
         self.invalidate_recordset(["state"])
         if state not in allowed:
             labels = dict(self._fields["state"]._description_selection(self.env))

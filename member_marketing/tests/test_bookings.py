@@ -9,7 +9,7 @@ import datetime
 from psycopg2.errors import ExclusionViolation
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -132,6 +132,40 @@ class TestBookings(LevelCase):
         with self.assertRaises(UserError):
             self.book(self.t0 + 5 * H, self.t0 + 6 * H, state="started")
         self.assertEqual(self.count(), before + 1)
+
+    def booking_state(self):
+        """The bookings, the timed sessions and the operation log, straight
+        from the tables."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("SELECT id, state, session_id, done_date FROM member_booking ORDER BY id")
+        bookings = cr.fetchall()
+        cr.execute("SELECT id, resource_id, state FROM member_timed_session ORDER BY id")
+        return bookings, cr.fetchall(), self.table_count("member_operation_log")
+
+    def test_buttons_of_a_booking_that_no_longer_exists(self):
+        # the form of a booking deleted meanwhile (only the superuser
+        # deletes one), or an id that never was a booking's: each button is
+        # refused as missing (not a server error), and nothing is written
+        gone = self.book(self.t0, self.t0 + H)
+        gone.sudo().unlink()
+        never = self.env["member.booking"].browse(2_000_000_000)
+        for user in (self.admin_user, self.cashier_a):
+            env = self.env_as(user, self.store_a)
+            for record in (gone, never):
+                for button in ("action_start", "action_done", "action_no_show", "action_cancel"):
+                    with (
+                        self.subTest(user=user.login, booking=record.id, button=button),
+                        self.assertWritesNothing(self.booking_state, exception=MissingError),
+                    ):
+                        getattr(record.with_env(env), button)()
+        # the member administrator reaches the row lock (no store rule stops
+        # the check before): the message says what happened
+        with self.assertWritesNothing(
+            self.booking_state, exception=MissingError, message="This booking no longer exists."
+        ):
+            never.with_env(self.env_as(self.admin_user, self.store_a)).action_start()
+        self.assertEqual(self.room.timed_state, "free")
 
     def test_reminder_sent_once_per_booking(self):
         now = self.t0 - 2 * H

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class MemberTimedResource(models.Model):
@@ -93,5 +93,10 @@ class MemberTimedResource(models.Model):
         return session._action_open()
 
     def action_open_session(self):
+        """The session running on this resource (it may have been stopped
+        at another till since the screen was drawn)."""
         self.ensure_one()
-        return self.running_session_id._action_open()
+        session = self.running_session_id
+        if not session:
+            raise UserError(self.env._("No session is running on %s.", self.name))
+        return session._action_open()

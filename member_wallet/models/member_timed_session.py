@@ -4,7 +4,7 @@ import psycopg2
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, MissingError, UserError
 
 from ..tools import tariff as tariff_tools
 
@@ -180,13 +180,18 @@ class MemberTimedSession(models.Model):
             raise AccessError(self.env._("You are not allowed to run timed sessions."))
 
     def _lock_state(self, allowed):
-        """Lock this session's row, and check its state is one of ``allowed``."""
+        """Lock this session's row, and check its state is one of ``allowed``
+        (a session deleted meanwhile, or an id that never was one, is
+        refused as missing)."""
         self.ensure_one()
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT state FROM member_timed_session WHERE id = %s FOR NO KEY UPDATE", [self.id]
         )
-        state = self.env.cr.fetchone()[0]
+        row = self.env.cr.fetchone()
+        if row is None:
+            raise MissingError(self.env._("This timed session no longer exists."))
+        state = row[0]
         self.invalidate_recordset()
         self.env["member.timed.session.pause"].invalidate_model()
         if state not in allowed:

@@ -9,7 +9,7 @@ import unittest
 import psycopg2.errors
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -247,6 +247,73 @@ class TestTimed(WalletCase):
             session._pause(at=local(11, 5))
         with self.assertRaisesRegex(UserError, "To Pay"):
             session._start(at=local(12))
+
+    def timed_state(self):
+        """The ledger (``db_state``), the sessions and pauses of the
+        database and the operation log, straight from the tables."""
+        state = self.db_state()
+        cr = self.env.cr
+        cr.execute(
+            """SELECT id, resource_id, card_id, state, start, stop, amount, paid_by, move_id
+                 FROM member_timed_session ORDER BY id"""
+        )
+        state["sessions"] = cr.fetchall()
+        cr.execute("SELECT id, session_id, start, stop FROM member_timed_session_pause ORDER BY id")
+        state["pauses"] = cr.fetchall()
+        cr.execute("SELECT COUNT(*) FROM member_operation_log")
+        state["log"] = cr.fetchone()
+        return state
+
+    def test_buttons_of_a_session_that_no_longer_exists(self):
+        # cashier A opened a session form; the member administrator deleted
+        # the session (not started yet) meanwhile: every button of the stale
+        # form is refused as missing (not a server error), and writes nothing
+        cashier = self.session_env()
+        session = cashier["member.timed.session"].create(
+            {"resource_id": self.table.id, "card_id": self.card.id}
+        )
+        session.with_env(self.session_env(self.admin_user, self.store_a)).unlink()
+        never = cashier["member.timed.session"].browse(2_000_000_000)
+        manager = self.session_env(self.manager_a)
+        buttons = [
+            (cashier, "action_start"),
+            (cashier, "action_pause"),
+            (cashier, "action_resume"),
+            (cashier, "action_stop"),
+            (cashier, "action_pay_balance"),
+            (cashier, "action_pay_other"),
+            (manager, "action_cancel"),
+        ]
+        for record in (session, never):
+            for env, button in buttons:
+                with (
+                    self.subTest(session=record.id, button=button),
+                    self.assertWritesNothing(
+                        self.timed_state,
+                        exception=MissingError,
+                        message="This timed session no longer exists.",
+                    ),
+                ):
+                    getattr(record.with_env(env), button)()
+        self.assertEqual(self.table.timed_state, "free")
+
+    def test_current_session_of_a_free_resource(self):
+        # the resource's Current Session when its session was stopped at
+        # another till since the screen was drawn: said so, nothing written
+        for user in (self.cashier_a, self.auditor):
+            table = self.table.with_env(self.session_env(user, self.store_a))
+            with (
+                self.subTest(user=user.login),
+                self.assertWritesNothing(
+                    self.timed_state,
+                    exception=UserError,
+                    message="No session is running on MWT Table 1.",
+                ),
+            ):
+                table.action_open_session()
+        session = self.start(local(10))
+        action = self.table.with_env(self.session_env()).action_open_session()
+        self.assertEqual((action["res_model"], action["res_id"]), (session._name, session.id))
 
     def test_times_and_states_change_only_through_the_buttons(self):
         session = self.start(local(10))

@@ -17,7 +17,8 @@ Each cell is what the role gets:
     written.
 
 Model rows probe ``read`` (the probe record, or a search when the model has
-none), ``create`` (empty values), ``write`` (empty values: the access check
+none), ``create`` (empty values, sent as each client sends them: positionally
+to ``call_kw``, by name to /json/2), ``write`` (empty values: the access check
 and the model's guards), ``write:<field>`` (a protected field rewritten with
 its own value: the guards look at which fields are written, never trust a
 context) and ``unlink``; button rows call the button's method on the probe
@@ -130,6 +131,18 @@ REFUSED_ERRORS = {
     "odoo.exceptions.MissingError",
     "odoo.exceptions.RedirectWarning",
 }
+
+
+def call_kw_args(ids, kwargs):
+    """``(args, kwargs)`` of a call as the web client sends it to
+    ``call_kw``: the ids first, and a create's values positionally (Odoo's
+    ``call_kw`` reads them from ``args[0]`` to answer an id or a list of ids;
+    /json/2 takes them by name, ``vals_list``)."""
+    args = [ids] if ids is not None else []
+    kwargs = dict(kwargs)
+    if "vals_list" in kwargs:
+        args.append(kwargs.pop("vals_list"))
+    return args, kwargs
 
 
 def read_matrix(path=MATRIX_PATH):
@@ -359,6 +372,7 @@ class TestAccessMatrix(WalletHttpCase):
         with the role's own context."""
         user = self.roles.get(role)
         context = {"allowed_company_ids": user.company_ids.ids} if user else {}
+        args, kwargs = call_kw_args(ids, kwargs)
         payload = {
             "jsonrpc": "2.0",
             "method": "call",
@@ -366,7 +380,7 @@ class TestAccessMatrix(WalletHttpCase):
             "params": {
                 "model": model,
                 "method": method,
-                "args": [ids] if ids is not None else [],
+                "args": args,
                 "kwargs": {**kwargs, "context": context},
             },
         }
@@ -533,7 +547,7 @@ class TestAccessMatrix(WalletHttpCase):
             # its own savepoint: a statement the database refused must not
             # abort the transaction the test still reads from
             with self.env.cr.savepoint(flush=False):
-                args = [ids] if ids is not None else []
+                args, kwargs = call_kw_args(ids, kwargs)
                 call_kw(env[model], method, args, {**kwargs, "context": context})
                 env.flush_all()
         except AccessError as error:
