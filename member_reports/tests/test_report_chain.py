@@ -172,6 +172,30 @@ class TestReportChain(MemberPosCase):
         )
         self.assertAlmostEqual(share, 200 / 3, places=2)
 
+    def test_activity_counts_the_tills(self):
+        """Orders 1 and 3 are two purchases paid in cash (the return is none:
+        its amount is deducted); nothing came from the stored value."""
+        [row] = self.rows("member.report.activity", domain=[("partner_id", "=", self.member.id)])
+        self.assertEqual(
+            (row.purchases_30, row.purchases_365, row.spent_365, row.paid_otherwise_365),
+            (2, 2, 0.0, 90.0),
+        )
+        self.assertEqual(row.average_ticket, 45.0)
+        self.assertEqual(row.last_purchase, max(self.order_1.date_order, self.order_3.date_order))
+        self.assertTrue(row.active_30)
+        # a sale paid from the balance at the till is one purchase, not two
+        self.topup(self.card, 100)
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 40, order_uuid, line_uuid)["ok"])
+        self.sync(self.order_data(order_uuid, [(self.balance_pm_a, 40, line_uuid)], self.member))
+        self.env.flush_all()
+        self.env.invalidate_all()
+        [row] = self.rows("member.report.activity", domain=[("partner_id", "=", self.member.id)])
+        self.assertEqual(
+            (row.purchases_365, row.spent_365, row.paid_otherwise_365, row.average_ticket),
+            (3, 40.0, 90.0, round(130 / 3, 2)),
+        )
+
     def test_stock_in_out_per_store(self):
         domain = [("product_id", "=", self.product.id)]
         totals = self.sums(
