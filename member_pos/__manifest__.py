@@ -24,6 +24,7 @@
         "views/member_stock_transfer_views.xml",
         "views/member_stock_report_views.xml",
         "views/member_price_change_views.xml",
+        "views/member_level_price_views.xml",
         "wizard/member_price_sync_views.xml",
         "wizard/member_product_import_views.xml",
         "views/member_stock_menus.xml",

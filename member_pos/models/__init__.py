@@ -14,6 +14,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import member_price_change
+from . import member_level_price
 from . import member_stock_transfer
 from . import member_stock_transfer_line
 from . import member_stock_report

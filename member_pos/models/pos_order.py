@@ -76,14 +76,22 @@ class PosOrder(models.Model):
 
     def _member_pos_check_lines(self):
         """Refuse what the till cannot decide alone: a discount beyond what
-        the member's level allows (a refund line: beyond the returned line's
-        own), a member price claimed without a member, a package sold or used
-        without its member."""
+        the member's level allows (a product with a fixed price for the
+        level: the discount that brings the line's unit price to it; a refund
+        line: beyond the returned line's own), a member price claimed without
+        a member, a package sold or used without its member."""
         self.ensure_one()
         partner = self.partner_id
         member = partner.is_member
         allowed = partner._member_price_discount(self.company_id) if member else 0.0
-        level = partner.sudo().member_level_id.name or "-"
+        level_record = partner.sudo().member_level_id
+        level = level_record.name or "-"
+        LevelPrice = self.env["member.level.price"]
+        fixed = (
+            LevelPrice._member_prices(self.lines.product_id.product_tmpl_id, level_record)
+            if member
+            else {}
+        )
         for line in self.lines:
             product = line.product_id.display_name
             if (line.member_package_ref or line.product_id.member_package) and not member:
@@ -96,7 +104,12 @@ class PosOrder(models.Model):
             if line.refunded_orderline_id:
                 limit = line.refunded_orderline_id.discount
             elif member:
-                limit = allowed
+                price = fixed.get(line.product_id.product_tmpl_id.id)
+                limit = (
+                    allowed
+                    if price is None
+                    else LevelPrice._member_discount(price, line.price_unit)
+                )
             else:
                 limit = None
             if not member and float_compare(line.member_discount, 0, precision_digits=2) > 0:

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 REFUSALS = (UserError, AccessError, ValidationError)
@@ -15,6 +15,11 @@ class PosSession(models.Model):
     that the till shows them on the payment line."""
 
     _inherit = "pos.session"
+
+    @api.model
+    def _load_pos_data_models(self, config):
+        # the fixed member prices per level and product (member.level.price)
+        return [*super()._load_pos_data_models(config), "member.level.price"]
 
     def member_pos_authorize(self, card_ref, amount, order_uuid, payment_uuid, pin=None):
         """Authorise and post a payment of ``amount`` from the stored value
@@ -290,6 +295,7 @@ class PosSession(models.Model):
             "member_number": partner.member_number or "",
             "card_number_masked": mask_number(card.name),
             "level": partner.member_level_id.name or "",
+            "level_id": partner.member_level_id.id,
             "discount": partner._member_price_discount(company),
             "balance": wallet.balance,
             "principal": wallet.principal,

@@ -24,6 +24,13 @@ class ProductTemplate(models.Model):
         help="Head office lets the stores keep their own price of this product: the price "
         "sync leaves a store's overriding price alone.",
     )
+    member_level_price_ids = fields.One2many(
+        "member.level.price",
+        "product_tmpl_id",
+        string="Member Prices",
+        help="A fixed price per member level (会员价), set by head office: a member of that "
+        "level pays it at the till instead of the level's discount on this product.",
+    )
 
     def _load_pos_data_domain(self, data, config):
         # a list, as Odoo's: other addons append to it
@@ -66,8 +73,13 @@ class ProductTemplate(models.Model):
         ]
 
     def _member_price(self, level):
-        """The price a member of ``level`` pays at the till: the list price
-        less the level's discount, as the POS puts it on each line."""
+        """The price a member of ``level`` pays at the till: the level's
+        fixed price of the product (never above the list price), else the
+        list price less the level's discount, as the POS puts it on each
+        line."""
         self.ensure_one()
+        fixed = self.env["member.level.price"]._member_prices(self, level).get(self.id)
+        if fixed is not None:
+            return self.currency_id.round(min(fixed, self.list_price))
         discount = level.discount if level else 0.0
         return self.currency_id.round(self.list_price * (1 - discount / 100.0))

@@ -25,9 +25,18 @@ class ResPartner(models.Model):
 
     @api.model
     def _load_pos_data_fields(self, config):
-        # the till applies the level's discount (member prices) when the member
-        # becomes the order's customer; the server checks it at sync
-        return [*super()._load_pos_data_fields(config), "is_member", "member_level_discount"]
+        # the till applies the level's discount, or the level's fixed price of a
+        # product (member.level.price), when the member becomes the order's
+        # customer; the server checks it at sync
+        loaded = super()._load_pos_data_fields(config)
+        return [
+            *loaded,
+            *(
+                name
+                for name in ("is_member", "member_level_discount", "member_level_id")
+                if name not in loaded
+            ),
+        ]
 
     # ------------------------------------------------------------------
     # Erasure of personal data (PIPL)

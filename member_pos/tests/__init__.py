@@ -5,6 +5,7 @@ from . import test_iot_config
 from . import test_iot_frontend
 from . import test_lookup
 from . import test_member_prices
+from . import test_member_level_prices
 from . import test_packages
 from . import test_partial_returns
 from . import test_redemption

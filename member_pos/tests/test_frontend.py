@@ -48,6 +48,16 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
                 **service,
             }
         )
+        # a fixed member price (会员价) of the gold level: 14.99 instead of 20.00
+        # (not the level's 10 %: 18.00)
+        cls.tea = Product.create({"name": "MBT Tea", "list_price": 20.0, **service})
+        cls.env["member.level.price"].create(
+            {
+                "product_tmpl_id": cls.tea.product_tmpl_id.id,
+                "level_id": cls.level_gold.id,
+                "price": 14.99,
+            }
+        )
         # timed sessions (计时): two pool tables of store A
         tariff = cls.env["member.timed.tariff"].create(
             {
@@ -170,12 +180,18 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
         package = self.env["member.package"].sudo().search([("card_id", "=", self.card.id)])
         self.assertEqual((package.product_id, money(package.price)), (self.sauna_pass, money(90)))
         self.assertEqual(package.uses_remaining, 2)
+        # with the tea at the gold level's fixed price
         self.assertEqual(
             [
-                (line.product_id, line.member_package_ref, money(line.price_subtotal_incl))
-                for line in used.lines
+                (
+                    line.product_id,
+                    line.member_package_ref,
+                    line.member_discount,
+                    money(line.price_subtotal_incl),
+                )
+                for line in used.lines.sorted("id")
             ],
-            [(self.sauna, package.id, money(0))],
+            [(self.sauna, package.id, 0, money(0)), (self.tea, 0, 25.05, money(14.99))],
         )
         # timed sessions: table 1 stopped and its hour charged on the order,
         # paid with it; table 2 started then paused at the till

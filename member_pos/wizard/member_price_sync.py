@@ -7,7 +7,9 @@ class MemberPriceSync(models.TransientModel):
     one fixed price per product in each store's price list, every change
     logged, a store's own price kept where the product allows one. The
     member prices are the level's discount on these prices (member_base's
-    ``member.level.discount``, applied by the till): one rule for the chain."""
+    ``member.level.discount``, applied by the till), or a level's fixed price
+    of the product (``member.level.price``, logged in the same change log):
+    one rule for the chain."""
 
     _name = "member.price.sync"
     _description = "Sync Prices to the Stores"

@@ -297,6 +297,13 @@ class TestAccessMatrix(WalletHttpCase):
         env = cls.env_as(cls.cashier_a, cls.store_a)
         env["member.wallet"].api_consume(cls.card.name, "30", new_key())
         env["member.wallet"].api_earn_points(cls.card.name, "100", new_key())
+        # a fixed member price (member_pos): the probe of its rows
+        product = cls.env["product.template"].create(
+            {"name": "Matrix Coffee", "list_price": 30, "available_in_pos": True}
+        )
+        cls.env["member.level.price"].create(
+            {"product_tmpl_id": product.id, "level_id": cls.level_gold.id, "price": 25}
+        )
         cls.env.flush_all()
         cls.roles = {
             "portal": cls.portal_user,

@@ -249,7 +249,11 @@ function memberPosSteps() {
                 run: "click",
             },
             ProductScreen.selectedOrderlineHas("MBT Sauna", "1", "0.00"),
+            // a fixed member price of the gold level: 14.99, not 20.00 less 10 %
+            ProductScreen.clickDisplayedProduct("MBT Tea"),
+            ProductScreen.selectedOrderlineHas("MBT Tea", "1", "14.99"),
             ProductScreen.clickPayButton(),
+            PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
             ReceiptScreen.isShown(),
             // a partial return: the coffee (27 of 112) gives back its share of

@@ -81,6 +81,7 @@ patch(PosStore.prototype, {
             // the server's member price of today (a level bought or changed since the
             // till loaded the partner, a member day), before the order applies it
             partner.member_level_discount = answer.member.discount || 0;
+            partner.member_level_id = answer.member.level_id || false;
         }
         const order = this.getOrder();
         if (order) {
@@ -94,20 +95,41 @@ patch(PosStore.prototype, {
         return member;
     },
 
-    /** A line added for a member customer gets the level's discount (member price). */
+    /** A line added for a member customer gets the member price: the level's
+     * fixed price of the product (its discount set once the unit price is
+     * known, in handlePriceUnit), else the level's discount. */
     async addLineToOrder(vals, order, opts = {}, configure = true) {
-        const discount = order?.memberLevelDiscount?.() || 0;
-        if (discount && !("discount" in vals)) {
+        if (order?.memberLevelDiscount && !("discount" in vals)) {
             const template =
                 typeof vals.product_tmpl_id === "number"
                     ? this.models["product.template"].get(vals.product_tmpl_id)
                     : vals.product_tmpl_id;
             const product = vals.product_id || template?.product_variant_ids[0];
-            if (order.memberDiscountAppliesTo(product, vals)) {
+            const fixed = order.memberFixedPrice(product) !== undefined;
+            const discount = fixed ? 0 : order.memberLevelDiscount();
+            if ((fixed || discount) && order.memberDiscountAppliesTo(product, vals)) {
                 vals = { ...vals, discount, member_discount: discount };
             }
         }
         return super.addLineToOrder(vals, order, opts, configure);
+    },
+
+    /** The unit price is known: a line at a fixed member price gets the
+     * discount that brings it to that price. */
+    handlePriceUnit(values, order, price_unit) {
+        super.handlePriceUnit(...arguments);
+        if (
+            !("member_discount" in values) ||
+            !order.memberDiscountAppliesTo(values.product_id, values)
+        ) {
+            return;
+        }
+        const price = order.memberFixedPrice(values.product_id);
+        if (price !== undefined) {
+            const discount = order.memberFixedDiscount(price, values.price_unit);
+            values.discount = discount;
+            values.member_discount = discount;
+        }
     },
 
     /** Give back at once the points of a redemption line removed from the

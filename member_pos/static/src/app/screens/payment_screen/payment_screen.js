@@ -4,16 +4,19 @@ import { AlertDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
 import { PaymentScreen } from "@point_of_sale/app/screens/payment_screen/payment_screen";
 
 patch(PaymentScreen.prototype, {
-    /** A discount beyond the member's level is refused here, before the
-     * order is paid, rather than by the server when it syncs. */
+    /** A discount beyond the member's level (a product with a fixed price
+     * for the level: beyond the discount that gives that price) is refused
+     * here, before the order is paid, rather than by the server when it syncs. */
     async validateOrder(isForceValidate) {
         const order = this.currentOrder;
         if (order.getPartner()?.is_member) {
-            const allowed = order.memberLevelDiscount();
+            const allowedOn = (line) => order.memberLineDiscount(line.product_id, line.price_unit);
             const over = order.lines.find(
-                (line) => !line.refunded_orderline_id && (line.discount || 0) > allowed + 1e-6
+                (line) =>
+                    !line.refunded_orderline_id && (line.discount || 0) > allowedOn(line) + 1e-6
             );
             if (over) {
+                const allowed = allowedOn(over);
                 this.dialog.add(AlertDialog, {
                     title: _t("Member Prices"),
                     body: _t(
