@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
-"""Time member_marketing's nightly jobs on a generated chain: the automatic tag
-recompute and the daily reminders (the level review has its own figures in
-member_marketing/readme/BENCHMARKS.md).
+"""Time member_marketing's nightly jobs on a generated chain: the level review,
+the automatic tag recompute and the daily reminders.
 
     python3 tests/bench/generate_chain.py --db member_bench_mkt    # after installing
     python3 tests/bench/marketing_tags.py --db member_bench_mkt    # member_marketing
@@ -9,6 +8,11 @@ member_marketing/readme/BENCHMARKS.md).
 In an Odoo environment on the database, as the cron runs them, in ONE transaction
 rolled back at the end (the database is left as it was):
 
+0. the level review with four active rules (silver from 2,000 topped up in 12
+   months; gold from 1,000 spent in 12 months, kept by 300, else silver; gold
+   from a single top-up of 990 in 6 months; diamond from 2,000 points earned in
+   24 months) through ``member.level.review._review`` twice: the first run moves
+   the members, the second must change nothing;
 1. a set of tag rules of every kind over the whole chain (spend, frequency,
    recency, average ticket, RFM by quintiles and by thresholds, the A/B/C/D
    pyramid, inactivity), then ``member.tag.engine._recompute`` twice: the first
@@ -104,11 +108,70 @@ def main(argv=None):
         if not members:
             raise benchlib.BenchError("no members: run tests/bench/generate_chain.py first.")
         try:
+            total = time.monotonic()
+            run_levels(env)
             run_tags(env)
             run_reminders(env, args)
+            print(
+                f"{'the three jobs (both runs of each)':<40} {time.monotonic() - total:8.2f} s",
+                flush=True,
+            )
         finally:
             cr.rollback()
     return 0
+
+
+def run_levels(env):
+    Level = env["member.level"]
+    silver, gold, diamond = (
+        Level.search([("name", "=", name)], limit=1) for name in ("Silver", "Gold", "Diamond")
+    )
+    if not (silver and gold and diamond):
+        raise benchlib.BenchError("the levels Silver, Gold and Diamond of member_base are missing")
+    env["member.level.rule"].search([]).write({"active": False})
+    rules = env["member.level.rule"].create(
+        [
+            {"name": "Bench silver", "level_id": silver.id, "measure": "topup", "threshold": 2000},
+            {
+                "name": "Bench gold",
+                "level_id": gold.id,
+                "measure": "spend",
+                "threshold": 1000,
+                "keep_enabled": True,
+                "keep_threshold": 300,
+                "downgrade_level_id": silver.id,
+            },
+            {
+                "name": "Bench gold, single top-up",
+                "level_id": gold.id,
+                "measure": "single_topup",
+                "threshold": 990,
+                "period_months": 6,
+            },
+            {
+                "name": "Bench diamond",
+                "level_id": diamond.id,
+                "measure": "points",
+                "threshold": 2000,
+                "period_months": 24,
+            },
+        ]
+    )
+    rules.write({"state": "active"})
+    env.flush_all()
+    Review = env["member.level.review"]
+
+    def review():
+        changes = Review._review(rules)
+        env.flush_all()
+        return {"changes": len(changes)}
+
+    first = measured(f"level review ({len(rules)} rules), first", review)
+    second = measured(f"level review ({len(rules)} rules), again", review)
+    if second != {"changes": 0}:
+        raise benchlib.BenchError(f"the second review changed levels: {second}")
+    if not first["changes"]:
+        raise benchlib.BenchError("the first review moved nobody")
 
 
 def run_tags(env):
