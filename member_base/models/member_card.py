@@ -8,10 +8,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..tools import card_data
 
-# What the checks of a card (usable here, now) and of its wallet read: fetched
-# in the same query as the search that finds the card.
-CARD_CHECK_FIELDS = ("name", "state", "expiry_date", "type_id", "parent_id", "replaced_by_id")
-
 PIN_CONTEXT = CryptContext(["pbkdf2_sha512"])
 
 # Fields that only the card operations change (through ``_as_service``): a
@@ -633,7 +629,9 @@ class MemberCard(models.Model):
         """Try each reading of the scanned data in order (best first) in the
         field it belongs to; the first card found wins."""
         Card = self.sudo().with_context(active_test=False)
-        fetch = list(CARD_CHECK_FIELDS)
+        # what the checks of a card (usable here, now) and of its wallet read, in the
+        # same query as the search
+        fetch = ["name", "state", "expiry_date", "type_id", "parent_id", "replaced_by_id"]
         readings = read.readings or ((read.kind, read.value),)
         for kind, value in readings:
             if kind == "qr":

@@ -1,15 +1,4 @@
-import dataclasses
-
 from odoo import api, fields, models
-
-from odoo.addons.member_base.models.member_card import CARD_CHECK_FIELDS
-from odoo.addons.member_base.tools import card_data
-
-# What a posting reads of the wallet a card draws on (``_get_wallet``).
-WALLET_FETCH_FIELDS = ("card_id", "partner_id", "currency_id", "principal", "bonus", "points")
-# Wallets found together with their card in this transaction: {card id: wallet id},
-# taken by the next ``_get_wallet``.
-FOUND_WALLETS_KEY = "member_wallet_found_with_card"
 
 
 class MemberCard(models.Model):
@@ -92,61 +81,17 @@ class MemberCard(models.Model):
             card = card.replaced_by_id
         return card
 
-    @api.model
-    def _find_card(self, read):
-        """A card number (typed, or the PAN of a stripe: what the tills send)
-        finds the card and the wallet that hangs on it in one query, as
-        superuser like the search it replaces; both rows go into the ORM
-        cache as ``search_fetch`` puts them (pending changes are kept), and
-        the next ``_get_wallet`` of the transaction takes the wallet from
-        there. Other readings (phone, chip UID, e-card code), and a number
-        no card has, take the general path."""
-        readings = read.readings or ((read.kind, read.value),)
-        kind, value = readings[0]
-        if kind in (card_data.KIND_QR, card_data.KIND_PHONE, card_data.KIND_UID):
-            return super()._find_card(read)
-        Card = self.sudo().with_context(active_test=False)
-        Wallet = Card.env["member.wallet"]
-        Card.flush_model(CARD_CHECK_FIELDS)
-        Wallet.flush_model(WALLET_FETCH_FIELDS)
-        card_columns = ", ".join(f"c.{name}" for name in CARD_CHECK_FIELDS)
-        wallet_columns = ", ".join(f"w.{name}" for name in WALLET_FETCH_FIELDS)
-        self.env.cr.execute(
-            f"""SELECT c.id, {card_columns}, w.id, {wallet_columns}
-                  FROM member_card c
-                  LEFT JOIN member_wallet w ON w.card_id = c.id
-                 WHERE c.name = %s
-                 ORDER BY c.id DESC
-                 LIMIT 1""",  # noqa: S608 - the columns are the models' stored fields
-            [value],
-        )
-        row = self.env.cr.fetchone()
-        if not row:
-            rest = dataclasses.replace(read, readings=readings[1:])
-            return super()._find_card(rest) if rest.readings else Card.browse()
-        width = len(CARD_CHECK_FIELDS) + 1
-        card = Card.browse(row[0])
-        for name, value in zip(CARD_CHECK_FIELDS, row[1:width], strict=True):
-            Card._fields[name]._insert_cache(card, [value])
-        wallet_id, wallet_values = row[width], row[width + 1 :]
-        self.env.cr.cache[FOUND_WALLETS_KEY] = {card.id: wallet_id} if wallet_id else {}
-        if wallet_id:
-            wallet = Wallet.browse(wallet_id)
-            for name, value in zip(WALLET_FETCH_FIELDS, wallet_values, strict=True):
-                Wallet._fields[name]._insert_cache(wallet, [value])
-        return card
-
     def _get_wallet(self):
         """The wallet this card spends from, created on first use."""
         self.ensure_one()
         main = self._wallet_card()
         Wallet = self.env["member.wallet"].sudo()
-        # found with the card (``_find_card``), when it is the card's own
-        found = self.env.cr.cache.pop(FOUND_WALLETS_KEY, {}).get(main.id)
-        wallet = Wallet.browse(found) if found else Wallet
-        if not wallet or wallet.card_id != main:
-            # the fields a posting reads, in the same query
-            wallet = Wallet.search_fetch([("card_id", "=", main.id)], WALLET_FETCH_FIELDS, limit=1)
+        # the fields a posting reads, in the same query
+        wallet = Wallet.search_fetch(
+            [("card_id", "=", main.id)],
+            ["card_id", "partner_id", "currency_id", "principal", "bonus", "points"],
+            limit=1,
+        )
         if not wallet:
             wallet = Wallet.create(
                 {

@@ -99,30 +99,6 @@ class TestPostingPath(WalletCase):
         answer = env["member.wallet"].api_consume(card.name, 10, new_key(), pin="2468")
         self.assertEqual(answer["balance"], 90.0)
 
-    def test_a_card_number_finds_the_wallet_its_card_draws_on(self):
-        """A card number finds the card and its own wallet in one query; a
-        card drawing on its parent's wallet is debited on that wallet, also
-        right after another card was looked up in the same transaction."""
-        env = self.env_as(self.cashier_a, self.store_a)
-        Wallet = env["member.wallet"]
-        number = self.card.name
-        Wallet._wallet_for(number)  # what it reads of the settings and the user
-        env["member.card"].invalidate_model()
-        Wallet.invalidate_model()
-        before = env.cr.sql_log_count
-        card, wallet = Wallet._wallet_for(number)
-        self.assertEqual(env.cr.sql_log_count - before, 1)
-        self.assertEqual((card, wallet), (self.card, self.wallet_of(self.card)))
-        self.assertEqual(wallet.sudo().balance, 500.0)
-        child = self.make_card(card_type=self.type_supplementary, parent=self.other_card)
-        if not child.type_id.draws_on_parent:
-            self.skipTest("supplementary cards do not draw on their parent here")
-        env["member.card"].lookup_card(self.card.name)  # found with its wallet, not used
-        answer = Wallet.api_consume(child.name, 7, new_key())
-        self.assertEqual(answer["balance"], 493.0)
-        self.assertEqual(self.wallet_of(self.other_card).balance, 493.0)
-        self.assertEqual(self.wallet_of(self.card).balance, 500.0)
-
     def test_what_the_till_caches_follows_the_settings(self):
         """A payment reads its card type's PIN rule and valid stores, and its
         store's currency decimals and time zone, from registry caches: a change
