@@ -112,12 +112,13 @@ class MemberDay(models.Model):
     @api.model
     @tools.ormcache("company_id", "day")
     def _member_days_on(self, company_id, day):
-        """``((multiplier, extra discount, level ids), …)`` of the member days
-        of store ``company_id`` on its local date ``day``; cached."""
+        """``((id, multiplier, extra discount, level ids), …)`` of the member
+        days of store ``company_id`` on its local date ``day``; cached."""
         company = self.env["res.company"].sudo().browse(company_id)
         chain = set(company.parent_ids.ids)
         return tuple(
             (
+                member_day.id,
                 member_day.points_multiplier,
                 member_day.extra_discount,
                 frozenset(member_day.level_ids.ids),
@@ -128,16 +129,36 @@ class MemberDay(models.Model):
         )
 
     @api.model
+    def _member_days_of(self, partner, company, day=None):
+        """The member days of ``partner`` in ``company`` on ``day`` (default:
+        the store's local today): those of the store that cover the
+        member's level."""
+        day = day or company._member_local_today()
+        level_id = partner.sudo().member_level_id.id
+        return self.sudo().browse(
+            day_id
+            for day_id, _multiplier, _discount, levels in self._member_days_on(company.id, day)
+            if not levels or level_id in levels
+        )
+
+    @api.model
     def _member_day_benefits(self, partner, company, day=None):
         """``(points multiplier, extra discount)`` of ``partner`` in
         ``company`` on ``day`` (default: the store's local today)."""
-        day = day or company._member_local_today()
-        level_id = partner.sudo().member_level_id.id
-        days = [
-            (multiplier, discount)
-            for multiplier, discount, levels in self._member_days_on(company.id, day)
-            if not levels or level_id in levels
-        ]
+        days = self._member_days_of(partner, company, day)
         if not days:
             return 1.0, 0.0
-        return max(d[0] for d in days), max(d[1] for d in days)
+        return max(days.mapped("points_multiplier")), max(days.mapped("extra_discount"))
+
+    def _benefit_note(self):
+        """The receipt's line of this member day: its name and what it gives."""
+        self.ensure_one()
+        _ = self.env._
+        gives = []
+        if self.points_multiplier != 1:
+            gives.append(_("points ×%s", f"{self.points_multiplier:g}"))
+        if self.extra_discount:
+            gives.append(_("%s%% extra off", f"{self.extra_discount:g}"))
+        if not gives:
+            return _("Member Day: %s", self.name)
+        return _("Member Day: %(name)s (%(gives)s)", name=self.name, gives=", ".join(gives))

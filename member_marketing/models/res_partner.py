@@ -709,7 +709,7 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------
     # A member day's extra discount adds to the level's on the member price
-    # (at most 100%).
+    # (at most 100%); the member days of the day are named on the receipt.
     # ------------------------------------------------------------------
     def _member_price_discount(self, company):
         discount = super()._member_price_discount(company)
@@ -717,6 +717,13 @@ class ResPartner(models.Model):
             return discount
         _multiplier, extra = self.env["member.day"]._member_day_benefits(self, company)
         return min(discount + extra, 100.0)
+
+    def _member_benefit_notes(self, company):
+        notes = super()._member_benefit_notes(company)
+        if not self.is_member:
+            return notes
+        days = self.env["member.day"]._member_days_of(self, company)
+        return [*notes, *(day._benefit_note() for day in days)]
 
     # ------------------------------------------------------------------
     # The member portrait (会员画像) on the member form: the level and the next

@@ -88,6 +88,50 @@ class MemberDayTests:
         with freeze_time("2027-01-06 04:00:00"):
             self.assertEqual(partner._member_price_discount(self.store_a), 100)  # at most
 
+    def test_receipt_notes(self):
+        """What a receipt says of the day: each member day of the member's
+        store and level on the store's local date, with what it gives."""
+        partner = self.card.partner_id
+        self.wednesday.extra_discount = 2.5
+        cases = [
+            # (UTC time, store, notes)
+            ("2027-01-05 04:00:00", self.store_a, []),  # Tuesday
+            (
+                "2027-01-05 17:00:00",  # Wednesday 01:00 in Shanghai
+                self.store_a,
+                ["Member Day: MMT Wednesday (points ×2, 2.5% extra off)"],
+            ),
+            ("2027-01-08 04:00:00", self.store_a, []),
+            (
+                "2027-01-08 04:00:00",
+                self.store_b,
+                ["Member Day: MMT the 8th in store B (points ×3)"],
+            ),
+            (
+                "2027-09-08 04:00:00",  # a Wednesday and the 8th: both named
+                self.store_b,
+                [
+                    "Member Day: MMT Wednesday (points ×2, 2.5% extra off)",
+                    "Member Day: MMT the 8th in store B (points ×3)",
+                ],
+            ),
+        ]
+        for when, store, notes in cases:
+            with self.subTest(when=when, store=store.name), freeze_time(when):
+                self.assertEqual(partner._member_benefit_notes(store), notes)
+        with freeze_time("2027-01-06 04:00:00"):
+            self.wednesday.level_ids = self.level_gold
+            self.assertEqual(partner._member_benefit_notes(self.store_a), [])  # not their level
+            partner.member_level_id = self.level_gold
+            self.assertEqual(len(partner._member_benefit_notes(self.store_a)), 1)
+            self.wednesday.write({"points_multiplier": 1, "extra_discount": 0})
+            self.assertEqual(
+                partner._member_benefit_notes(self.store_a), ["Member Day: MMT Wednesday"]
+            )
+            contact = self.env["res.partner"].create({"name": "MMT not a member"})
+            self.wednesday.level_ids = False
+            self.assertEqual(contact._member_benefit_notes(self.store_a), [])
+
     def test_last_day_of_the_month(self):
         self.eighth_in_b.monthday = 31
         Day = self.env["member.day"]

@@ -22,6 +22,7 @@ MEMBER_FIELDS = (
     "member_points_total",
     "member_saving",
     "member_points_redeemed",
+    "member_benefit_note",
 )
 
 
@@ -50,6 +51,13 @@ class PosOrder(models.Model):
         copy=False,
         digits=(16, 2),
         help="What the member level's discount saved on this order (member prices).",
+    )
+    member_benefit_note = fields.Text(
+        string="Member Benefits",
+        readonly=True,
+        copy=False,
+        help="What the member had that day beyond their level (member days), one per line, "
+        "as the receipt shows it.",
     )
 
     @api.model
@@ -225,6 +233,11 @@ class PosOrder(models.Model):
                 "member_points_earned": earned,
                 "member_points_total": wallet.points,
                 "member_saving": self._member_pos_saving(),
+                "member_benefit_note": (
+                    "\n".join(self.partner_id._member_benefit_notes(self.company_id)) or False
+                )
+                if sign > 0
+                else False,
                 "member_points_redeemed": sum(
                     self.env["member.pos.redemption"]
                     .sudo()

@@ -36,6 +36,14 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.sudo().member_level_id.discount or 0.0
 
+    def _member_benefit_notes(self, company):
+        """Extension point: short lines naming what this member gets today
+        in ``company`` beyond their level (member_marketing: its member days
+        and their points multiplier and extra discount), for the receipt of
+        a sale. Default: none."""
+        self.ensure_one()
+        return []
+
     @api.model
     def _member_order_paid(self, partner, lines, company, reference=None):
         """Extension point: an order of ``partner`` (maybe empty) was paid

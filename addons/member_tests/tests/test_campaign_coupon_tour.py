@@ -1,6 +1,7 @@
 """A member_marketing campaign's coupons are redeemable at the till
-(member_pos with Odoo's pos_loyalty) and counted on the campaign: one POS
-tour in Chromium."""
+(member_pos with Odoo's pos_loyalty) and counted on the campaign, on a
+member day whose points multiplier the order earns and whose name its
+receipt shows: one POS tour in Chromium."""
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
@@ -49,6 +50,38 @@ class TestCampaignCouponTour(PosChainMixin, MemberAccountingCase, HttpCase):
         cls.coupon = cls.campaign.line_ids.coupon_id
         # the tour types a known code
         cls.coupon.sudo().code = "MBTCAMP-0001"
+        # today, in store A, is a member day doubling the points; one point per
+        # yuan, whatever the level
+        env["member.points.rule"].search([]).active = False
+        env["member.points.rule"].create(
+            {
+                "name": "MBT 1 per yuan",
+                "amount_step": 1,
+                "points_per_step": 1,
+                "apply_level_multiplier": False,
+                "birthday_multiplier": 1,
+            }
+        )
+        today = cls.store_a._member_local_today()
+        cls.member_day = env["member.day"].create(
+            {
+                "name": "MBT Double Points",
+                "recurrence": "weekday",
+                "weekday": str(today.weekday()),
+                "points_multiplier": 2,
+                "company_ids": [Command.set(cls.store_a.ids)],
+            }
+        )
+        # another store's member day is not this store's
+        env["member.day"].create(
+            {
+                "name": "MBT Other Store Day",
+                "recurrence": "weekday",
+                "weekday": str(today.weekday()),
+                "points_multiplier": 3,
+                "company_ids": [Command.set(cls.store_b.ids)],
+            }
+        )
 
     def test_campaign_coupon_redeemed_at_the_till(self):
         self.assertEqual(self.campaign.state, "done")
@@ -69,3 +102,7 @@ class TestCampaignCouponTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.assertEqual(coupon.points, 0)
         campaign = self.campaign.with_env(env)
         self.assertEqual(campaign.redeemed_count, 1)
+        # the member day: 54 yuan paid earn 54 points, doubled; the receipt
+        # (checked by the tour) names the day
+        self.assertEqual(order.member_points_earned, 108)
+        self.assertEqual(order.member_benefit_note, "Member Day: MBT Double Points (points ×2)")

@@ -8,14 +8,21 @@ PostgreSQL: each example runs in a savepoint rolled back after it.
 * A stateful test drives one card through top-ups, consumptions, refunds
   and reversals (whole and partial) against a model of its stored value:
   after every step the balance is the ledger's sum and the model's.
+* Another drives one card's points through earnings, redemptions,
+  reversals of both, days passing and the expiry job, against a model of
+  its points lots (oldest first, valid one month): after every step the
+  points are the ledger's sum and the model's, lot by lot, and a
+  redemption never spends points past their date.
 
 Bounded and derandomized (``derandomize=True``), so that a CI run is
 reproducible; hypothesis keeps no example database.
 """
 
 import base64
+import datetime
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -27,7 +34,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 
 from odoo.addons.member_base.tests.common import REFUSALS
 from odoo.addons.member_wallet.tests.common import WalletCase, ledger_problems, money, new_key
@@ -313,3 +320,188 @@ class TestWalletFuzz(WalletCase):
         operations = {"consume", "refund", "reverse whole", "reverse part"}
         self.assertEqual(seen["accepted"], operations)
         self.assertEqual(seen["refused"], operations)
+
+    def test_points_state_machine(self):
+        seen = {"accepted": set(), "refused": set(), "expired": 0}
+        PointsMachine.case, PointsMachine.seen = self, seen
+        run_state_machine_as_test(
+            PointsMachine, settings=settings(STATEFUL, max_examples=40, stateful_step_count=20)
+        )
+        # the examples reached every operation, accepted and refused, and
+        # points expired
+        self.assertEqual(seen["accepted"], {"redeem", "reverse earn", "reverse redemption"})
+        self.assertTrue({"redeem", "reverse earn", "reverse nothing"} <= seen["refused"])
+        self.assertGreater(seen["expired"], 0)
+
+
+class PointsMachine(RuleBasedStateMachine):
+    """One card's points against a model of its lots: ``{lot id: [earned,
+    last valid day, remaining]}``, what each redemption took from which lot,
+    and the day (Shanghai). Earning rule: 1 point per yuan; points valid
+    one month (rolling). Driven by ``TestWalletFuzz.test_points_state_machine``
+    (``case``: that test; ``seen``: what the examples reached)."""
+
+    postings = Bundle("points postings")
+    case = None
+    seen = None
+
+    def __init__(self):
+        super().__init__()
+        self.savepoint = self.case.isolated()
+        self.clock = freeze_time("2027-01-10 04:00:00")  # noon in Shanghai
+        self.frozen = self.clock.start()
+        env = self.case.env
+        env["member.points.rule"].search([]).active = False
+        env["member.points.rule"].create(
+            {
+                "name": "fuzz 1 per yuan",
+                "amount_step": 1,
+                "points_per_step": 1,
+                "apply_level_multiplier": False,
+                "birthday_multiplier": 1,
+            }
+        )
+        if "member.day" in env:  # member_marketing's member days multiply
+            env["member.day"].search([]).active = False
+        self.case.set_param("points_expiry_policy", "rolling")
+        self.case.set_param("points_expiry_months", 1)
+        self.card = self.case.make_card()
+        self.wallet = self.case.wallet_of(self.card)
+        self.day = datetime.date(2027, 1, 10)
+        self.lots = {}
+        self.taken = {}  # redemption move id: [(lot id, points)]
+        self.kinds = {}  # move id: ("earn", points, lot id) or ("redemption", points)
+        self.reversed = set()
+        self.cashier = self.case.env_as(self.case.cashier_a, self.case.store_a)
+        self.manager = self.case.env_as(self.case.manager_a, self.case.store_a)
+
+    def teardown(self):
+        self.clock.stop()
+        self.savepoint.close(rollback=True)
+        self.case.env.clear()
+
+    def attempt(self, what, expected_ok, call):
+        before = self.case.db_state()
+        try:
+            result = call()
+        except REFUSALS as error:
+            self.case.assertFalse(expected_ok, f"{what} refused: {error}")
+            self.case.assertEqual(self.case.db_state(), before, f"a refused {what} wrote")
+            self.seen["refused"].add(what)
+            return None
+        self.case.assertTrue(expected_ok, f"{what} accepted, the model refuses it")
+        self.seen["accepted"].add(what)
+        return result
+
+    # the model ------------------------------------------------------
+    def total(self):
+        return sum(lot[2] for lot in self.lots.values())
+
+    def due(self):
+        return [i for i, lot in self.lots.items() if lot[2] > 0 and lot[1] < self.day]
+
+    def expire_due(self):
+        for lot_id in self.due():
+            self.seen["expired"] += 1
+            self.lots[lot_id][2] = 0
+
+    def take_fifo(self, points, first=None):
+        order = sorted(
+            (i for i, lot in self.lots.items() if lot[2] > 0),
+            key=lambda i: (i != first, self.lots[i][0], i),
+        )
+        taken = []
+        for lot_id in order:
+            if points <= 0:
+                break
+            take = min(points, self.lots[lot_id][2])
+            self.lots[lot_id][2] -= take
+            taken.append((lot_id, take))
+            points -= take
+        return taken
+
+    # the operations -------------------------------------------------
+    @rule(target=postings, amount=st.integers(min_value=1, max_value=400))
+    def earn(self, amount):
+        Lot = self.cashier["member.points.lot"]
+        move, answer = Lot._earn(
+            self.wallet.with_env(self.cashier),
+            amount,
+            key=new_key(),
+            card=self.card.with_env(self.cashier),
+        )
+        self.case.assertEqual(answer["points_earned"], amount)
+        lot = self.case.env["member.points.lot"].search([("move_id", "=", move.id)])
+        self.case.assertEqual(len(lot), 1)
+        valid = self.day + relativedelta(months=1) - datetime.timedelta(days=1)
+        self.case.assertEqual((lot.date_earned, lot.date_expiry), (self.day, valid))
+        self.lots[lot.id] = [self.day, valid, amount]
+        self.kinds[move.id] = ("earn", amount, lot.id)
+        return move.id
+
+    @rule(target=postings, points=st.integers(min_value=1, max_value=600))
+    def redeem(self, points):
+        available = self.total() - sum(self.lots[i][2] for i in self.due())
+        Lot = self.cashier["member.points.lot"]
+        result = self.attempt(
+            "redeem",
+            points <= available,
+            lambda: Lot._redeem(
+                self.wallet.with_env(self.cashier),
+                points=points,
+                key=new_key(),
+                card=self.card.with_env(self.cashier),
+            ),
+        )
+        if result is None:
+            return -1
+        self.expire_due()  # under the same lock, before the spend
+        self.taken[result[0].id] = self.take_fifo(points)
+        self.kinds[result[0].id] = ("redemption", points)
+        return result[0].id
+
+    @rule(move_id=consumes(postings))
+    def reverse(self, move_id):
+        kind = self.kinds.get(move_id)
+        ok = kind is not None and move_id not in self.reversed
+        if kind and kind[0] == "earn":
+            ok = ok and self.total() >= kind[1]
+        Wallet = self.manager["member.wallet"]
+        result = self.attempt(
+            f"reverse {kind[0] if kind else 'nothing'}",
+            ok,
+            lambda: Wallet.api_reverse(
+                move_id if move_id > 0 else MISSING_ID, new_key(), "fuzz points"
+            ),
+        )
+        if result is None:
+            return
+        self.reversed.add(move_id)
+        if kind[0] == "earn":
+            self.take_fifo(kind[1], first=kind[2])
+        else:  # the points go back to the lots they came from
+            for lot_id, points in self.taken[move_id]:
+                self.lots[lot_id][2] += points
+
+    @rule(days=st.sampled_from([1, 2, 15, 30, 31, 45]))
+    def days_pass(self, days):
+        self.frozen.tick(datetime.timedelta(days=days))
+        self.day += datetime.timedelta(days=days)
+
+    @rule()
+    def expiry_job(self):
+        self.case.env["member.points.lot"]._expire_due()
+        self.expire_due()
+
+    @invariant()
+    def points_are_the_ledger_the_lots_and_the_model(self):
+        ledger = self.case.ledger(self.wallet)
+        self.case.assertEqual(ledger_problems(ledger), [])
+        self.case.assertEqual(ledger.points, self.total())
+        self.case.assertGreaterEqual(ledger.points, 0)
+        lots = self.case.env["member.points.lot"].search([("wallet_id", "=", self.wallet.id)])
+        lots.invalidate_recordset()
+        self.case.assertEqual(
+            {lot.id: lot.points_remaining for lot in lots},
+            {lot_id: lot[2] for lot_id, lot in self.lots.items()},
+        )

@@ -8,7 +8,8 @@ import { registry } from "@web/core/registry";
 
 // A member_marketing campaign's coupon (a code of an Odoo loyalty coupon
 // program, sent to the member) redeemed at the till: the member found by
-// card, the code entered, the discount applied, the order paid.
+// card, the code entered, the discount applied, the order paid; on a member
+// day, whose name and doubled points the receipt shows.
 registry.category("web_tour.tours").add("member_campaign_coupon_tour", {
     steps: () =>
         [
@@ -53,6 +54,15 @@ registry.category("web_tour.tours").add("member_campaign_coupon_tour", {
                 content: "the order is saved",
                 trigger: ".receipt-screen",
                 timeout: 60000,
+            },
+            {
+                content: "the receipt names the member day, and only this store's",
+                trigger:
+                    ".receipt-screen .member-pos-receipt-benefit:contains('Member Day: MBT Double Points (points ×2)')",
+            },
+            {
+                content: "the receipt shows the doubled points",
+                trigger: ".receipt-screen .member-pos-receipt-earned:contains('108')",
             },
             ReceiptScreen.clickNextOrder(),
         ].flat(),
