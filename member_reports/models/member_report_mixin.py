@@ -1,31 +1,40 @@
 import datetime
 import io
 import json
-from copy import copy
 from urllib.parse import urlencode
-
-import pytz
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-try:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-except ImportError:  # pragma: no cover - declared in external_dependencies
-    Workbook = None
+from ..tools.xlsx_stream import (
+    BOLD,
+    BOLD_NUMBER_STYLES,
+    HEADER,
+    NUMBER_STYLES,
+    PLAIN,
+    TITLE,
+    XlsxStream,
+    column_letter,
+    number_cell,
+    serial,
+    text_cell,
+)
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MONEY_FORMAT = "#,##0.00"
-INTEGER_FORMAT = "#,##0"
-DATE_FORMAT = "yyyy-mm-dd"
-DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
-# rows read per query while an export streams (keyset pages on id)
-EXPORT_BATCH = 2000
+# rows read per query while an export streams (keyset pages on date and id)
+EXPORT_BATCH = 5000
+# names of linked records kept from one page to the next, per model
+NAMES_KEPT = 20000
+# the Excel kind of a field type: number formats and how a value is written
+XLSX_KINDS = {
+    "monetary": "money",
+    "float": "money",
+    "integer": "integer",
+    "date": "date",
+    "datetime": "datetime",
+}
 # the first row of data: title, filters, exported by/on, header
 HEADER_ROW = 4
 # a selection of at most this many records exports as such; a larger one
@@ -151,11 +160,11 @@ class MemberReportMixin(models.AbstractModel):
     @api.readonly
     def _report_xlsx(self, domain, per_store=False, progress=None):
         """The Excel file (bytes) of the report's rows matching ``domain``,
-        written by openpyxl in write-only (streaming) mode: rows are read in
-        pages and written as they come, never held all in memory. With
-        ``per_store``, one sheet per store of those rows. ``progress`` (the
-        background export's) is called with the rows written so far after
-        each page."""
+        streamed (``tools/xlsx_stream.py``): rows are read in pages of plain
+        SQL (the ORM's search, so the record rules apply) and written as they
+        come, never held all in memory. With ``per_store``, one sheet per
+        store of those rows. ``progress`` (the background export's) is
+        called with the rows written so far after each page."""
         counter = [0]
 
         def advance(rows):
@@ -163,22 +172,21 @@ class MemberReportMixin(models.AbstractModel):
             if progress:
                 progress(counter[0])
 
-        workbook = Workbook(write_only=True)
-        stores = []
-        if per_store and "company_id" in self._fields:
-            stores = [company for (company,) in self._read_group(domain, ["company_id"])]
-        titles = set()
-        for company in stores:
-            title = self._report_sheet_title(company.sudo().display_name, titles)
-            self._report_xlsx_sheet(
-                workbook, [*domain, ("company_id", "=", company.id)], title, advance
-            )
-        if not stores:
-            self._report_xlsx_sheet(
-                workbook, domain, self._report_sheet_title(None, titles), advance
-            )
         output = io.BytesIO()
-        workbook.save(output)
+        with XlsxStream(output) as book:
+            stores = []
+            if per_store and "company_id" in self._fields:
+                stores = [company for (company,) in self._read_group(domain, ["company_id"])]
+            titles = set()
+            for company in stores:
+                title = self._report_sheet_title(company.sudo().display_name, titles)
+                self._report_xlsx_sheet(
+                    book, [*domain, ("company_id", "=", company.id)], title, advance
+                )
+            if not stores:
+                self._report_xlsx_sheet(
+                    book, domain, self._report_sheet_title(None, titles), advance
+                )
         return output.getvalue()
 
     def _report_sheet_title(self, name, taken):
@@ -195,20 +203,19 @@ class MemberReportMixin(models.AbstractModel):
         taken.add(candidate.lower())
         return candidate
 
-    def _report_xlsx_sheet(self, workbook, domain, title, advance=None):
+    def _report_xlsx_sheet(self, book, domain, title, advance=None):
         """Write the sheet ``title`` of the rows of ``domain``: the report's
         title, the filters used, who exported it and when, the header, the
         rows and the totals."""
         names = self._report_export_fields()
         sums = self._report_sum_fields(names)
         info = self.fields_get(names, ["string", "type", "selection", "name", "relation"])
-        sheet = workbook.create_sheet(title=title)
-        bold = Font(bold=True)
+        kinds = [XLSX_KINDS.get(info[name]["type"]) for name in names]
+        letters = [column_letter(index) for index in range(len(names))]
         widths = []
         for name in names:
             label = info[name]["string"]
             text_width = sum(2 if ord(char) > 0x2E80 else 1 for char in label) + 2
-            kind = info[name]["type"]
             default = {
                 "monetary": 14,
                 "float": 14,
@@ -216,52 +223,25 @@ class MemberReportMixin(models.AbstractModel):
                 "date": 12,
                 "datetime": 20,
                 "boolean": 8,
-            }.get(kind, 22)
+            }.get(info[name]["type"], 22)
             widths.append(max(text_width, default))
-        for index, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-
-        def styled(value, style):
-            written = WriteOnlyCell(sheet, value=value)
-            written._style = copy(style)
-            return written
-
-        def cell(value, font=None, number_format=None, fill=None):
-            written = WriteOnlyCell(sheet, value=value)
-            if font:
-                written.font = font
-            if number_format:
-                written.number_format = number_format
-            if fill:
-                written.fill = fill
-            return written
-
-        user = self.env.user
-        sheet.append([cell(self._report_title(), font=Font(bold=True, size=14))])
-        sheet.append(
-            [cell(self.env._("Filters: %(filters)s", filters=self._report_filter_text(domain)))]
-        )
+        sheet = book.sheet(title, widths=widths, frozen_rows=HEADER_ROW)
         now = fields.Datetime.context_timestamp(self, fields.Datetime.now()).replace(tzinfo=None)
-        sheet.append(
+        exported = self.env._(
+            "Exported by %(user)s on %(date)s",
+            user=self.env.user.name,
+            date=now.strftime("%Y-%m-%d %H:%M"),
+        )
+        filters = self.env._("Filters: %(filters)s", filters=self._report_filter_text(domain))
+        sheet.row([text_cell("A1", self._report_title(), TITLE)])
+        sheet.row([text_cell("A2", filters)])
+        sheet.row([text_cell("A3", exported)])
+        sheet.row(
             [
-                cell(
-                    self.env._(
-                        "Exported by %(user)s on %(date)s",
-                        user=user.name,
-                        date=now.strftime("%Y-%m-%d %H:%M"),
-                    )
-                )
+                text_cell(f"{letter}{HEADER_ROW}", info[name]["string"], HEADER)
+                for letter, name in zip(letters, names, strict=True)
             ]
         )
-        header_fill = PatternFill("solid", start_color="DDEBF7")
-        sheet.append(
-            [
-                self._report_header_cell(cell, info[name]["string"], bold, header_fill)
-                for name in names
-            ]
-        )
-        formats = {name: self._report_number_format(info[name]["type"]) for name in names}
         selections = {
             name: dict(info[name].get("selection") or [])
             for name in names
@@ -270,75 +250,132 @@ class MemberReportMixin(models.AbstractModel):
         yes, no = self.env._("Yes"), self.env._("No")
         if self._report_xlsx_groupby:
             for values in self._report_xlsx_groups(domain, names, info, selections, yes, no):
-                sheet.append(
+                row = sheet.next_row()
+                sheet.row(
                     [
-                        cell(value, number_format=formats[name])
-                        for name, value in zip(names, values, strict=True)
+                        _xlsx_value_cell(f"{letter}{row}", kind, value)
+                        for letter, kind, value in zip(letters, kinds, values, strict=True)
                     ]
                 )
         else:
-            # the names of what rows link to (stores, members, cards…), read once
-            # per page and model for the ids not met yet
-            names_cache = {}
-            # a cell's style set once per number format and copied onto each
-            # cell (assigning number_format looks the format up each time)
-            styles = {}
-            for number_format in {f for f in formats.values() if f}:
-                styles[number_format] = cell(0, number_format=number_format)._style
-            converters = [
-                (
-                    name,
-                    styles.get(formats[name]),
-                    self._report_xlsx_converter(info[name], selections, yes, no),
-                )
-                for name in names
-            ]
-            linked = [name for name in names if info[name]["type"] == "many2one"]
-            for page in self._report_xlsx_pages(domain, names):
-                rows = page.read(names, load=None)
-                self._report_xlsx_link_names(rows, linked, info, names_cache)
-                for values in rows:
-                    sheet.append(
-                        [
-                            styled(convert(values[name]), style) if style else convert(values[name])
-                            for name, style, convert in converters
-                        ]
-                    )
-                if advance:
-                    advance(len(rows))
+            self._report_xlsx_rows(sheet, domain, names, info, selections, yes, no, advance)
         totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
         total_by_name = dict(zip(sums, totals, strict=True))
+        row = sheet.next_row()
         total_row = []
         for index, name in enumerate(names):
+            ref = f"{letters[index]}{row}"
             if name in total_by_name:
-                total_row.append(
-                    cell(total_by_name[name] or 0, font=bold, number_format=formats[name])
-                )
-            else:
-                total_row.append(cell(self.env._("Total") if index == 0 else None, font=bold))
-        sheet.append(total_row)
+                style = BOLD_NUMBER_STYLES.get(kinds[index], BOLD)
+                total_row.append(number_cell(ref, total_by_name[name] or 0, style))
+            elif index == 0:
+                total_row.append(text_cell(ref, self.env._("Total"), BOLD))
+        sheet.row(total_row)
 
-    def _report_xlsx_pages(self, domain, names):
-        """The rows of ``domain`` in pages of ``EXPORT_BATCH``, in date order
-        (keyset pagination on ``(date, id)``, which the date index serves:
-        each page reads its own rows, never the rows before it), else in id
-        order. Each page is dropped from the cache once written."""
+    def _report_xlsx_rows(self, sheet, domain, names, info, selections, yes, no, advance):
+        """The rows of ``domain`` into ``sheet``, a page at a time: each
+        column read in SQL as the file shows it (numbers, Excel serial dates
+        and local times), the names of linked records read once per page."""
+        table = self._table
+        zone = str(self.env.tz)
+        columns, renderers = [], []
+        linked = {}  # column index: model
+        for index, name in enumerate(names):
+            column = SQL.identifier(table, name)
+            kind = info[name]["type"]
+            letter = column_letter(index)
+            if kind in ("monetary", "float", "integer"):
+                columns.append(SQL("COALESCE(%s, 0)", column))
+                renderers.append(_xlsx_number(letter, NUMBER_STYLES[XLSX_KINDS[kind]]))
+            elif kind == "date":
+                columns.append(SQL("(%s - DATE '1899-12-30')", column))
+                renderers.append(_xlsx_number(letter, NUMBER_STYLES["date"], optional=True))
+            elif kind == "datetime":
+                columns.append(
+                    SQL(
+                        "EXTRACT(EPOCH FROM (%s AT TIME ZONE 'UTC' AT TIME ZONE %s))"
+                        " / 86400.0 + 25569",
+                        column,
+                        zone,
+                    )
+                )
+                renderers.append(_xlsx_number(letter, NUMBER_STYLES["datetime"], optional=True))
+            else:
+                columns.append(column)
+                labels = None
+                if kind == "selection":
+                    labels = selections[name]
+                elif kind == "boolean":
+                    labels = {True: yes, False: no, None: no}
+                renderers.append(_xlsx_text(letter, labels))
+                if kind == "many2one":
+                    linked[index] = info[name]["relation"]
         dated = "date" in self._fields and self._fields["date"].store
+        keys = [SQL.identifier(table, "id")]
+        if dated:
+            keys.insert(0, SQL.identifier(table, "date"))
         order = "date, id" if dated else "id"
         after = Domain.TRUE
+        cache = {}
+        width = len(names)
         while True:
-            page = self.search_fetch(Domain(domain) & after, names, order=order, limit=EXPORT_BATCH)
+            query = self._search(Domain(domain) & after, order=order, limit=EXPORT_BATCH)
+            self.env.cr.execute(query.select(*columns, *keys))
+            page = self.env.cr.fetchall()
             if not page:
                 return
-            yield page
+            names_of = {
+                index: self._report_xlsx_names(model, {row[index] for row in page}, cache)
+                for index, model in linked.items()
+            }
+            first = sheet.next_row()
+            parts = []
+            for number, values in enumerate(page, start=first):
+                cells = [
+                    renderers[index](
+                        number, names_of[index].get(value) if index in names_of else value
+                    )
+                    for index, value in enumerate(values[:width])
+                ]
+                parts.append(f'<row r="{number}">{"".join(cells)}</row>')
+            sheet.rows("".join(parts), len(page))
+            if advance:
+                advance(len(page))
             last = page[-1]
             if dated:
-                after = Domain("date", ">=", last.date) & ~(
-                    Domain("date", "=", last.date) & Domain("id", "<=", last.id)
+                last_date, last_id = last[width], last[width + 1]
+                after = Domain("date", ">=", last_date) & ~(
+                    Domain("date", "=", last_date) & Domain("id", "<=", last_id)
                 )
             else:
-                after = Domain("id", ">", last.id)
-            page.invalidate_recordset()
+                after = Domain("id", ">", last[width])
+
+    def _report_xlsx_names(self, model, ids, cache):
+        """``{id: name}`` of the records of ``model`` among ``ids``: in SQL
+        where the name is a stored column (a partner's complete name, a
+        record's untranslated or translated name), else their display names
+        (as superuser: a row the user may see shows what it links to).
+        Names are kept for the next pages, up to ``NAMES_KEPT`` per model."""
+        known = cache.setdefault(model, {})
+        if len(known) > NAMES_KEPT:
+            known.clear()
+        missing = sorted(i for i in ids if i and i not in known)
+        if missing:
+            Model = self.env[model].sudo()
+            column = _name_column(Model)
+            if column is None:
+                known.update((record.id, record.display_name) for record in Model.browse(missing))
+            else:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                        column,
+                        SQL.identifier(Model._table),
+                        missing,
+                    )
+                )
+                known.update(self.env.cr.fetchall())
+        return known
 
     def _report_xlsx_groups(self, domain, names, info, selections, yes, no):
         """The rows of a report exported grouped (``_report_xlsx_groupby``):
@@ -358,66 +395,6 @@ class MemberReportMixin(models.AbstractModel):
                     value = value.sudo().display_name if value else None
                 row.append(value)
             yield row
-
-    def _report_xlsx_link_names(self, rows, linked, info, cache):
-        """Replace in ``rows`` (``read(load=None)``: ids) the ids of the
-        many2one columns ``linked`` by the display names of their records,
-        computed in one batch per model for the ids not in ``cache``."""
-        for name in linked:
-            model = info[name]["relation"]
-            known = cache.setdefault(model, {})
-            missing = {row[name] for row in rows if row[name] and row[name] not in known}
-            if missing:
-                records = self.env[model].sudo().browse(sorted(missing))
-                known.update((record.id, record.display_name) for record in records)
-        for row in rows:
-            for name in linked:
-                if row[name]:
-                    row[name] = cache[info[name]["relation"]].get(row[name])
-
-    def _report_xlsx_converter(self, info, selections, yes, no):
-        """The function giving a column's value (as ``read()`` returns it) as
-        the Excel file shows it: a name, the label of a choice, a local date
-        and time, a number."""
-        kind = info["type"]
-        if kind == "many2one":
-            return lambda value: value or None
-        if kind == "selection":
-            labels = selections[info["name"]]
-            return lambda value: labels.get(value, value) or None
-        if kind == "datetime":
-            zone = self.env.tz  # a tzinfo: the context's, else the user's, else UTC
-
-            def local(value):
-                if not value:
-                    return None
-                moment = fields.Datetime.to_datetime(value)
-                return pytz.utc.localize(moment).astimezone(zone).replace(tzinfo=None)
-
-            return local
-        if kind == "date":
-            return lambda value: fields.Date.to_date(value) if value else None
-        if kind == "boolean":
-            return lambda value: yes if value else no
-        if kind in ("monetary", "float", "integer"):
-            return lambda value: value or 0
-        return lambda value: value or None
-
-    @staticmethod
-    def _report_header_cell(cell, label, font, fill):
-        written = cell(label, font=font, fill=fill)
-        written.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        return written
-
-    @staticmethod
-    def _report_number_format(kind):
-        return {
-            "monetary": MONEY_FORMAT,
-            "float": MONEY_FORMAT,
-            "integer": INTEGER_FORMAT,
-            "date": DATE_FORMAT,
-            "datetime": DATETIME_FORMAT,
-        }.get(kind)
 
     # ------------------------------------------------------------------
     # The filters, in words
@@ -501,3 +478,61 @@ class MemberReportMixin(models.AbstractModel):
             "parent_of": self.env._("above"),
         }
         return f"{label} {words.get(operator, operator)} {', '.join(shown)}"
+
+
+def _xlsx_number(letter, style, optional=False):
+    """The cell writer of a column of numbers (or of serial dates, which
+    may be empty)."""
+
+    def render(row, value):
+        if value is None:
+            return "" if optional else f'<c r="{letter}{row}" s="{style}"><v>0</v></c>'
+        return f'<c r="{letter}{row}" s="{style}"><v>{value}</v></c>'
+
+    return render
+
+
+def _xlsx_text(letter, labels=None):
+    """The cell writer of a column of text (``labels``: a choice's label)."""
+
+    def render(row, value):
+        if labels is not None:
+            value = labels.get(value, value)
+        if value in (None, False, ""):
+            return ""
+        return text_cell(f"{letter}{row}", str(value))
+
+    return render
+
+
+def _xlsx_value_cell(ref, kind, value):
+    """A cell of a Python value (a grouped export's row)."""
+    if kind in ("money", "integer"):
+        return number_cell(ref, value or 0, NUMBER_STYLES[kind])
+    if kind in ("date", "datetime"):
+        return number_cell(ref, serial(value), NUMBER_STYLES[kind]) if value else ""
+    if value in (None, False, ""):
+        return ""
+    return text_cell(ref, str(value), PLAIN)
+
+
+def _name_column(Model):
+    """The SQL of the name a record of ``Model`` shows, when it is a stored
+    column: a partner's complete name; a record whose display name is its
+    ``_rec_name`` (Odoo's default), that column (translated ones in the
+    user's language); else ``None`` (the display name is computed)."""
+    if Model._name == "res.partner":
+        return SQL("COALESCE(complete_name, name)")
+    if type(Model)._compute_display_name is not models.BaseModel._compute_display_name:
+        return None
+    field = Model._fields.get(Model._rec_name or "")
+    if not field or not field.store or field.type != "char" or not field.column_type:
+        return None
+    if field.translate:
+        return SQL(
+            "COALESCE(%s->>%s, %s->>'en_US')",
+            SQL.identifier(field.name),
+            Model.env.lang or "en_US",
+            SQL.identifier(field.name),
+        )
+    return SQL.identifier(field.name)
