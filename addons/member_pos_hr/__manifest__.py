@@ -9,6 +9,9 @@
     "website": "https://example.com/chain-member",
     "depends": ["member_pos", "pos_hr"],
     "data": ["views/member_commission_line_views.xml"],
+    "assets": {
+        "web.assets_tests": ["member_pos_hr/static/tests/tours/**/*"],
+    },
     "auto_install": True,
     "installable": True,
 }

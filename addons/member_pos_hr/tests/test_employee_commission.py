@@ -2,23 +2,31 @@
 two employees of store A at the till that runs on cashier A's login, Li
 with a user of her own and Wu without one; their sales, a return of Li's
 sale rung up by Wu, a top-up by Wu; the lines' users, names and rules, and
-the slip's operator."""
+the slip's operator. Then the till itself (a tour): Wu logs in and sells,
+Li takes over and sells; the orders carry them, their lines follow."""
 
 from random import randint
 
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
-from odoo.addons.member_pos.tests.common import MemberPosCase, money, new_uuid
+from odoo.addons.member_pos.tests.common import (
+    MemberPosCase,
+    PosChainMixin,
+    PosTillMixin,
+    money,
+    new_uuid,
+)
+from odoo.addons.member_wallet.tests.accounting_common import MemberAccountingCase
 
 
-@tagged("post_install", "-at_install")
-class TestEmployeeCommission(MemberPosCase):
+class EmployeesMixin:
+    """Li (with a user) and Wu (without) at till A, which logs employees in;
+    the category rules and Li's own rule."""
+
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _setup_employees(cls):
         env = cls.env(su=True)
-        cls._setup_topup(cls.pos_a)
         env["member.commission.rule"].search([]).write({"active": False})
         env["member.topup.rule"].search([]).write({"active": False})
         Category = env["product.category"]
@@ -67,7 +75,38 @@ class TestEmployeeCommission(MemberPosCase):
                 "fixed_amount": 1,
             }
         )
-        cls.rule_topup = Rule.create({"name": "MBH 1% of top-ups", "basis": "topup", "percent": 1})
+
+    def figures(self, order):
+        lines = (
+            self.env["member.commission.line"]
+            .sudo()
+            .search([("pos_order_id", "=", order.id)], order="id")
+        )
+        return [
+            (
+                line.user_id,
+                line.employee_name,
+                line.basis,
+                line.rule_id,
+                money(line.base_amount),
+                money(line.amount),
+            )
+            for line in lines
+        ]
+
+
+@tagged("post_install", "-at_install")
+class TestEmployeeCommission(EmployeesMixin, MemberPosCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_employees()
+        cls._setup_topup(cls.pos_a)
+        cls.rule_topup = (
+            cls.env["member.commission.rule"]
+            .sudo()
+            .create({"name": "MBH 1% of top-ups", "basis": "topup", "percent": 1})
+        )
         cls.card = cls.make_card()
 
     def order(self, employee, lines, partner=None):
@@ -94,24 +133,6 @@ class TestEmployeeCommission(MemberPosCase):
             for product, qty, price in lines
         ]
         return data
-
-    def figures(self, order):
-        lines = (
-            self.env["member.commission.line"]
-            .sudo()
-            .search([("pos_order_id", "=", order.id)], order="id")
-        )
-        return [
-            (
-                line.user_id,
-                line.employee_name,
-                line.basis,
-                line.rule_id,
-                money(line.base_amount),
-                money(line.amount),
-            )
-            for line in lines
-        ]
 
     def test_commission_of_the_employees_at_the_till(self):
         # Li (a user of her own) sells 2 coffees and a cake: her own rule, 1.00 a unit
@@ -197,4 +218,36 @@ class TestEmployeeCommission(MemberPosCase):
                     money("1.50"),
                 )
             ],
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestEmployeeTour(EmployeesMixin, PosTillMixin, PosChainMixin, MemberAccountingCase, HttpCase):
+    """The till itself: the employees log in, the orders it sends carry them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pos_chain()
+        cls._setup_employees()
+
+    def test_employees_log_in_at_the_till(self):
+        self.start_tour(
+            f"/pos/ui/{self.pos_a.id}", "member_pos_hr_tour", login=self.cashier_a.login
+        )
+        orders = self.env["pos.order"].search(
+            [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
+        )
+        self.assertEqual(
+            [(order.employee_id, order.user_id, order.state) for order in orders],
+            [(self.wu, self.cashier_a, "paid"), (self.li, self.cashier_a, "paid")],
+        )
+        wu_order, li_order = orders
+        self.assertEqual(
+            self.figures(wu_order),
+            [(self.cashier_a, "MBH Wu", "sale", self.rule_drinks, money(30), money("1.50"))],
+        )
+        self.assertEqual(
+            self.figures(li_order),
+            [(self.li_user, "MBH Li", "sale", self.rule_li, money(20), money(1))],
         )
