@@ -204,5 +204,5 @@ class MemberWallet(models.Model):
         if move.res_model == "pos.order" and move.res_id:
             order = self.env["pos.order"].sudo().browse(move.res_id).exists()
             if order:
-                return order._member_commission_cashier()
+                return order._member_cashier()
         return move.user_id, move.user_id.name

@@ -201,9 +201,7 @@ class PosConfig(models.Model):
         def money(value):
             return f"{currency.round(value or 0.0):.{currency.decimal_places}f}"
 
-        cashier = order.user_id
-        if "employee_id" in order._fields and order.employee_id:  # pos_hr
-            cashier = order.employee_id
+        _user, cashier = order._member_cashier()
         tz_order = order.with_context(tz=order.user_id.tz or self.env.user.tz or "UTC")
         common = {
             "store": order.company_id.name,
@@ -211,7 +209,7 @@ class PosConfig(models.Model):
             "date": fields.Datetime.context_timestamp(tz_order, order.date_order).strftime(
                 "%Y-%m-%d %H:%M"
             ),
-            "operator": cashier.name or "",
+            "operator": cashier or "",
             "reference": order.pos_reference or order.name,
             "currency": currency.symbol,
         }

@@ -497,16 +497,14 @@ class PosOrder(models.Model):
     # and packages sold on the order earn theirs from their postings
     # (member.wallet), not here.
     # ------------------------------------------------------------------
-    def _member_commission_cashier(self):
-        """``(user, name)`` of the employee the order's commission goes to:
-        with pos_hr, the employee who was logged in at the till (their user
-        if they have one, else the session's user); else the order's user."""
+    def _member_cashier(self):
+        """``(user, name)`` of the employee who rang the order up: its
+        commission goes to them, its slips name them. Here the order's user
+        (Odoo's POS cashier); member_pos_hr: the employee logged in at the
+        till (pos_hr's ``employee_id``)."""
         self.ensure_one()
-        order = self.sudo()
-        employee = order["employee_id"] if "employee_id" in order._fields else None
-        if employee:
-            return (employee.user_id or order.user_id), employee.name
-        return order.user_id, order.user_id.name
+        user = self.sudo().user_id
+        return user, user.name
 
     def _member_commission_day(self):
         self.ensure_one()
@@ -523,7 +521,7 @@ class PosOrder(models.Model):
         Line = self.env["member.commission.line"]
         currency = order.currency_id
         topup_product = order.config_id.member_topup_product_id
-        user, name = order._member_commission_cashier()
+        user, name = order._member_cashier()
         day = order._member_commission_day()
         rules = None
         values = []

@@ -58,6 +58,13 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
                 "price": 14.99,
             }
         )
+        # price sync (价格同步): head office raises the juice's list price from
+        # 20.00 to 24.00 and syncs it to store A's price list, which the till
+        # loads; then edits it again (26.00) without syncing: the store sells
+        # at the synced price until the next sync
+        cls.juice = Product.create({"name": "MBT Juice", "list_price": 20.0, **service})
+        cls.price_changes = cls._sync_juice(20.0) | cls._sync_juice(24.0)
+        cls.juice.list_price = 26.0
         # timed sessions (计时): two pool tables of store A
         tariff = cls.env["member.timed.tariff"].create(
             {
@@ -91,7 +98,39 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
             }
         )
 
+    @classmethod
+    def _sync_juice(cls, price):
+        """Head office sets the juice's list price and syncs it to store A."""
+        cls.juice.list_price = price
+        env = cls.env_as(cls.head_office_user)
+        wizard = env["member.price.sync"].create(
+            {
+                "product_tmpl_ids": [(6, 0, cls.juice.product_tmpl_id.ids)],
+                "company_ids": [(6, 0, cls.store_a.ids)],
+            }
+        )
+        return cls.env["member.price.change"].search(wizard.action_sync()["domain"])
+
     def test_member_pos_tour(self):
+        # the sync of the set-up: logged, in store A's price list, the till's
+        self.assertEqual(
+            [
+                (c.action, c.old_price, c.new_price, c.company_id, c.user_id)
+                for c in self.price_changes.sorted("id")
+            ],
+            [
+                ("create", 0, 20, self.store_a, self.head_office_user),
+                ("update", 20, 24, self.store_a, self.head_office_user),
+            ],
+        )
+        item = self.env["product.pricelist.item"].search(
+            [("product_tmpl_id", "=", self.juice.product_tmpl_id.id)]
+        )
+        self.assertEqual(
+            (item.pricelist_id, item.pricelist_id.company_id, item.fixed_price),
+            (self.price_changes.pricelist_id, self.store_a, 24),
+        )
+        self.assertEqual(self.pos_a.pricelist_id, item.pricelist_id)
         self.topup(self.card, 100)
         wallet = self.card.with_env(self.env_as(self.manager_a, self.store_a))._get_wallet()
         wallet.env["member.points.lot"]._adjust(wallet, 1000, "MBT opening", key="mbt-tour-points")
@@ -191,8 +230,16 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
                 )
                 for line in used.lines.sorted("id")
             ],
-            [(self.sauna, package.id, 0, money(0)), (self.tea, 0, 25.05, money(14.99))],
+            [
+                (self.sauna, package.id, 0, money(0)),
+                (self.tea, 0, 25.05, money(14.99)),
+                (self.juice, 0, 10.0, money(21.60)),
+            ],
         )
+        # the juice at the synced 24.00 (not its list price, 26.00), the gold
+        # level's 10 % off it
+        juice = used.lines.filtered(lambda line: line.product_id == self.juice)
+        self.assertEqual(money(juice.price_unit), money(24))
         # timed sessions: table 1 stopped and its hour charged on the order,
         # paid with it; table 2 started then paused at the till
         played.invalidate_recordset()

@@ -85,6 +85,7 @@ OUR_MODULES = frozenset(
         "member_marketing",
         "member_reports",
         "member_online_topup",
+        "member_pos_hr",
         "payment_alipay",
     }
 )

@@ -252,6 +252,15 @@ function memberPosSteps() {
             // a fixed member price of the gold level: 14.99, not 20.00 less 10 %
             ProductScreen.clickDisplayedProduct("MBT Tea"),
             ProductScreen.selectedOrderlineHas("MBT Tea", "1", "14.99"),
+            // head office's price sync: the juice at store A's synced 24.00
+            // (its list price is 26.00 since), 10 % off it for the gold level
+            ProductScreen.clickDisplayedProduct("MBT Juice"),
+            ProductScreen.selectedOrderlineHas("MBT Juice", "1", "21.60"),
+            {
+                content: "the member price is taken off the synced price",
+                trigger:
+                    ".orderline:has(.product-name:contains('MBT Juice')) .info-list:contains('discount off on'):contains('24.00')",
+            },
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
