@@ -1,11 +1,11 @@
 import datetime
 import io
 import json
+import uuid
 from urllib.parse import urlencode
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError
-from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..tools.xlsx_stream import (
@@ -27,6 +27,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_BATCH = 5000
 # names of linked records kept from one page to the next, per model
 NAMES_KEPT = 20000
+# rendered texts kept per column
+TEXTS_KEPT = 20000
 # the Excel kind of a field type: number formats and how a value is written
 XLSX_KINDS = {
     "monetary": "money",
@@ -311,44 +313,40 @@ class MemberReportMixin(models.AbstractModel):
                 if kind == "many2one":
                     linked[index] = info[name]["relation"]
         dated = "date" in self._fields and self._fields["date"].store
-        keys = [SQL.identifier(table, "id")]
-        if dated:
-            keys.insert(0, SQL.identifier(table, "date"))
-        order = "date, id" if dated else "id"
-        after = Domain.TRUE
+        query = self._search(domain, order="date, id" if dated else "id")
+        cr = self.env.cr
+        # one statement for the whole sheet, read by pages through a cursor:
+        # a plan for all the rows (cursor_tuple_fraction 1), not for the
+        # first ones, and no page reading again what the others read
+        cr.execute("SET LOCAL cursor_tuple_fraction = 1")
+        cursor = SQL.identifier(f"member_report_xlsx_{uuid.uuid4().hex[:12]}")
+        cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query.select(*columns)))
+        cr.execute("SET LOCAL cursor_tuple_fraction TO DEFAULT")
         cache = {}
-        width = len(names)
         while True:
-            query = self._search(Domain(domain) & after, order=order, limit=EXPORT_BATCH)
-            self.env.cr.execute(query.select(*columns, *keys))
-            page = self.env.cr.fetchall()
+            cr.execute(SQL("FETCH %s FROM %s", EXPORT_BATCH, cursor))
+            page = cr.fetchall()
             if not page:
-                return
+                break
             names_of = {
                 index: self._report_xlsx_names(model, {row[index] for row in page}, cache)
                 for index, model in linked.items()
             }
-            first = sheet.next_row()
+            pairs = [(render, names_of.get(index)) for index, render in enumerate(renderers)]
             parts = []
-            for number, values in enumerate(page, start=first):
-                cells = [
-                    renderers[index](
-                        number, names_of[index].get(value) if index in names_of else value
-                    )
-                    for index, value in enumerate(values[:width])
-                ]
-                parts.append(f'<row r="{number}">{"".join(cells)}</row>')
+            for number, values in enumerate(page, start=sheet.next_row()):
+                row = str(number)
+                cells = "".join(
+                    [
+                        render(row, value if names is None else names.get(value))
+                        for (render, names), value in zip(pairs, values, strict=True)
+                    ]
+                )
+                parts.append(f'<row r="{row}">{cells}</row>')
             sheet.rows("".join(parts), len(page))
             if advance:
                 advance(len(page))
-            last = page[-1]
-            if dated:
-                last_date, last_id = last[width], last[width + 1]
-                after = Domain("date", ">=", last_date) & ~(
-                    Domain("date", "=", last_date) & Domain("id", "<=", last_id)
-                )
-            else:
-                after = Domain("id", ">", last[width])
+        cr.execute(SQL("CLOSE %s", cursor))
 
     def _report_xlsx_names(self, model, ids, cache):
         """``{id: name}`` of the records of ``model`` among ``ids``: in SQL
@@ -493,14 +491,23 @@ def _xlsx_number(letter, style, optional=False):
 
 
 def _xlsx_text(letter, labels=None):
-    """The cell writer of a column of text (``labels``: a choice's label)."""
+    """The cell writer of a column of text (``labels``: a choice's label).
+    The rendered text of the values met is kept (stores, levels and kinds
+    repeat), up to a bound."""
+    rendered = {}
 
     def render(row, value):
-        if labels is not None:
-            value = labels.get(value, value)
-        if value in (None, False, ""):
-            return ""
-        return text_cell(f"{letter}{row}", str(value))
+        tail = rendered.get(value)
+        if tail is None:
+            text = labels.get(value, value) if labels is not None else value
+            if text in (None, False, ""):
+                tail = ""
+            else:
+                tail = text_cell("", str(text))[len('<c r=""') :]
+            if len(rendered) > TEXTS_KEPT:
+                rendered.clear()
+            rendered[value] = tail
+        return f'<c r="{letter}{row}"{tail}' if tail else ""
 
     return render
 

@@ -198,3 +198,54 @@ class TestReportXlsx(ReportCase):
         rows = Report.search(self.scenario_domain(), limit=1)
         action = rows.with_context(active_domain=[]).action_export_xlsx()
         self.assertIn(f"%5B%22id%22%2C+%22in%22%2C+%5B{rows.id}%5D%5D", action["url"])
+
+    def test_cells_are_what_the_rows_show(self):
+        """Every cell of the streamed export is what the ORM shows of its
+        row: linked records by their display names (translated ones in the
+        user's language, a contact under its company), choices by their
+        labels, times in the user's time zone, numbers as numbers; text
+        with markup, ampersands and control characters comes back as it was
+        (less the characters XML cannot hold)."""
+        member = self.members[0]
+        member.name = ' <b>MRT & "Co"</b>\x07 '
+        company = self.env["res.partner"].create({"name": "MRT Holding", "is_company": True})
+        self.members[1].parent_id = company
+        self.head_office_user.write({"lang": "zh_CN", "tz": "Asia/Shanghai"})
+        with patch.object(member_report_mixin, "EXPORT_BATCH", 4):
+            sheet = self.export("member.report.ledger", self.scenario_domain())
+        Report = self.report("member.report.ledger")
+        names = Report._report_xlsx_fields
+        records = Report.search(self.scenario_domain(), order="date, id")
+        rows = self.rows_of(sheet)[4:-1]
+        self.assertEqual(len(rows), len(records))
+        zone = Report.env.tz
+        shown = {}
+        for record, row in zip(records, rows, strict=True):
+            for name, cell in zip(names, row, strict=False):
+                field = Report._fields[name]
+                value = record[name]
+                if field.type == "many2one":
+                    expected = (value.sudo().display_name or "").replace("\x07", "") or None
+                elif field.type == "selection":
+                    labels = dict(field._description_selection(Report.env))
+                    expected = labels.get(value) if value else None
+                elif field.type == "datetime":
+                    local = value.replace(tzinfo=datetime.UTC).astimezone(zone)
+                    expected = local.replace(tzinfo=None)
+                elif field.type in ("monetary", "float", "integer"):
+                    expected = value
+                else:
+                    expected = value or None
+                if field.type == "datetime":
+                    self.assertAlmostEqual(
+                        cell.value, expected, delta=datetime.timedelta(milliseconds=1)
+                    )
+                elif field.type in ("monetary", "float"):
+                    self.assertAlmostEqual(cell.value, expected, places=6, msg=name)
+                else:
+                    self.assertEqual(cell.value, expected, f"{name} of line {record.id}")
+                shown.setdefault(name, set()).add(cell.value)
+        # (the partner's name is stripped of its edge spaces when saved)
+        self.assertIn('<b>MRT & "Co"</b>', shown["partner_id"], "text as it was, less \\x07")
+        self.assertIn(f"MRT Holding, {self.members[1].name}", shown["partner_id"])
+        self.assertIn("门店", self.rows_of(sheet)[3][1].value)

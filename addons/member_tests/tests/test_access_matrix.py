@@ -86,7 +86,9 @@ OUR_MODULES = frozenset(
         "member_reports",
         "member_online_topup",
         "member_pos_hr",
+        "member_pos_online_topup",
         "payment_alipay",
+        "payment_wechatpay",
     }
 )
 MODEL_OPERATIONS = ("read", "create", "write", "unlink")
