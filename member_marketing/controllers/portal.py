@@ -62,6 +62,22 @@ class MemberMarketingPortal(MemberWalletPortal):
             }
             for message in messages
         ]
+        bookings = (
+            request.env["member.booking"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], order="start, id")
+        )
+        data["bookings"] = [
+            {
+                "store": booking.company_id.name,
+                "booked": booking.resource_id.name or booking.product_id.name or "",
+                "start": booking.start,
+                "stop": booking.stop,
+                "state": booking.state,
+                "note": booking.note or "",
+            }
+            for booking in bookings
+        ]
         data["profile"][0]["terms_accepted"] = partner.member_terms_date or ""
         return data
 

@@ -346,10 +346,44 @@ class TestPortalBookings(MarketingPortalCase):
         self.assertIn(f'data-booking-id="{mine.id}"', page)
         self.assertNotIn(f'data-booking-id="{theirs.id}"', page)
 
+    def test_a_chinese_member_reads_chinese(self):
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["member_marketing"], ["zh_CN"], overwrite=True
+        )
+        self.portal_user.lang = "zh_CN"
+        self.authenticate("mmt_booker", "mmt_booker")  # the session's language
+        page = self.book(day=self.tomorrow - datetime.timedelta(days=2))
+        self.assertIn("该时间已过，请选择以后的时间。", page)
+        self.assertIn("待到店", page)
+        start = self.utc(self.tomorrow, 15)
+        self.Booking._portal_book(
+            self.other, self.store_a, self.room, self.env["product.product"], start, start + H
+        )
+        page = self.book(time="14:30", minutes="60")
+        self.assertIn(f"MMT Portal Room A1 在该时段已被预约（{self.tomorrow} 15:00 开始）", page)
+        self.assertFalse(self.mine())
+
     def test_visitor_is_sent_to_login(self):
         self.authenticate(None, None)
         response = self.url_open(URL, allow_redirects=False)
         self.assertIn("/web/login", response.headers["Location"])
+
+    def test_personal_data_and_erasure(self):
+        self.book(note="MMT Booker 138 please")
+        booking = self.mine()
+        data = self.url_open("/my/member/data?download_format=json").json()
+        self.assertEqual(
+            [(row["booked"], row["state"], row["note"]) for row in data["bookings"]],
+            [("MMT Portal Room A1", "booked", "MMT Booker 138 please")],
+        )
+        xlsx = self.url_open("/my/member/data?download_format=xlsx")
+        self.assertEqual(xlsx.status_code, 200)
+        manager = self.env_as(self.manager_a, self.store_a)
+        self.env["member.erasure.request"]._ask(self.member).with_env(manager).action_erase()
+        # the booking stays, without the member's words
+        self.assertEqual(booking.note, "***")
+        self.assertEqual((booking.state, booking.resource_id), ("booked", self.room))
 
     # ------------------------------------------------------------------
     # Reminder
