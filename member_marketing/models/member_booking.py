@@ -429,11 +429,11 @@ class MemberBooking(models.Model):
         if start > now + datetime.timedelta(days=days):
             raise UserError(_("Bookings open %s days ahead: please choose an earlier day.", days))
         Booking = self._as_service().with_company(store)
-        # the member's row is locked: two bookings of theirs at once queue
-        # for the count below
-        self.env.cr.execute(
-            "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE", [partner.id]
-        )
+        # two bookings of the same member at once: the second waits here for
+        # the first, then fails to serialize (the row was updated since its
+        # snapshot) and its request is retried with a snapshot that counts
+        # the first; a lock alone would leave it counting on its old snapshot
+        self.env.cr.execute("UPDATE res_partner SET id = id WHERE id = %s", [partner.id])
         most = self._portal_limit("booking_portal_open_max")
         if (
             Booking.search_count(

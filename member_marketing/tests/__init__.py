@@ -18,3 +18,4 @@ from . import test_bookings
 from . import test_portrait
 from . import test_portal
 from . import test_portal_bookings
+from . import test_portal_booking_concurrency
