@@ -400,6 +400,8 @@ class TestPortalBookings(MarketingPortalCase):
         sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.member.id)])
         self.assertEqual(len(sms), 1)
         self.assertIn("MMT Portal Room A1", sms.body)
+        # the time the member booked, in the store's time
+        self.assertIn(f"{self.tomorrow.month}月{self.tomorrow.day}日 14:00", sms.body)
 
     # ------------------------------------------------------------------
     # On a phone
