@@ -355,16 +355,20 @@ class MemberBooking(models.Model):
             minutes = 0
         if minutes <= 0 or minutes % PORTAL_SLOT_MINUTES or local.minute % PORTAL_SLOT_MINUTES:
             raise UserError(_("A booking starts and lasts in quarter hours."))
+        longest = self._portal_limit("booking_portal_max_minutes")
+        if minutes > longest:
+            raise UserError(_("A booking lasts at most %s minutes.", longest))
         tz = pytz.timezone(store._member_store_facts().tz)
         try:
-            start = tz.localize(local, is_dst=None)
+            start = tz.localize(local, is_dst=None).astimezone(pytz.utc).replace(tzinfo=None)
+            return start, start + datetime.timedelta(minutes=minutes)
         except pytz.exceptions.InvalidTimeError:
             # a local time that a change of clock skips or repeats
             raise UserError(
                 _("This time does not exist on that day: please choose another.")
             ) from None
-        start = start.astimezone(pytz.utc).replace(tzinfo=None)
-        return start, start + datetime.timedelta(minutes=minutes)
+        except OverflowError:  # the first or the last days of the calendar
+            raise UserError(_("Please choose a date and a start time.")) from None
 
     @api.model
     def _portal_bookables(self, stores):

@@ -82,10 +82,12 @@ booking_forms = st.fixed_dictionaries(
         "what": st.one_of(
             st.tuples(st.sampled_from(["resource", "service", "", "x"]), ids).map(":".join), texts
         ),
-        "date": st.one_of(st.dates().map(str), texts),
+        "date": st.one_of(
+            st.dates().map(str), st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30"]), texts
+        ),
         "time": st.one_of(
             st.times().map(lambda t: t.strftime("%H:%M")),
-            st.sampled_from(["24:00", "-1:00", "12:60", "9:15"]),
+            st.sampled_from(["00:00", "23:45", "24:00", "-1:00", "12:60", "9:15"]),
             texts,
         ),
         "minutes": st.one_of(st.integers(-60, 10**5).map(str), texts),
