@@ -50,7 +50,8 @@ screenshots:
 	$(PYTHON) scripts/screenshots.py --url $(SCREENSHOT_URL) --db $(SCREENSHOT_DB)
 	$(PYTHON) scripts/screenshots.py --url $(SCREENSHOT_URL) --db $(SCREENSHOT_DB) \
 		--login member01 --password member01 --width 375 --height 812 \
-		--shot portal_ecard.png=/my/member --shot portal_history.png=/my/member/history
+		--shot portal_ecard.png=/my/member --shot portal_history.png=/my/member/history \
+		--shot portal_bookings.png=/my/member/bookings
 
 lint:
 	ruff check .

@@ -2,18 +2,22 @@
 one of the chain's stores and reads the staff's replies; a portal user
 reads only their own messages (a record rule); the message is written by
 the model's service, as superuser, with the member and the channel fixed
-here. The change of mobile and the self-registration, both proved by a
-code sent by SMS (``member.sms.code``)."""
+here. Bookings (预约): a member books a table, a room or a service at a
+store for a slot typed in the store's local time, and cancels it; read and
+written the same way as the messages (``member.booking._portal_book``,
+``_portal_cancel``). The change of mobile and the self-registration, both
+proved by a code sent by SMS (``member.sms.code``)."""
 
 import time
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.member_wallet.controllers.portal import MemberWalletPortal
 
 MESSAGES_SHOWN = 50
+BOOKINGS_SHOWN = 50
 # where a registration waits for its code, in the visitor's session
 SIGNUP_KEY = "member_signup"
 # codes one session may ask for in an hour, whatever the numbers
@@ -58,6 +62,22 @@ class MemberMarketingPortal(MemberWalletPortal):
             }
             for message in messages
         ]
+        bookings = (
+            request.env["member.booking"]
+            .sudo()
+            .search([("partner_id", "=", partner.id)], order="start, id")
+        )
+        data["bookings"] = [
+            {
+                "store": booking.company_id.name,
+                "booked": booking.resource_id.name or booking.product_id.name or "",
+                "start": booking.start,
+                "stop": booking.stop,
+                "state": booking.state,
+                "note": booking.note or "",
+            }
+            for booking in bookings
+        ]
         data["profile"][0]["terms_accepted"] = partner.member_terms_date or ""
         return data
 
@@ -100,6 +120,105 @@ class MemberMarketingPortal(MemberWalletPortal):
                 self._member_messages_values(partner, error=error.args[0], post=post),
             )
         return request.redirect("/my/member/messages?sent=1")
+
+    # ------------------------------------------------------------------
+    # Bookings
+    # ------------------------------------------------------------------
+
+    def _member_bookings(self, partner):
+        """The member's own bookings, read as for the messages: as the
+        member when they are a portal user (the record rule), as superuser
+        for an employee who is also a member."""
+        Booking = request.env["member.booking"]
+        if not request.env.user.share:
+            Booking = Booking.sudo()
+        return Booking.search([("partner_id", "=", partner.id)], limit=BOOKINGS_SHOWN)
+
+    def _member_bookings_values(self, partner, **extra):
+        Booking = request.env["member.booking"]
+        stores = partner._member_portal_stores()
+        resources, services = Booking._portal_bookables(stores)
+        bookings = self._member_bookings(partner)
+        now = fields.Datetime.now()
+        upcoming = bookings.filtered(lambda b: b.state in ("booked", "started") and b.stop > now)
+        home = partner.member_register_company_id
+        store = home if home in stores else stores[:1]
+        return {
+            **self._prepare_portal_layout_values(),
+            "page_name": "member_bookings",
+            "member": partner,
+            "upcoming": upcoming.sorted(lambda b: (b.start, b.id)),
+            "past": bookings - upcoming,
+            "stores": stores,
+            "resources": resources,
+            "services": services,
+            "max_minutes": Booking._portal_limit("booking_portal_max_minutes"),
+            "today": store._member_local_today().isoformat() if store else "",
+            "error": None,
+            "done": None,
+            "post": {"store_id": str(store.id)} if store else {},
+            **extra,
+        }
+
+    @http.route(
+        "/my/member/bookings", type="http", auth="user", website=True, methods=["GET", "POST"]
+    )
+    def portal_my_member_bookings(self, **post):
+        """GET: the member's bookings and the form; POST: a booking of
+        ``what`` (``resource:<id>`` or ``service:<id>``) at ``store_id`` on
+        ``date`` at ``time`` (the store's local time) for ``minutes``."""
+        partner = self._member_partner()
+        if not partner:
+            return request.redirect("/my/member")
+        template = "member_marketing.portal_my_member_bookings"
+        if request.httprequest.method != "POST":
+            done = post.get("done") if post.get("done") in ("booked", "cancelled") else None
+            return request.render(template, self._member_bookings_values(partner, done=done))
+        store = request.env["res.company"].sudo().browse(self._member_id(post.get("store_id")))
+        kind, _sep, what_id = (post.get("what") or "").partition(":")
+        resource = request.env["member.timed.resource"].sudo()
+        product = request.env["product.product"].sudo()
+        if kind == "resource":
+            resource = resource.browse(self._member_id(what_id)).exists()
+        elif kind == "service":
+            product = product.browse(self._member_id(what_id)).exists()
+        Booking = request.env["member.booking"]
+        try:
+            with request.env.cr.savepoint():
+                store = store.exists()
+                if not store:
+                    raise UserError(request.env._("Please choose one of our stores."))
+                start, stop = Booking._portal_slot(
+                    store, post.get("date"), post.get("time"), post.get("minutes")
+                )
+                Booking._portal_book(
+                    partner, store, resource, product, start, stop, post.get("note")
+                )
+        except (UserError, ValidationError) as error:
+            return request.render(
+                template, self._member_bookings_values(partner, error=error.args[0], post=post)
+            )
+        return request.redirect("/my/member/bookings?done=booked")
+
+    @http.route(
+        "/my/member/bookings/cancel", type="http", auth="user", website=True, methods=["POST"]
+    )
+    def portal_my_member_booking_cancel(self, booking_id=None, **post):
+        """Cancel the member's own booking ``booking_id``; another member's
+        is not found, as a missing one."""
+        partner = self._member_partner()
+        if not partner:
+            return request.redirect("/my/member")
+        booking = request.env["member.booking"].sudo().browse(self._member_id(booking_id))
+        try:
+            with request.env.cr.savepoint():
+                request.env["member.booking"]._portal_cancel(partner, booking)
+        except (UserError, ValidationError) as error:
+            return request.render(
+                "member_marketing.portal_my_member_bookings",
+                self._member_bookings_values(partner, error=error.args[0]),
+            )
+        return request.redirect("/my/member/bookings?done=cancelled")
 
     # ------------------------------------------------------------------
     # Change of mobile, confirmed by a code sent to the new number
@@ -249,6 +368,13 @@ class MemberMarketingPortal(MemberWalletPortal):
             return int(value or 0)
         except (TypeError, ValueError):
             return 0
+
+    @classmethod
+    def _member_id(cls, value):
+        """``value`` as a record id, 0 when it cannot be one (not a number,
+        or beyond PostgreSQL's integers: a query with it would fail)."""
+        number = cls._member_int(value)
+        return number if 0 < number < 2**31 else 0
 
     @staticmethod
     def _member_session_rate(key, limit):

@@ -32,3 +32,4 @@ from . import member_portrait
 from . import member_suggestion
 from . import member_portrait_engine
 from . import member_sms_code
+from . import product_template

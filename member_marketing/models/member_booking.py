@@ -1,6 +1,9 @@
 import datetime
 import logging
 
+import psycopg2.errors
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tools import SQL
@@ -13,6 +16,16 @@ HOLDING = ("booked", "started")
 SERVICE_FIELDS = {"state", "session_id", "reminder_state", "reminder_sms_uuid", "done_date"}
 # the booking services' key (with the superuser, never alone)
 BOOKING_SERVICE_KEY = "member_booking_service"
+# what a member may book on the portal: each is a system parameter
+# ``member_marketing.<key>`` (CONFIGURE.md), these are the defaults
+PORTAL_LIMITS = {
+    "booking_portal_max_minutes": 240,  # the longest slot
+    "booking_portal_days_ahead": 30,  # how far ahead a slot may start
+    "booking_portal_open_max": 3,  # bookings still to come, per member
+    "booking_portal_cancel_minutes": 60,  # no cancelling on the portal later than this
+}
+# slots start and last in quarter hours
+PORTAL_SLOT_MINUTES = 15
 
 
 class MemberBooking(models.Model):
@@ -295,7 +308,10 @@ class MemberBooking(models.Model):
         row = cr.fetchone()
         if row:
             other = self.sudo().browse(row[0])
-            when = fields.Datetime.context_timestamp(self, other.start)
+            # in the store's time, whoever books (a member on the portal
+            # has no time zone of their own)
+            tz = pytz.timezone(other.company_id._member_store_facts().tz)
+            when = pytz.utc.localize(other.start).astimezone(tz)
             raise ValidationError(
                 self.env._(
                     "%(resource)s is already booked from %(start)s for that time.",
@@ -303,6 +319,194 @@ class MemberBooking(models.Model):
                     start=when.strftime("%Y-%m-%d %H:%M"),
                 )
             )
+
+    # ------------------------------------------------------------------
+    # The member's own bookings, from the portal
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _portal_limit(self, key):
+        """One of ``PORTAL_LIMITS``, as set in the system parameters (a
+        value that is no positive number is the default)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(f"member_marketing.{key}")
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            return PORTAL_LIMITS[key]
+        return value if value > 0 else PORTAL_LIMITS[key]
+
+    @api.model
+    def _portal_slot(self, store, day, time, minutes):
+        """The slot a member typed, ``day`` (``YYYY-MM-DD``) and ``time``
+        (``HH:MM``) in the store's local time and ``minutes`` long, as UTC
+        ``(start, stop)``; whatever is not a date, a time on the quarter
+        hour or a duration in quarter hours is refused with a clear
+        message."""
+        _ = self.env._
+        try:
+            local = datetime.datetime.strptime(
+                f"{(day or '').strip()} {(time or '').strip()}", "%Y-%m-%d %H:%M"
+            )
+        except ValueError:
+            raise UserError(_("Please choose a date and a start time.")) from None
+        try:
+            minutes = int(minutes)
+        except (TypeError, ValueError):
+            minutes = 0
+        if minutes <= 0 or minutes % PORTAL_SLOT_MINUTES or local.minute % PORTAL_SLOT_MINUTES:
+            raise UserError(_("A booking starts and lasts in quarter hours."))
+        longest = self._portal_limit("booking_portal_max_minutes")
+        if minutes > longest:
+            raise UserError(_("A booking lasts at most %s minutes.", longest))
+        tz = pytz.timezone(store._member_store_facts().tz)
+        try:
+            start = tz.localize(local, is_dst=None).astimezone(pytz.utc).replace(tzinfo=None)
+            return start, start + datetime.timedelta(minutes=minutes)
+        except pytz.exceptions.InvalidTimeError:
+            # a local time that a change of clock skips or repeats
+            raise UserError(
+                _("This time does not exist on that day: please choose another.")
+            ) from None
+        except OverflowError:  # the first or the last days of the calendar
+            raise UserError(_("Please choose a date and a start time.")) from None
+
+    @api.model
+    def _portal_bookables(self, stores):
+        """What a member may book at ``stores``: their active tables and
+        rooms, and the services marked *Bookable on the Portal* sold by
+        the whole chain or by one of these stores."""
+        resources = (
+            self.env["member.timed.resource"].sudo().search([("company_id", "in", stores.ids)])
+        )
+        services = (
+            self.env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("type", "=", "service"),
+                    ("member_portal_bookable", "=", True),
+                    ("company_id", "in", [False, *stores.ids]),
+                ],
+                order="name",
+            )
+        )
+        return resources, services
+
+    @api.model
+    def _portal_book(self, partner, store, resource, product, start, stop, note=None):
+        """The member ``partner`` books ``resource`` (a table or room) or
+        ``product`` (a service) at ``store`` from ``start`` to ``stop``
+        (UTC). The caller (the portal controller) vouches for ``partner``
+        being the logged-in member and passes what it found for the ids it
+        was sent, or empty records; everything else is checked here: an
+        active member, one of the stores of their chain, a resource of that
+        store or a bookable service sold there, a slot to come, not too
+        long nor too far ahead, a few bookings to come at most, and the
+        resource free. Written as the service (a portal user only reads
+        their own bookings), the portal user as *Booked By*; a booking that
+        a concurrent one beat to the slot is refused by the exclusion
+        constraint with the same message as by the check."""
+        _ = self.env._
+        partner = partner.sudo()
+        if not (partner.is_member and partner.active):
+            raise UserError(_("Only a member can book."))
+        if not store or store not in partner._member_portal_stores():
+            raise UserError(_("Please choose one of our stores."))
+        resource = resource.sudo()
+        product = product.sudo()
+        if bool(resource) == bool(product):
+            raise UserError(_("Please choose a table, a room or a service."))
+        resources, services = self._portal_bookables(store)
+        if resource and resource not in resources:
+            raise UserError(_("This table or room is not one of the store's."))
+        if product and product not in services:
+            raise UserError(_("This service cannot be booked at the store."))
+        if not (start and stop) or stop <= start:
+            raise UserError(_("Please choose a date and a start time."))
+        now = fields.Datetime.now()
+        if start <= now:
+            raise UserError(_("This time is past: please choose a time to come."))
+        longest = self._portal_limit("booking_portal_max_minutes")
+        if stop - start > datetime.timedelta(minutes=longest):
+            raise UserError(_("A booking lasts at most %s minutes.", longest))
+        days = self._portal_limit("booking_portal_days_ahead")
+        if start > now + datetime.timedelta(days=days):
+            raise UserError(_("Bookings open %s days ahead: please choose an earlier day.", days))
+        Booking = self._as_service().with_company(store)
+        # two bookings of the same member at once: the second waits here for
+        # the first, then fails to serialize (the row was updated since its
+        # snapshot) and its request is retried with a snapshot that counts
+        # the first; a lock alone would leave it counting on its old snapshot
+        self.env.cr.execute("UPDATE res_partner SET id = id WHERE id = %s", [partner.id])
+        most = self._portal_limit("booking_portal_open_max")
+        if (
+            Booking.search_count(
+                [("partner_id", "=", partner.id), ("state", "=", "booked"), ("stop", ">", now)]
+            )
+            >= most
+        ):
+            raise UserError(
+                _("You have %s bookings to come already: cancel one to book another.", most)
+            )
+        card = (
+            self.env["member.card"]
+            .sudo()
+            .search(
+                [("partner_id", "=", partner.id), ("state", "=", "active")], order="id", limit=1
+            )
+        )
+        vals = {
+            "partner_id": partner.id,
+            "card_id": card.id,
+            "company_id": store.id,
+            "resource_id": resource.id,
+            "product_id": product.id,
+            "start": start,
+            "stop": stop,
+            "user_id": self.env.uid,
+            "note": (note or "").strip()[:500] or False,
+        }
+        try:
+            with self.env.cr.savepoint():
+                booking = Booking.create(vals)
+                booking.flush_recordset()
+        except psycopg2.errors.ExclusionViolation:
+            raise ValidationError(
+                _("This table or room is already booked for that time.")
+            ) from None
+        return booking.with_env(self.env)
+
+    @api.model
+    def _portal_cancel(self, partner, booking):
+        """The member ``partner`` cancels their own ``booking`` from the
+        portal, as the back office's *Cancel Booking* does, until
+        ``booking_portal_cancel_minutes`` before its start. Another
+        member's booking is answered as one that does not exist."""
+        _ = self.env._
+        booking = booking.sudo().exists()
+        if not booking or booking.partner_id != partner:
+            raise UserError(_("This booking was not found."))
+        minutes = self._portal_limit("booking_portal_cancel_minutes")
+        if booking.start <= fields.Datetime.now() + datetime.timedelta(minutes=minutes):
+            raise UserError(
+                _(
+                    "A booking is cancelled on the portal until %s minutes before it starts:"
+                    " please call the store.",
+                    minutes,
+                )
+            )
+        booking._as_service().action_cancel()
+        return booking.with_env(self.env)
+
+    def _portal_when(self):
+        """The slot in the store's local time, e.g. ``2026-12-04 14:00–16:00``."""
+        self.ensure_one()
+        tz = pytz.timezone(self.company_id._member_store_facts().tz)
+        start, stop = (
+            pytz.utc.localize(moment).astimezone(tz) for moment in (self.start, self.stop)
+        )
+        end = stop.strftime("%H:%M" if stop.date() == start.date() else "%Y-%m-%d %H:%M")
+        return f"{start.strftime('%Y-%m-%d %H:%M')}–{end}"
 
     # ------------------------------------------------------------------
     # Crons

@@ -324,8 +324,8 @@ class ResPartner(models.Model):
         """What this addon keeps of a member loses their personal data too:
         the text of their messages and of those messages' to-dos and
         chatter (the reply keeps its words, without their name or numbers), the notes
-        of follow-up visits, their SMS (number and text) and their SMS
-        codes. Counts, dates, stores and links stay."""
+        of follow-up visits and of their bookings, their SMS (number and
+        text) and their SMS codes. Counts, dates, stores and links stay."""
         from odoo.addons.member_base.models.member_erasure_request import (  # noqa: PLC0415
             ERASED,
             scrub_text,
@@ -363,6 +363,10 @@ class ResPartner(models.Model):
                 [scrub_text(note, secrets), visit_id],
             )
         cr.execute(
+            "UPDATE member_booking SET note = %s WHERE partner_id = %s AND note IS NOT NULL",
+            [ERASED, partner.id],
+        )
+        cr.execute(
             "UPDATE sms_sms SET number = NULL, body = %s WHERE partner_id = %s OR number = ANY(%s)",
             [ERASED, partner.id, list(mobiles)],
         )
@@ -370,7 +374,14 @@ class ResPartner(models.Model):
             "DELETE FROM member_sms_code WHERE partner_id = %s OR mobile = ANY(%s)",
             [partner.id, list(mobiles)],
         )
-        for model in ("member.message", "member.visit", "sms.sms", "mail.activity", "mail.message"):
+        for model in (
+            "member.message",
+            "member.visit",
+            "member.booking",
+            "sms.sms",
+            "mail.activity",
+            "mail.message",
+        ):
             self.env[model].invalidate_model()
         return res
 

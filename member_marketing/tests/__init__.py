@@ -17,3 +17,5 @@ from . import test_greetings
 from . import test_bookings
 from . import test_portrait
 from . import test_portal
+from . import test_portal_bookings
+from . import test_portal_booking_concurrency

@@ -4,6 +4,7 @@ answers (saved, or a clear message), never a server error, and nothing
 beyond the member's own profile fields changes. Each example runs in a
 savepoint rolled back after it; bounded and derandomized."""
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 from hypothesis import HealthCheck, given, settings
@@ -72,6 +73,28 @@ history_queries = st.fixed_dictionaries(
     },
 )
 
+ids = st.one_of(
+    st.integers(-5, 10**6).map(str), st.sampled_from(["", "0", "99999999999999", "1e3"]), texts
+)
+booking_forms = st.fixed_dictionaries(
+    {
+        "store_id": ids,
+        "what": st.one_of(
+            st.tuples(st.sampled_from(["resource", "service", "", "x"]), ids).map(":".join), texts
+        ),
+        "date": st.one_of(
+            st.dates().map(str), st.sampled_from(["0001-01-01", "9999-12-31", "2024-02-30"]), texts
+        ),
+        "time": st.one_of(
+            st.times().map(lambda t: t.strftime("%H:%M")),
+            st.sampled_from(["00:00", "23:45", "24:00", "-1:00", "12:60", "9:15"]),
+            texts,
+        ),
+        "minutes": st.one_of(st.integers(-60, 10**5).map(str), texts),
+    },
+    optional={"note": texts},
+)
+
 
 @tagged("post_install", "-at_install")
 class TestPortalFuzz(MemberChainHttpCase):
@@ -83,6 +106,12 @@ class TestPortalFuzz(MemberChainHttpCase):
             cls.env, login="mbt_fuzz_portal", groups="base.group_portal", partner_id=cls.member.id
         )
         cls.card = cls.make_card(partner=cls.member)
+        tariff = cls.env["member.timed.tariff"].create(
+            {"name": "Fuzz tariff", "rate": 60, "rate_unit": "hour"}
+        )
+        cls.room = cls.env["member.timed.resource"].create(
+            {"name": "Fuzz Room", "tariff_id": tariff.id, "company_id": cls.store_a.id}
+        )
 
     def setUp(self):
         super().setUp()
@@ -125,6 +154,53 @@ class TestPortalFuzz(MemberChainHttpCase):
         post()
         # some forms were saved, some refused (a test that cannot fail is none)
         self.assertEqual(seen, {"saved", "kept"})
+
+    def test_booking_form(self):
+        """Whatever the booking form carries: the page answers (booked, or a
+        clear message), never a server error; at most the one booking asked
+        for is written, and only for the member."""
+        tomorrow = self.store_a._member_local_today() + timedelta(days=1)
+        good_bookings = st.fixed_dictionaries(
+            {
+                "store_id": st.just(str(self.store_a.id)),
+                "what": st.just(f"resource:{self.room.id}"),
+                "date": st.just(tomorrow.isoformat()),
+                "time": st.sampled_from(["08:00", "10:15", "13:30", "19:45"]),
+                "minutes": st.sampled_from(["30", "60", "90", "240"]),
+            },
+            optional={"note": texts},
+        )
+        seen = set()
+
+        def bookings():
+            self.env.flush_all()
+            self.env.cr.execute("SELECT partner_id, state FROM member_booking ORDER BY id")
+            return self.env.cr.fetchall()
+
+        @FUZZ
+        @given(form=st.one_of(booking_forms, good_bookings))
+        def post(form):
+            before = bookings()
+            savepoint = self.env.cr.savepoint(flush=False)
+            try:
+                holder = SimpleNamespace(env=self.env, session=self.session)
+                data = {**form, "csrf_token": http.Request.csrf_token(holder)}
+                response = self.url_open("/my/member/bookings", data=data)
+                self.assertEqual(response.status_code, 200, response.text[:3000])
+                after = bookings()
+                if "o_member_booking_done" in response.text:
+                    self.assertEqual(after, [*before, (self.member.id, "booked")])
+                    seen.add("booked")
+                else:
+                    self.assertIn("o_member_booking_error", response.text)
+                    self.assertEqual(after, before)
+                    seen.add("refused")
+            finally:
+                savepoint.close(rollback=True)
+                self.env.clear()
+
+        post()
+        self.assertEqual(seen, {"booked", "refused"})
 
     @FUZZ
     @given(query=history_queries)
