@@ -1,6 +1,6 @@
 import datetime
-import io
 import json
+import tempfile
 import uuid
 from urllib.parse import urlencode
 
@@ -174,22 +174,25 @@ class MemberReportMixin(models.AbstractModel):
             if progress:
                 progress(counter[0])
 
-        output = io.BytesIO()
-        with XlsxStream(output) as book:
-            stores = []
-            if per_store and "company_id" in self._fields:
-                stores = [company for (company,) in self._read_group(domain, ["company_id"])]
-            titles = set()
-            for company in stores:
-                title = self._report_sheet_title(company.sudo().display_name, titles)
-                self._report_xlsx_sheet(
-                    book, [*domain, ("company_id", "=", company.id)], title, advance
-                )
-            if not stores:
-                self._report_xlsx_sheet(
-                    book, domain, self._report_sheet_title(None, titles), advance
-                )
-        return output.getvalue()
+        # the file is written on disk as it goes, then read once: the memory
+        # holds it once, not a buffer and its copy
+        with tempfile.TemporaryFile() as output:
+            with XlsxStream(output) as book:
+                stores = []
+                if per_store and "company_id" in self._fields:
+                    stores = [company for (company,) in self._read_group(domain, ["company_id"])]
+                titles = set()
+                for company in stores:
+                    title = self._report_sheet_title(company.sudo().display_name, titles)
+                    self._report_xlsx_sheet(
+                        book, [*domain, ("company_id", "=", company.id)], title, advance
+                    )
+                if not stores:
+                    self._report_xlsx_sheet(
+                        book, domain, self._report_sheet_title(None, titles), advance
+                    )
+            output.seek(0)
+            return output.read()
 
     def _report_sheet_title(self, name, taken):
         """A sheet title Excel accepts (31 characters, none of ``[]:*?/\\``),

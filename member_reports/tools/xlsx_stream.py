@@ -164,7 +164,7 @@ class XlsxStream:
     another: a sheet is closed when the next one starts)."""
 
     def __init__(self, fileobj):
-        self.zip = zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.zip = zipfile.ZipFile(fileobj, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         self.titles = []
         self.current = None
 
