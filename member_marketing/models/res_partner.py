@@ -801,6 +801,51 @@ class ResPartner(models.Model):
         "member.suggestion", "partner_id", string="Suggested Products", readonly=True
     )
 
+    def _member_panel_facts(self, company):
+        """The portrait at the till (the member panel): the segment and the
+        pyramid class, visits and spend, the average ticket, the last visit,
+        the favourite store and categories, the next level and the first
+        suggestions, from the nightly row (nothing before its first run)."""
+        facts = super()._member_panel_facts(company)
+        partner = self.sudo()
+        portrait = partner.member_portrait_id
+        if not (partner.is_member and portrait):
+            return facts
+        _ = self.env._
+        money = company.currency_id
+
+        def amount(value):
+            return f"{value:,.{money.decimal_places}f}"
+
+        segment = partner.member_rfm_tag_ids | partner.member_pyramid_tag_ids
+        rows = [
+            (_("Segment"), ", ".join(segment.mapped("name"))),
+            (
+                _("Visits (30 / 90 / 365 days)"),
+                f"{portrait.visits_30} / {portrait.visits_90} / {portrait.visits_365}",
+            ),
+            (_("Spend (365 days)"), amount(portrait.spend_365)),
+            (_("Average Ticket"), amount(portrait.average_ticket)),
+            (_("Last Visit"), fields.Date.to_string(portrait.last_visit) or ""),
+            (_("Favourite Store"), portrait.favourite_company_id.name or ""),
+            (_("Favourite Categories"), ", ".join(portrait.favourite_categ_ids.mapped("name"))),
+            (
+                _("Next Level"),
+                f"{portrait.next_level_id.name} ({portrait.level_progress:.0f}%)"
+                if portrait.next_level_id
+                else "",
+            ),
+            (
+                _("Suggested"),
+                ", ".join(
+                    partner.member_suggestion_ids.sorted("sequence")[:3].product_id.mapped(
+                        "display_name"
+                    )
+                ),
+            ),
+        ]
+        return [*facts, *((label, text) for label, text in rows if text)]
+
     def _compute_member_portrait(self):
         portraits = self.env["member.portrait"].sudo().search([("partner_id", "in", self.ids)])
         by_partner = {p.partner_id.id: p.id for p in portraits}

@@ -125,6 +125,18 @@ class TestPortraitSuggestions(PortraitCase):
                 }
             ],
         )
+        # what the till's member panel shows of it, as the cashier
+        facts = dict(seen._member_panel_facts(self.store_a))
+        self.assertEqual(facts["Visits (30 / 90 / 365 days)"], "1 / 2 / 3")
+        self.assertEqual(facts["Spend (365 days)"], "650.00")
+        self.assertEqual(facts["Average Ticket"], "162.50")
+        self.assertEqual(facts["Last Visit"], str(self.today - datetime.timedelta(days=5)))
+        self.assertEqual(facts["Favourite Store"], self.store_a.name)
+        self.assertEqual(
+            set(facts["Favourite Categories"].split(", ")), {"MMT Hair", "MMT Spa", "MMT Nails"}
+        )
+        self.assertNotIn("Next Level", facts, "no level rule: no next level")
+        self.assertEqual(other.partner_id._member_panel_facts(self.store_a), [], "no portrait")
         # a second run gives the same figures
         self.Engine._refresh()
         self.assertEqual(partner.member_portrait_id.spend_365, 650.0)

@@ -280,7 +280,8 @@ class PosSession(models.Model):
 
     def _member_pos_panel(self, card):
         """What the member panel shows: level, balances, packages with uses
-        left, running timed sessions, today's birthday."""
+        left, running timed sessions, today's birthday, and the facts later
+        addons add (``res.partner._member_panel_facts``: the portrait)."""
         company = self.company_id
         partner = card.partner_id
         wallet = card.sudo()._get_wallet()
@@ -328,6 +329,11 @@ class PosSession(models.Model):
                 )
             ],
             "birthday_today": partner._next_birthday_from(today) == today,
+            # what later addons add (member_marketing: the portrait)
+            "facts": [
+                {"label": label, "text": text}
+                for label, text in partner._member_panel_facts(company)
+            ],
             "currency": wallet.currency_id.name,
         }
 

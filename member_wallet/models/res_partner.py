@@ -36,6 +36,13 @@ class ResPartner(models.Model):
         self.ensure_one()
         return self.sudo().member_level_id.discount or 0.0
 
+    def _member_panel_facts(self, company):
+        """Extension point: ``[(label, text)]`` more for the till's member
+        panel in ``company`` (member_marketing: the member's portrait, read
+        from its nightly row). Default: none."""
+        self.ensure_one()
+        return []
+
     def _member_benefit_notes(self, company):
         """Extension point: short lines naming what this member gets today
         in ``company`` beyond their level (member_marketing: its member days

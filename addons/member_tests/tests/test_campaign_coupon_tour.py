@@ -1,7 +1,8 @@
 """A member_marketing campaign's coupons are redeemable at the till
 (member_pos with Odoo's pos_loyalty) and counted on the campaign, on a
 member day whose points multiplier the order earns and whose name its
-receipt shows: one POS tour in Chromium."""
+receipt shows, with the member's portrait on the till's member panel:
+one POS tour in Chromium."""
 
 from odoo import Command
 from odoo.tests import HttpCase, tagged
@@ -72,6 +73,12 @@ class TestCampaignCouponTour(PosChainMixin, MemberAccountingCase, HttpCase):
                 "company_ids": [Command.set(cls.store_a.ids)],
             }
         )
+        # the member's portrait, as the nightly run leaves it: the till's
+        # member panel shows it
+        till = cls.env_as(cls.manager_a, cls.store_a)["member.wallet"]
+        till.api_topup(cls.card.name, "100", "mbt-portrait-topup")
+        till.api_consume(cls.card.name, "30", "mbt-portrait-spend")
+        env["member.portrait.engine"]._refresh()
         # another store's member day is not this store's
         env["member.day"].create(
             {

@@ -35,6 +35,10 @@ registry.category("web_tour.tours").add("member_campaign_coupon_tour", {
                 content: "the member panel shows the member",
                 trigger: ".modal .member-pos-name:contains('MBT Campaign Member')",
             },
+            {
+                content: "the member panel shows the portrait of the nightly run",
+                trigger: ".modal .member-pos-fact:contains('Visits (30 / 90 / 365 days)'):contains('1 / 1 / 1')",
+            },
             Dialog.confirm("Ok"),
             {
                 content: "the member is the order's customer",
