@@ -140,7 +140,10 @@ class MemberReportMixin(models.AbstractModel):
         names = self._report_xlsx_fields or [
             name
             for name, field in self._fields.items()
-            if field.store and not field.automatic and name not in ("currency_id",)
+            if field.store
+            and field.column_type
+            and not field.automatic
+            and name not in ("currency_id",)
         ]
         return list(names)
 
