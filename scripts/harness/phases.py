@@ -41,8 +41,8 @@ from .runner import LINES, OdooRun, common_args, odoo_timeout, pick_port, run_od
 
 KEEP_LOG_RUNS = 10
 # Seconds before an Odoo run is stopped (ODOO_TIMEOUT overrides both): a hung test must not
-# take the whole suite anywhere near CI's 90 minutes. The install and tests take about 16
-# minutes on a quiet 2-core machine; 35 leaves room for a machine busy with something else
+# take the whole suite anywhere near CI's 90 minutes. The install and tests take about 20
+# minutes on a quiet 2-core machine (the whole suite about 27); 35 leaves room for a machine busy with something else
 # (20 did not: a run beside three test runs and a chain generation was stopped at 20 minutes,
 # all green so far; beside a 1,000,000-member benchmark they took 23.7 minutes).
 TEST_TIMEOUT = 2100
