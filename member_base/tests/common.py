@@ -126,6 +126,8 @@ class MemberChainMixin:
                 company_id=companies[0].id,
                 company_ids=[Command.set(companies.ids)],
                 tz=CHAIN_TZ,
+                # no signup invitation (a mail rendered and queued per user)
+                context={"no_reset_password": True},
             )
             setattr(cls, attribute, user)
             cls.chain_users |= user

@@ -12,6 +12,7 @@ class TestUiDesk(HttpCase):
         )
         cashier = new_test_user(
             self.env,
+            context={"no_reset_password": True},
             login="desk_cashier",
             groups="member_base.group_member_cashier",
             company_id=store.id,

@@ -11,6 +11,7 @@ class TestWalletUi(HttpCase):
         )
         cashier = new_test_user(
             self.env,
+            context={"no_reset_password": True},
             login="tour_wallet_cashier",
             groups="member_base.group_member_cashier",
             company_id=store.id,

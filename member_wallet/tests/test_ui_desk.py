@@ -30,6 +30,7 @@ class TestUiDesk(HttpCase):
         def user(login, group):
             return new_test_user(
                 env,
+                context={"no_reset_password": True},
                 login=login,
                 groups=group,
                 company_id=cls.store.id,

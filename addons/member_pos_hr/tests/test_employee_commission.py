@@ -43,6 +43,7 @@ class EmployeesMixin:
         )
         cls.li_user = new_test_user(
             env,
+            context={"no_reset_password": True},
             login="mbh_li",
             name="MBH Li",
             groups="member_base.group_member_cashier,point_of_sale.group_pos_user",

@@ -286,6 +286,7 @@ class TestAccessMatrix(WalletHttpCase):
                 cls.watermarks[model] = cls.env.cr.fetchone()[0]
         cls.member_admin = new_test_user(
             cls.env,
+            context={"no_reset_password": True},
             login="mbt_member_admin",
             groups="member_base.group_member_admin",
             company_id=cls.head_office.id,
@@ -293,7 +294,11 @@ class TestAccessMatrix(WalletHttpCase):
         )
         member = cls.make_member(name="Matrix Member")
         cls.portal_user = new_test_user(
-            cls.env, login="mbt_matrix_portal", groups="base.group_portal", partner_id=member.id
+            cls.env,
+            login="mbt_matrix_portal",
+            groups="base.group_portal",
+            context={"no_reset_password": True},
+            partner_id=member.id,
         )
         cls.card = cls.make_card(partner=member)
         cls.topup(cls.card, 500)

@@ -103,7 +103,11 @@ class TestPortalFuzz(MemberChainHttpCase):
         super().setUpClass()
         cls.member = cls.make_member(name="Fuzz Member")
         cls.portal_user = new_test_user(
-            cls.env, login="mbt_fuzz_portal", groups="base.group_portal", partner_id=cls.member.id
+            cls.env,
+            login="mbt_fuzz_portal",
+            groups="base.group_portal",
+            context={"no_reset_password": True},
+            partner_id=cls.member.id,
         )
         cls.card = cls.make_card(partner=cls.member)
         tariff = cls.env["member.timed.tariff"].create(
