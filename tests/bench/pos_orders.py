@@ -25,7 +25,11 @@ Flows, each at every level of ``--clients``:
           moves the card's points (``confirm_coupon_programs``)
 
 The latency of one order is what the cashier waits for: every call of its
-flow. Then ``--attack`` tills at the same moment each pay the whole balance
+flow. With ``--lookups``, at each level too: the member lookup the till makes
+when a card is scanned or a phone typed (``pos.session.member_pos_lookup``:
+the member panel's answer), by card number and by mobile phone (national
+form, as typed), beside Odoo's trivial call (``res.users.context_get``).
+Then ``--attack`` tills at the same moment each pay the whole balance
 (100) of one card, in each flow: accepted payments and the card's balance
 after (an overdraft shows as a negative balance).
 
@@ -93,6 +97,11 @@ def parse_args(argv=None):
         "member (bulk SQL, in closed sessions of the timed till, 200 a day), once",
     )
     parser.add_argument("--skip-flows", action="store_true", help="only the start-up timing")
+    parser.add_argument(
+        "--lookups",
+        action="store_true",
+        help="also time the member lookup by card and by phone beside a trivial call",
+    )
     parser.add_argument("--request-timeout", type=float, default=90.0)
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--output", default=None, help="file for the results (JSON)")
@@ -231,6 +240,13 @@ def setup(args):
         if len(rows) < per_till * tills_needed + args.attack:
             raise benchlib.BenchError("not enough funded cards in the chain for this run")
         ours = [rows[k * per_till : (k + 1) * per_till] for k in range(tills_needed)]
+        # the same members' mobile phones, typed as a cashier does (national form)
+        env.cr.execute(
+            "SELECT id, member_mobile FROM res_partner WHERE id = ANY(%s)",
+            [[partner_id for _number, partner_id in rows]],
+        )
+        mobiles = {pid: mobile.removeprefix("+86") for pid, mobile in env.cr.fetchall() if mobile}
+        phones = [[mobiles[pid] for _n, pid in cards if pid in mobiles] for cards in ours]
         attack_ours = rows[per_till * tills_needed][0]
         # the attacked card holds exactly the attack balance
         store = stores[0]
@@ -300,6 +316,7 @@ def setup(args):
             "product_id": product.id,
             "tills": tills,
             "ours": ours,
+            "phones": phones,
             "native": native,
             "attack_ours": attack_ours,
             "attack_native": attack_native,
@@ -464,12 +481,49 @@ def native_order(client, ctx, till_, card_id, partner_id, amount):
     )[0]
 
 
+def lookup(client, till_, raw):
+    """The till's member lookup of ``raw`` (card number or phone): the outcome."""
+    context = {"allowed_company_ids": [till_["store_id"]]}
+    outcome, answer = timed(
+        client,
+        "lookup: member_pos_lookup",
+        "pos.session",
+        "member_pos_lookup",
+        ids=[till_["session_id"]],
+        raw=raw,
+        context=context,
+    )
+    if outcome == "ok" and not answer.get("ok"):
+        client.last_error = answer.get("message", "")
+        return "error"
+    return outcome
+
+
+LOOKUP_FLOWS = ("lookup-card", "lookup-phone", "trivial")
+
+
 def flow(ctx, name):
     amount = ctx["amount"]
 
     def factory(client, k):
         till_ = ctx["tills"][k]
-        if name == "ours":
+        if name == "lookup-card":
+            numbers = [number for number, _pid in ctx["ours"][k]]
+
+            def op(n):
+                return lookup(client, till_, numbers[n % len(numbers)])
+        elif name == "lookup-phone":
+            phones = ctx["phones"][k]
+            if not phones:
+                raise benchlib.BenchError("the chain's members have no mobile phone")
+
+            def op(n):
+                return lookup(client, till_, phones[n % len(phones)])
+        elif name == "trivial":
+
+            def op(n):
+                return client.call("res.users", "context_get")[0]
+        elif name == "ours":
             cards = ctx["ours"][k]
 
             def op(n):
@@ -659,8 +713,9 @@ def startup(args, db):
 
 def measure(args, ctx):
     results = {}
+    names = ("ours", "native", *(LOOKUP_FLOWS if args.lookups else ()))
     for level in args.client_levels:
-        for name in ("ours", "native"):
+        for name in names:
             run_load(args, ctx, level, args.warmup, flow(ctx, name))
             results[(name, level)] = run_load(args, ctx, level, args.duration, flow(ctx, name))
             row = results[(name, level)]
@@ -700,6 +755,20 @@ def print_report(args, results, attacks, startups, steps=None):
             f"{level:>5}  {ours['per_s']:>8.1f} {ours['p50']:>7} {ours['p99']:>7}  "
             f"{native['per_s']:>8.1f} {native['p50']:>7} {native['p99']:>7}  {ratio:>11.2f}"
         )
+    if args.lookups:
+        print("\nMember lookup at the till (lookups/s; ms the cashier waits)")
+        print(f"{'tills':>5}  {'flow':<13} {'per s':>8} {'p50':>7} {'p99':>7}  {'/trivial':>8}")
+        for level in args.client_levels:
+            trivial = results.get(("trivial", level))
+            for name in LOOKUP_FLOWS:
+                row = results.get((name, level))
+                if not row:
+                    continue
+                ratio = row["per_s"] / trivial["per_s"] if trivial and trivial["per_s"] else 0
+                print(
+                    f"{level:>5}  {name:<13} {row['per_s']:>8.1f} {row['p50']:>7} "
+                    f"{row['p99']:>7}  {ratio:>8.2f}"
+                )
     if steps:
         print("\nMean ms per call (all measurements)")
         for step, ms in sorted(steps.items()):
