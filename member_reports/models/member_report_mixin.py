@@ -1,6 +1,9 @@
+import contextlib
 import datetime
+import decimal
 import json
 import tempfile
+import threading
 import uuid
 from urllib.parse import urlencode
 
@@ -8,6 +11,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, MissingError
 from odoo.tools import SQL
 
+from ..tools.read_ahead import read_ahead
 from ..tools.xlsx_stream import (
     BOLD,
     BOLD_NUMBER_STYLES,
@@ -15,9 +19,11 @@ from ..tools.xlsx_stream import (
     NUMBER_STYLES,
     PLAIN,
     TITLE,
+    TextTails,
     XlsxStream,
     column_letter,
     number_cell,
+    page_renderer,
     serial,
     text_cell,
 )
@@ -256,6 +262,7 @@ class MemberReportMixin(models.AbstractModel):
             if info[name]["type"] == "selection"
         }
         yes, no = self.env._("Yes"), self.env._("No")
+        total_by_name = None
         if self._report_xlsx_groupby:
             for values in self._report_xlsx_groups(domain, names, info, selections, yes, no):
                 row = sheet.next_row()
@@ -266,9 +273,12 @@ class MemberReportMixin(models.AbstractModel):
                     ]
                 )
         else:
-            self._report_xlsx_rows(sheet, domain, names, info, selections, yes, no, advance)
-        totals = self._read_group(domain, [], [f"{name}:sum" for name in sums])[0] if sums else ()
-        total_by_name = dict(zip(sums, totals, strict=True))
+            total_by_name = self._report_xlsx_rows(
+                sheet, domain, names, info, selections, yes, no, advance, sums
+            )
+        if total_by_name is None:
+            totals = self._read_group(domain, [], [f"{n}:sum" for n in sums])[0] if sums else ()
+            total_by_name = dict(zip(sums, totals, strict=True))
         row = sheet.next_row()
         total_row = []
         for index, name in enumerate(names):
@@ -280,79 +290,102 @@ class MemberReportMixin(models.AbstractModel):
                 total_row.append(text_cell(ref, self.env._("Total"), BOLD))
         sheet.row(total_row)
 
-    def _report_xlsx_rows(self, sheet, domain, names, info, selections, yes, no, advance):
+    def _report_xlsx_rows(self, sheet, domain, names, info, selections, yes, no, advance, sums=()):
         """The rows of ``domain`` into ``sheet``, a page at a time: each
         column read in SQL as the file shows it (numbers, Excel serial dates
-        and local times), the names of linked records read once per page."""
+        and local times, as text: nothing to convert in Python), the names of
+        linked records read once per page, each page rendered by one
+        function made for the columns (``page_renderer``).
+
+        Returns ``{name: total}`` of the ``sums`` columns, added up exactly
+        from the rows written (the figures PostgreSQL's SUM gives, without
+        reading the rows a second time) when they are all decimal or integer
+        columns; else ``None`` (floating-point sums depend on their order:
+        the caller asks PostgreSQL)."""
         table = self._table
         zone = str(self.env.tz)
-        columns, renderers = [], []
-        linked = {}  # column index: model
+        columns, kinds, tails = [], [], []
+        linked = {}  # column index: model of a many2one (names read per page)
+        cache = {}  # model: {id: name}, what the many2one columns' tails show
         for index, name in enumerate(names):
             column = SQL.identifier(table, name)
             kind = info[name]["type"]
-            letter = column_letter(index)
             if kind in ("monetary", "float", "integer"):
-                columns.append(SQL("COALESCE(%s, 0)", column))
-                renderers.append(_xlsx_number(letter, NUMBER_STYLES[XLSX_KINDS[kind]]))
+                columns.append(SQL("COALESCE(%s, 0)::text", column))
+                kinds.append(("number", NUMBER_STYLES[XLSX_KINDS[kind]]))
             elif kind == "date":
-                columns.append(SQL("(%s - DATE '1899-12-30')", column))
-                renderers.append(_xlsx_number(letter, NUMBER_STYLES["date"], optional=True))
+                columns.append(SQL("(%s - DATE '1899-12-30')::text", column))
+                kinds.append(("optional", NUMBER_STYLES["date"]))
             elif kind == "datetime":
+                # a double's shortest text, as Python writes a float
                 columns.append(
                     SQL(
-                        "EXTRACT(EPOCH FROM (%s AT TIME ZONE 'UTC' AT TIME ZONE %s))"
-                        " / 86400.0 + 25569",
+                        "(EXTRACT(EPOCH FROM (%s AT TIME ZONE 'UTC' AT TIME ZONE %s))"
+                        " / 86400.0 + 25569)::float8::text",
                         column,
                         zone,
                     )
                 )
-                renderers.append(_xlsx_number(letter, NUMBER_STYLES["datetime"], optional=True))
+                kinds.append(("optional", NUMBER_STYLES["datetime"]))
             else:
                 columns.append(column)
-                labels = None
+                kinds.append(("text", PLAIN))
                 if kind == "selection":
                     labels = selections[name]
+                    label = lambda value, labels=labels: labels.get(value, value)  # noqa: E731
                 elif kind == "boolean":
-                    labels = {True: yes, False: no, None: no}
-                renderers.append(_xlsx_text(letter, labels))
-                if kind == "many2one":
+                    label = {True: yes, False: no, None: no}.get
+                elif kind == "many2one":
                     linked[index] = info[name]["relation"]
+                    label = cache.setdefault(linked[index], {}).get
+                else:
+                    label = _same
+                tails.append(TextTails(label, PLAIN, TEXTS_KEPT))
+        render = page_renderer(kinds)
+        exact = all(self._fields[name].column_type[0] in ("numeric", "int4") for name in sums)
+        summed = [names.index(name) for name in sums] if exact else []
+        totals = [decimal.Decimal(0)] * len(summed)
         dated = "date" in self._fields and self._fields["date"].store
         query = self._search(domain, order="date, id" if dated else "id")
         cr = self.env.cr
         # one statement for the whole sheet, read by pages through a cursor:
         # a plan for all the rows (cursor_tuple_fraction 1), not for the
-        # first ones, and no page reading again what the others read
+        # first ones, and no page reading again what the others read; no JIT
+        # (its cost, above the thresholds a million rows reach, is seconds of
+        # compiling per sheet for a plan of index lookups it does not speed up)
         cr.execute("SET LOCAL cursor_tuple_fraction = 1")
+        cr.execute("SET LOCAL jit = off")
         cursor = SQL.identifier(f"member_report_xlsx_{uuid.uuid4().hex[:12]}")
         cr.execute(SQL("DECLARE %s NO SCROLL CURSOR FOR %s", cursor, query.select(*columns)))
         cr.execute("SET LOCAL cursor_tuple_fraction TO DEFAULT")
-        cache = {}
-        while True:
+        cr.execute("SET LOCAL jit TO DEFAULT")
+
+        def fetch():
             cr.execute(SQL("FETCH %s FROM %s", EXPORT_BATCH, cursor))
-            page = cr.fetchall()
-            if not page:
-                break
-            names_of = {
-                index: self._report_xlsx_names(model, {row[index] for row in page}, cache)
-                for index, model in linked.items()
-            }
-            pairs = [(render, names_of.get(index)) for index, render in enumerate(renderers)]
-            parts = []
-            for number, values in enumerate(page, start=sheet.next_row()):
-                row = str(number)
-                cells = "".join(
-                    [
-                        render(row, value if names is None else names.get(value))
-                        for (render, names), value in zip(pairs, values, strict=True)
-                    ]
-                )
-                parts.append(f'<row r="{row}">{cells}</row>')
-            sheet.rows("".join(parts), len(page))
-            if advance:
-                advance(len(page))
+            return cr.fetchall()
+
+        # the next page is read (PostgreSQL computes it) while this one is
+        # rendered; the cursor is used by one thread at a time (the lock)
+        lock = threading.Lock()
+        with contextlib.closing(read_ahead(fetch, lock)) as pages:
+            for page in pages:
+                with lock:
+                    for index, model in linked.items():
+                        self._report_xlsx_names(model, {row[index] for row in page}, cache)
+                sheet.rows(render(page, sheet.next_row(), tails), len(page))
+                with decimal.localcontext(prec=100):  # (exact: no rounding on the way)
+                    for position, index in enumerate(summed):
+                        totals[position] += sum(map(decimal.Decimal, [row[index] for row in page]))
+                if advance:
+                    advance(len(page))
         cr.execute(SQL("CLOSE %s", cursor))
+        if not exact:
+            return None
+        # as the ORM gives a SUM: a float of the exact decimal total, an int
+        return {
+            name: int(total) if self._fields[name].column_type[0] == "int4" else float(total)
+            for name, total in zip(sums, totals, strict=True)
+        }
 
     def _report_xlsx_names(self, model, ids, cache):
         """``{id: name}`` of the records of ``model`` among ``ids``: in SQL
@@ -484,38 +517,8 @@ class MemberReportMixin(models.AbstractModel):
         return f"{label} {words.get(operator, operator)} {', '.join(shown)}"
 
 
-def _xlsx_number(letter, style, optional=False):
-    """The cell writer of a column of numbers (or of serial dates, which
-    may be empty)."""
-
-    def render(row, value):
-        if value is None:
-            return "" if optional else f'<c r="{letter}{row}" s="{style}"><v>0</v></c>'
-        return f'<c r="{letter}{row}" s="{style}"><v>{value}</v></c>'
-
-    return render
-
-
-def _xlsx_text(letter, labels=None):
-    """The cell writer of a column of text (``labels``: a choice's label).
-    The rendered text of the values met is kept (stores, levels and kinds
-    repeat), up to a bound."""
-    rendered = {}
-
-    def render(row, value):
-        tail = rendered.get(value)
-        if tail is None:
-            text = labels.get(value, value) if labels is not None else value
-            if text in (None, False, ""):
-                tail = ""
-            else:
-                tail = text_cell("", str(text))[len('<c r=""') :]
-            if len(rendered) > TEXTS_KEPT:
-                rendered.clear()
-            rendered[value] = tail
-        return f'<c r="{letter}{row}"{tail}' if tail else ""
-
-    return render
+def _same(value):
+    return value
 
 
 def _xlsx_value_cell(ref, kind, value):

@@ -1,1 +1,1 @@
-from . import xlsx_stream
+from . import read_ahead, xlsx_stream

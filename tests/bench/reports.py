@@ -2,7 +2,9 @@
 """Time member_reports' reports on a generated chain: each report's first page
 (the list's 80 newest rows, its count) and its pivot (per store) for one month
 and for one year, p50/p99 over a few runs; and the formatted Excel export of a
-month of the biggest report (time, rows, peak RSS).
+month (``--export-period year``: a year) of the biggest report (time, rows, peak
+RSS, CPU time of the process and of its PostgreSQL backend) beside Odoo's own
+list export of its first ``--anchor-rows`` rows.
 
     python3 tests/bench/generate_chain.py --db member_bench       # the chain
     createdb -T member_bench member_bench_reports                 # a copy, and
@@ -16,6 +18,7 @@ last whole month of the ledger, the year the twelve months before it.
 """
 
 import datetime
+import os
 import resource
 import time
 
@@ -44,6 +47,20 @@ def measure(func, runs):
         durations.append((time.perf_counter() - start) * 1000)
     durations.sort()
     return benchlib.percentile(durations, 0.5), benchlib.percentile(durations, 0.99), result
+
+
+def process_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(pid):
+    """CPU seconds of the PostgreSQL backend ``pid`` (a local server's /proc), else None."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def periods(env):
@@ -107,6 +124,12 @@ def main():
         "--export-only", action="store_true", help="only the Excel export (and its anchor)"
     )
     parser.add_argument(
+        "--export-period",
+        choices=("month", "year"),
+        default="month",
+        help="the period exported: the last whole month of the ledger or the year before it",
+    )
+    parser.add_argument(
         "--anchor-rows",
         type=int,
         default=200_000,
@@ -160,19 +183,30 @@ def main():
                         f"{pivot50:>8.0f}ms {pivot99:>8.0f}ms",
                         flush=True,
                     )
-            start, end = spans["month"]
+            start, end = spans[args.export_period]
             Report = env[args.export]
             domain = [("date", ">=", start), ("date", "<", end)]
             rows = Report.search_count(domain)
+            env.cr.execute("SELECT pg_backend_pid()")
+            backend = env.cr.fetchone()[0]
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            cpu_before, pg_before = process_cpu(), backend_cpu(backend)
             began = time.perf_counter()
             content = Report._report_xlsx(domain)
             elapsed = time.perf_counter() - began
+            cpu, pg_cpu = process_cpu() - cpu_before, backend_cpu(backend) - pg_before
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             print(
-                f"\nExcel export of {args.export}, one month: {rows} rows in {elapsed:.1f} s "
+                f"\nExcel export of {args.export}, one {args.export_period}: {rows} rows in "
+                f"{elapsed:.1f} s "
                 f"({rows / elapsed:,.0f} rows/s), {len(content) / 1e6:.1f} MB, "
                 f"peak RSS {peak / 1024:.0f} MB (before the export {before / 1024:.0f} MB)",
+                flush=True,
+            )
+            print(
+                f"CPU time: this process {cpu:.1f} s, its PostgreSQL backend "
+                + (f"{pg_cpu:.1f} s" if pg_before is not None else "(not readable here)")
+                + f" (wall {elapsed:.1f} s; on a busy machine, much of it waiting for a core)",
                 flush=True,
             )
             env.invalidate_all()

@@ -46,6 +46,17 @@ and the books to the booking job, and the drill checks:
      top-up and an attachment change it, the backup is restored into a new database:
      every ledger line, posting, balance, log line and attachment as at the backup.
 
+With ``--replica``, a streaming replica of the drill's cluster (``pg_basebackup -R``) is
+the servers' ``--db_replica_host/--db_replica_port`` during the load, and afterwards:
+
+  9. the replica holds the primary's wallets, and the servers had connections to it;
+ 10. reports read from the replica (replica_reports.py): a top-up over HTTP is written on
+     the primary, then seen on the replica; member_reports' ledger report read over HTTP
+     (list, pivot, Excel export) shows it, and the statement logs of both clusters show
+     that the report's queries ran on the replica, none on the primary.
+     ``--replica-unused`` makes the replica without telling the servers: those checks
+     must then break.
+
 It prints the counts (attempted, acknowledged, refused, retried, failed, faults, checks)
 and exits 1 on any broken invariant, 77 when it cannot run here (no PostgreSQL server
 programs, no user to run them as), 2 when the drill itself could not be set up.
@@ -79,6 +90,7 @@ sys.path[:0] = [str(HERE), str(REPO / "tests" / "bench")]
 import benchlib  # noqa: E402
 import pgcluster  # noqa: E402
 import pos_orders  # noqa: E402
+import replica_reports  # noqa: E402
 import restore  # noqa: E402
 import wallet_debit  # noqa: E402
 
@@ -122,6 +134,11 @@ def parse_args(argv=None):
     parser.add_argument("--workers", type=int, default=4, help="HTTP workers per Odoo server")
     parser.add_argument("--servers", type=int, default=1, help="Odoo servers on the database")
     parser.add_argument("--replica", action="store_true", help="a streaming read replica")
+    parser.add_argument(
+        "--replica-unused",
+        action="store_true",
+        help="make the replica but do not tell the servers (its checks must then break)",
+    )
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument(
         "--source-db",
@@ -151,6 +168,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if not 1 <= args.tills <= 32:
         parser.error("--tills: 1 to 32")
+    args.replica = args.replica or args.replica_unused
     if args.kills is None:
         args.kills = max(3, round(args.minutes * 1.5))
     args.source_password = settings.db_password  # never on a command line: PGPASSWORD
@@ -232,9 +250,11 @@ def copy_source(args, cluster, data_dir: Path, log_dir: Path) -> float:
     return time.monotonic() - started
 
 
-def install_fresh(dargs, log_dir: Path) -> float:
-    print("-- no --source-db: installing member_pos in the drill database (minutes) …")
-    return benchlib.install_modules(dargs, ["member_pos"], log_dir / "install.log")
+def install_fresh(dargs, log_dir: Path, replica=False) -> float:
+    # with a replica, its reports are read there: member_reports (which needs member_pos)
+    module = "member_reports" if replica else "member_pos"
+    print(f"-- no --source-db: installing {module} in the drill database (minutes) …")
+    return benchlib.install_modules(dargs, [module], log_dir / "install.log")
 
 
 # ----------------------------------------------------------------------
@@ -1206,11 +1226,9 @@ def drill(args):
         if args.source_db:
             timings["copy of the source database"] = copy_source(args, cluster, data_dir, log_dir)
         else:
-            timings["install"] = install_fresh(dargs, log_dir)
+            timings["install"] = install_fresh(dargs, log_dir, replica=args.replica)
         if args.replica:
-            t = time.monotonic()
-            replica = cluster.replica(pgcluster.free_port(cluster.port + 10))
-            timings["replica (pg_basebackup -R)"] = time.monotonic() - t
+            replica = make_replica(cluster, timings)
         # the servers start (and their workers load the registry) while the chain is made
         t = time.monotonic()
         for n, port in enumerate(ports):
@@ -1221,7 +1239,7 @@ def drill(args):
                     port,
                     data_dir,
                     log_dir / f"odoo-{n + 1}.log",
-                    replica_port=replica.port if replica else None,
+                    replica_port=replica.port if replica and not args.replica_unused else None,
                 )
             )
         for server in servers:
@@ -1233,7 +1251,7 @@ def drill(args):
         timings["chain and servers up"] = time.monotonic() - t
         urls = [s.url for s in servers]
         result = load(args, ctx, urls, cluster, servers)
-        served = replica_connections(replica) if replica else 0
+        replica_checks = replica_after_load(args, ctx, urls[0], cluster, replica, timings)
         t = time.monotonic()
         for server in servers:
             server.stop()
@@ -1250,11 +1268,7 @@ def drill(args):
             )
             timings["backup and restore drill"] = time.monotonic() - t
         if replica:
-            checks.append(replica_check(cluster, replica))
-            checks.append(
-                ("the servers read from the replica (their connections to it)", served > 0, served)
-            )
-            print(f"-- Odoo's connections to the read replica at the end of the load: {served}")
+            checks += [replica_check(cluster, replica), *replica_checks]
         logs = [s.log for s in servers]
         return report(args, result, checks, reversed_count, timings, started, logs, log_dir)
     except pgcluster.ClusterUnavailable as error:
@@ -1273,6 +1287,19 @@ def drill(args):
             shutil.rmtree(cluster.root.parent / f"{cluster.root.name}_data", ignore_errors=True)
 
 
+def make_replica(cluster, timings):
+    """A streaming replica of CLUSTER, else None (said so: the drill goes on without it,
+    and the harness notes the line)."""
+    t = time.monotonic()
+    try:
+        return cluster.replica(pgcluster.free_port(cluster.port + 10))
+    except pgcluster.ClusterUnavailable as error:
+        print(f"chaos drill: replica SKIPPED: {error}", flush=True)
+        return None
+    finally:
+        timings["replica (pg_basebackup -R)"] = time.monotonic() - t
+
+
 def replica_connections(replica):
     """Odoo's connections to the replica's copy of the drill's database (its read-only
     requests go there)."""
@@ -1286,6 +1313,37 @@ def replica_connections(replica):
         count = int(cr.fetchone()[0])
     conn.close()
     return count
+
+
+def replica_after_load(args, ctx, url, cluster, replica, timings):
+    """The checks of the replica while the servers still run: their connections to it,
+    and the reports read from it (replica_reports.py)."""
+    if not replica:
+        return []
+    served = replica_connections(replica)
+    print(f"-- Odoo's connections to the read replica at the end of the load: {served}")
+    t = time.monotonic()
+    reads = read_reports_from_replica(args, ctx, url, cluster, replica)
+    timings["reports read from the replica"] = time.monotonic() - t
+    return [
+        ("the servers read from the replica (their connections to it)", served > 0, served),
+        *reads,
+    ]
+
+
+def read_reports_from_replica(args, ctx, url, cluster, replica):
+    """The checks of replica_reports.py: a top-up written on the primary, then the ledger
+    report read over HTTP from the replica, as the cashier of the first store."""
+    store = ctx["chain"]["stores"][0]
+    cargs = argparse.Namespace(
+        url=url, db=DRILL_DB, auth="session", request_timeout=args.request_timeout
+    )
+    client = wallet_debit.Client(cargs, ctx)
+    client.session.cookies.set("cids", str(store))  # the store of the Excel route
+    card, _partner = ctx["cards"][0][0]  # a card of the first till, in the first store
+    return replica_reports.report_read_checks(
+        client, {"allowed_company_ids": [store]}, card, cluster, replica, DRILL_DB
+    )
 
 
 def replica_check(cluster, replica):
