@@ -606,15 +606,7 @@ class MemberCard(models.Model):
         :return: the ``member.card``
         """
         company = company or self.env.company
-        try:
-            read = card_data.normalize(
-                raw,
-                qr_secret=self._qr_secret(),
-                now=time.time(),
-                default_country_code=self.env["res.partner"]._member_country_code(),
-            )
-        except card_data.CardDataError as error:
-            raise UserError(self._card_data_message(error)) from error
+        read = self._read_card_data(raw)
         # the search runs as superuser (cards belong to the chain); what is
         # returned is the caller's record, with the caller's rights
         card = self._find_card(read).with_env(self.env)
@@ -623,6 +615,20 @@ class MemberCard(models.Model):
         if usable:
             card._check_usable(company)
         return card
+
+    @api.model
+    def _read_card_data(self, raw):
+        """What was scanned or typed, normalised (``card_data.CardRead``), or
+        a translated error."""
+        try:
+            return card_data.normalize(
+                raw,
+                qr_secret=self._qr_secret(),
+                now=time.time(),
+                default_country_code=self.env["res.partner"]._member_country_code(),
+            )
+        except card_data.CardDataError as error:
+            raise UserError(self._card_data_message(error)) from error
 
     @api.model
     def _find_card(self, read):

@@ -1,16 +1,19 @@
+import contextlib
 import hashlib
 import json
 import logging
 from decimal import Decimal
 
 import psycopg2.errors
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, TRANSACTION_STATUS_IDLE
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
 from odoo.sql_db import Cursor
+
+from odoo.addons.member_base.tools import card_data
 
 from ..tools import amounts as amount_tools
 
@@ -28,6 +31,19 @@ APART_LOCK_TIMEOUT = "8s"
 # Wallets this transaction has locked or written: a posting on one of them
 # must stay in this transaction (a second one would wait for our own lock).
 LOCKED_KEY = "member_wallet_locked"
+# What a debit by card number reads of the card (its checks) and of its wallet
+# in its first statement (``_consume_by_number``), as ``_find_card`` and
+# ``member.card._get_wallet`` fetch them.
+CARD_FETCH = ("name", "state", "expiry_date", "type_id", "parent_id", "replaced_by_id")
+WALLET_FETCH = (
+    "card_id",
+    "partner_id",
+    "currency_id",
+    "principal",
+    "bonus",
+    "points",
+    "credit_limit",
+)
 
 
 class MemberWallet(models.Model):
@@ -228,6 +244,59 @@ class MemberWallet(models.Model):
         :return: ``(move, answer)``; ``answer`` is the dict stored on the
             posting and returned to every caller of the same key
         """
+        args = self._prepare_post(
+            kind,
+            deltas,
+            key=key,
+            card=card,
+            company=company,
+            source=source,
+            note=note,
+            reverses=reverses,
+            request=request,
+            prepare=prepare,
+            result=result,
+            move_vals=move_vals,
+            right=right,
+            card_check=card_check,
+            pin=pin,
+            check_pin=check_pin,
+        )
+        done = self._post_apart(args) if apart and self._may_post_apart() else None
+        if done is None:
+            move, answer, replay = self._as_service()._post_locked(**args)
+            move = move.with_env(self.env)
+        else:
+            move_id, answer, replay = done
+            self.invalidate_recordset()
+            move = self.env["member.wallet.move"].browse(move_id)
+        self._posting_done(move, answer, replay)
+        return move, answer
+
+    def _prepare_post(
+        self,
+        kind,
+        deltas=None,
+        *,
+        key=None,
+        card=None,
+        company=None,
+        source=None,
+        note=None,
+        reverses=None,
+        request=None,
+        prepare=None,
+        result=None,
+        move_vals=None,
+        right=None,
+        card_check="spend",
+        pin=None,
+        check_pin=False,
+    ):
+        """The checks of ``_post`` (rights, card, PIN), in this environment,
+        and the arguments of ``_post_locked``. A debit by card number runs
+        them in its own transaction, under the wallet's lock
+        (``_consume_by_number``); every other posting before the lock."""
         self.ensure_one()
         company = company or self.env.company
         card = card or self.card_id
@@ -241,7 +310,7 @@ class MemberWallet(models.Model):
         digest = self._request_digest(
             kind, card, reverses, request if request is not None else deltas
         )
-        args = {
+        return {
             "kind": kind,
             "deltas": list(deltas or []),
             "key": key,
@@ -256,16 +325,6 @@ class MemberWallet(models.Model):
             "move_vals": move_vals or {},
             "card_number": card.name,
         }
-        done = self._post_apart(args) if apart and self._may_post_apart() else None
-        if done is None:
-            move, answer, replay = self._as_service()._post_locked(**args)
-            move = move.with_env(self.env)
-        else:
-            move_id, answer, replay = done
-            self.invalidate_recordset()
-            move = self.env["member.wallet.move"].browse(move_id)
-        self._posting_done(move, answer, replay)
-        return move, answer
 
     def _post_locked(
         self,
@@ -602,10 +661,10 @@ class MemberWallet(models.Model):
             "credit_limit": Decimal(str(credit_limit or 0)),
         }
 
-    def _busy_message(self):
+    def _busy_message(self, number=None):
         return self.env._(
             "Card %s is being used at another till right now: please try again.",
-            self.sudo().card_id.name,
+            number or self.sudo().card_id.name,
         )
 
     @api.model
@@ -630,43 +689,190 @@ class MemberWallet(models.Model):
         when the wallet is not committed yet (the posting then runs in the
         caller's transaction). The idempotency key makes it safe: a retried
         or abandoned outer request gets the same answer, never a second
-        posting. Under test, the registry's test cursor stands for the new
-        transaction (a savepoint of the test's)."""
-        with self.env.registry.cursor() as cr:
+        posting."""
+        with self._apart_cursor() as cr:
             # One round trip: take the lock (waiting for the tills before us), then read
             # the balances and the key's posting in a statement of its own, whose
             # snapshot (READ COMMITTED) sees what those tills committed.
-            query = """
+            row = self._lock_apart(
+                cr,
+                """
                 SELECT 1 FROM member_wallet WHERE id = %(wallet)s FOR NO KEY UPDATE;
                 SELECT w.principal, w.bonus, w.points, w.credit_limit,
                        m.id, m.request_digest, m.result
                   FROM member_wallet w
                   LEFT JOIN member_wallet_move m ON m.idempotency_key = %(key)s
-                 WHERE w.id = %(wallet)s"""
-            if isinstance(cr, Cursor):  # not the test cursor standing for one
-                cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
-                # the tills queue on the card's lock, for a bounded time
-                query = f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'; {query}"
-            try:
-                cr.execute(query, {"wallet": self.id, "key": args["key"]}, log_exceptions=False)
-            except psycopg2.errors.LockNotAvailable:
-                raise UserError(self._busy_message()) from None
-            row = cr.fetchone()
+                 WHERE w.id = %(wallet)s""",
+                {"wallet": self.id, "key": args["key"]},
+                args["card_number"],
+            )
             if not row:
                 return None  # created by the caller's transaction
             principal, bonus, points, credit_limit, *existing = row
-            locked = {
-                "principal": Decimal(str(principal or 0)),
-                "bonus": Decimal(str(bonus or 0)),
-                "points": int(points or 0),
-                "credit_limit": Decimal(str(credit_limit or 0)),
-            }
+            locked = self._locked_state(principal, bonus, points, credit_limit)
             wallet = self.with_env(self.env(cr=cr))._as_service()
             move, answer, replay = wallet._post_locked(
                 **args, locked=locked, existing=tuple(existing) if existing[0] else ()
             )
             wallet.env.flush_all()
             return move.id, answer, replay
+
+    @api.model
+    def _consume_by_number(self, card_ref, amount, key, pin=None, note=None):
+        """``api_consume`` of a card number (typed, or a stripe's) in one
+        transaction of its own at READ COMMITTED, as ``_post_apart``, whose
+        first round trip finds the card and its wallet, takes the wallet's
+        lock and reads the balances and the key's posting: the card is not
+        looked up in the caller's transaction first. The checks of
+        ``_post`` (rights, card usable here, PIN) then run in that
+        transaction, under the lock, on what it read; the posting is made
+        by ``_post_locked`` as every other one.
+
+        :return: ``(wallet id, move id, answer, replay)``, or None for
+            anything else (a card id, a phone, a chip UID, an e-card code, a
+            card drawing on another card's wallet or without one, no right
+            to charge, this transaction holding a wallet lock): then the
+            general path, which also says what is wrong.
+        """
+        if not isinstance(card_ref, str) or not self.env.registry.ready:
+            return None
+        if self.env.cr.cache.get(LOCKED_KEY):
+            return None  # a wallet locked here: the debit may be on it (see _may_post_apart)
+        if not self.env.su and not self.env.user.has_group(CASHIER):
+            return None  # refused by the general path, after the card (same message)
+        Card = self.env["member.card"]
+        try:
+            read = Card._read_card_data(card_ref)
+        except UserError:
+            return None
+        kind, number = (read.readings or ((read.kind, read.value),))[0]
+        if kind in (card_data.KIND_QR, card_data.KIND_UID):
+            return None
+        card_columns = ", ".join(f"c.{name}" for name in CARD_FETCH)
+        wallet_columns = ", ".join(f"w.{name}" for name in WALLET_FETCH)
+        with self._apart_cursor() as cr:
+            row = self._lock_apart(
+                cr,
+                f"""
+                SELECT 1 FROM member_wallet w JOIN member_card c ON c.id = w.card_id
+                 WHERE c.name = %(number)s FOR NO KEY UPDATE OF w;
+                SELECT c.id, {card_columns}, w.id, {wallet_columns},
+                       m.id, m.request_digest, m.result
+                  FROM member_card c
+                  JOIN member_wallet w ON w.card_id = c.id
+                  LEFT JOIN member_wallet_move m ON m.idempotency_key = %(key)s
+                 WHERE c.name = %(number)s""",  # noqa: S608 - the models' stored fields
+                {"number": number, "key": key},
+                number,
+            )
+            if not row:
+                return None  # no card of that number with a wallet of its own (committed)
+            env = self.env(cr=cr)
+            card, wallet, locked, existing = self._cache_fetched(env, row)
+            if card._wallet_card() != card:
+                return None  # it draws on another card's wallet: the general path
+            request = wallet._consume_request(
+                amount, key=key, card=card, note=note, pin=pin, check_pin=True
+            )
+            args = wallet._prepare_post(**request)
+            move, answer, replay = wallet._as_service()._post_locked(
+                **args, locked=locked, existing=existing
+            )
+            env.flush_all()
+            return wallet.id, move.id, answer, replay
+
+    @api.model
+    def _cache_fetched(self, env, row):
+        """The card and the wallet of a row of ``_consume_by_number`` in
+        ``env``'s cache, as ``search_fetch`` puts them (that transaction read
+        nothing else of them): ``(card, wallet, locked balances, (move id,
+        digest, answer) of the key or ())``."""
+        Card = env["member.card"]
+        Wallet = self.with_env(env)
+        card = Card.browse(row[0])
+        values = iter(row[1:])
+        for name in CARD_FETCH:
+            Card._fields[name]._insert_cache(card, [next(values)])
+        wallet = Wallet.browse(next(values))
+        fetched = {}
+        for name in WALLET_FETCH:
+            fetched[name] = next(values)
+            Wallet._fields[name]._insert_cache(wallet, [fetched[name]])
+        locked = self._locked_state(
+            *(fetched[name] for name in ("principal", "bonus", "points", "credit_limit"))
+        )
+        existing = tuple(values)
+        return card, wallet, locked, existing if existing[0] else ()
+
+    @api.model
+    def _locked_state(self, principal, bonus, points, credit_limit):
+        return {
+            "principal": Decimal(str(principal or 0)),
+            "bonus": Decimal(str(bonus or 0)),
+            "points": int(points or 0),
+            "credit_limit": Decimal(str(credit_limit or 0)),
+        }
+
+    @api.model
+    def _lock_apart(self, cr, query, params, number):
+        """Run ``query`` (it takes a wallet lock) in the apart transaction of
+        ``cr`` and fetch its row; the tills queue on the lock for a bounded
+        time, then "try again" naming card ``number``."""
+        if isinstance(cr, Cursor):  # not the test cursor standing for one
+            query = f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'; {query}"
+        try:
+            cr.execute(query, params, log_exceptions=False)
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(self._busy_message(number)) from None
+        return cr.fetchone()
+
+    @contextlib.contextmanager
+    def _apart_cursor(self):
+        """The cursor of a short transaction of its own at READ COMMITTED,
+        committed when the block ends (rolled back on an error).
+
+        When this transaction has not begun on its connection (no
+        statement yet: nothing read, written or locked, no savepoint, and
+        nothing waiting in the ORM or the commit hooks), that transaction
+        runs on this cursor's own connection and this cursor goes on at
+        REPEATABLE READ afterwards: no second connection taken from the
+        pool (an HTTP debit by card number reads nothing before it). Else,
+        a cursor of its own; under test, the registry's test cursor stands
+        for it (a savepoint of the test's)."""
+        cr = self.env.cr
+        if not self._connection_unused():
+            with self.env.registry.cursor() as apart:
+                if isinstance(apart, Cursor):  # not the test cursor standing for one
+                    apart.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+                yield apart
+            return
+        isolation = cr.connection.isolation_level
+        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+        try:
+            yield cr
+            cr.commit()
+        except BaseException:
+            if not cr.closed:
+                cr.rollback()
+            raise
+        finally:
+            if not cr.closed:
+                cr.connection.set_isolation_level(isolation)
+
+    def _connection_unused(self):
+        """True when this cursor is a real one whose connection has no
+        transaction under way, and nothing of it waits in the ORM or in the
+        commit and rollback hooks: a transaction started on it now is the
+        first of its own. (A test's cursor always has one under way.)"""
+        cr = self.env.cr
+        if not isinstance(cr, Cursor) or cr.closed or cr.readonly:
+            return False
+        if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
+            return False
+        if any((cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)):
+            return False
+        transaction = self.env.transaction
+        return not any(transaction.field_dirty.values()) and not any(transaction.tocompute.values())
 
     # ------------------------------------------------------------------
     # Checks
@@ -796,21 +1002,30 @@ class MemberWallet(models.Model):
     ):
         """Pay from the stored value (消费): principal and bonus per policy."""
         self.ensure_one()
-        amount = self._parse_amount(amount)
-        decimals = self.env["res.currency"]._member_decimal_places(self.currency_id.id)
-        return self._post(
-            "consumption",
+        request = self._consume_request(
+            amount,
             key=key,
             card=card,
             company=company,
             note=note,
             source=source,
+            pin=pin,
+            check_pin=check_pin,
+        )
+        return self._post(**request, apart=apart)
+
+    def _consume_request(self, amount, **post):
+        """What ``_post`` is given for a consumption of ``amount`` (checked
+        here), with ``post`` (key, card, company, note, source, pin...)."""
+        self.ensure_one()
+        amount = self._parse_amount(amount)
+        decimals = self.env["res.currency"]._member_decimal_places(self.currency_id.id)
+        return dict(
+            post,
+            kind="consumption",
             request={"amount": amount},
             prepare=lambda wallet, state: wallet._spend_deltas(amount, state, decimals=decimals),
             right=(CASHIER, self.env._("charge cards")),
-            pin=pin,
-            check_pin=check_pin,
-            apart=apart,
         )
 
     def _withdraw(self, amount, key=None, company=None, note=None, source=None, journal=None):
@@ -922,10 +1137,17 @@ class MemberWallet(models.Model):
         in the current store; returns the posting and the new balances.
         The same ``idempotency_key`` always returns the same answer."""
         key = self._require_key(idempotency_key, self.env._("A consumption"))
-        card, wallet = self._wallet_for(card_ref)
-        return wallet._consume(
-            amount, key=key, card=card, note=note, pin=pin, check_pin=True, apart=True
-        )[1]
+        done = self._consume_by_number(card_ref, amount, key, pin=pin, note=note)
+        if done is None:
+            card, wallet = self._wallet_for(card_ref)
+            return wallet._consume(
+                amount, key=key, card=card, note=note, pin=pin, check_pin=True, apart=True
+            )[1]
+        wallet_id, move_id, answer, replay = done
+        wallet = self.browse(wallet_id)
+        wallet.invalidate_recordset()
+        wallet._posting_done(self.env["member.wallet.move"].browse(move_id), answer, replay)
+        return answer
 
     @api.model
     def api_topup(self, card_ref, amount, idempotency_key, journal_id=None, note=None):

@@ -28,6 +28,16 @@ function fakeBox(what, check = () => true) {
     };
 }
 
+/**
+ * The receipt screen comes once the order reached the server (sync_from_ui: the
+ * order, its picking, its payments, the member's postings, ~180 queries). On a
+ * loaded test machine that took 6 to 12 s, past the 10 s a step waits by default
+ * (the till on "Loading…" meanwhile, no error): wait as Odoo's own slow POS steps do.
+ */
+function receiptAfterSync() {
+    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 30000 }));
+}
+
 registry.category("web_tour.tours").add("member_pos_iot_tour", {
     steps: () =>
         [
@@ -95,7 +105,7 @@ registry.category("web_tour.tours").add("member_pos_iot_tour", {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             {
                 content: "the top-up slip was printed on the box's printer",
                 trigger: ".o_notification:contains('Member slip printed on front')",
@@ -127,7 +137,7 @@ registry.category("web_tour.tours").add("member_pos_iot_tour", {
                 trigger: ".paymentline .send_payment_request:contains('Send')",
                 run: "click",
             },
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             {
                 content: "the box could not print: the cashier is told",
                 trigger: ".o_notification:contains('could not print the member slip')",
