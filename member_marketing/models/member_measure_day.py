@@ -225,6 +225,15 @@ class MemberMeasureDay(models.Model):
         sources = self.env["member.level.review"]._measure_source_sql(ALL_FROM, ALL_TO)
         cr.execute("SET LOCAL work_mem = '256MB'")
         cr.execute("TRUNCATE member_measure_day")
+        # the secondary indexes built once after the insert, not row by row
+        cr.execute(
+            """SELECT c.relname, pg_get_indexdef(i.indexrelid)
+                 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+                WHERE i.indrelid = 'member_measure_day'::regclass AND NOT i.indisprimary"""
+        )
+        indexes = cr.fetchall()
+        for name, _definition in indexes:
+            cr.execute(SQL("DROP INDEX %s", SQL.identifier(name)))
         cr.execute(
             SQL(
                 "INSERT INTO member_measure_day (partner_id, day, measure, amount, topup_max) %s",
@@ -232,6 +241,8 @@ class MemberMeasureDay(models.Model):
             )
         )
         rows = cr.rowcount
+        for _name, definition in indexes:
+            cr.execute(definition)
         cr.execute("RESET work_mem")
         cr.execute("ANALYZE member_measure_day")
         _logger.info("Member measures rebuilt: %s rows", rows)
@@ -300,34 +311,49 @@ class MemberMeasureDay(models.Model):
         if not pairs:
             return 0
         cr.execute(SQL("ANALYZE %s", SQL.identifier(DIRTY)))
-        cr.execute(
-            SQL(
-                "SELECT ARRAY_AGG(DISTINCT partner_id), MIN(day), MAX(day) FROM %s",
-                SQL.identifier(DIRTY),
-            )
-        )
-        partner_ids, first, last = cr.fetchone()
-        Review = self.env["member.level.review"]
-        date_from = Review._period_start(first, 0, tz)
-        date_to = Review._period_start(last + datetime.timedelta(days=1), 0, tz)
-        sources = Review._measure_source_sql(date_from, date_to, partner_ids)
+        dirty = SQL.identifier(DIRTY)
         cr.execute(
             SQL(
                 """DELETE FROM member_measure_day d USING %(dirty)s x
                     WHERE d.partner_id = x.partner_id AND d.day = x.day""",
-                dirty=SQL.identifier(DIRTY),
+                dirty=dirty,
             )
         )
-        cr.execute(
-            SQL(
-                """INSERT INTO member_measure_day (partner_id, day, measure, amount, topup_max)
-                   SELECT r.partner_id, r.day, r.measure, r.amount, r.topup_max
-                     FROM (%(rows)s) r
-                     JOIN %(dirty)s x ON x.partner_id = r.partner_id AND x.day = r.day""",
-                dirty=SQL.identifier(DIRTY),
-                rows=self._day_rows_sql(sources, tz),
+        # Two groups, each read from the sources with its own bounds: the
+        # days since the watermark (most pairs, a narrow range of dates: the
+        # date index) and the older days a reversal or a late order touched
+        # (few members over a long range: the members' wallets).
+        recent = pytz.utc.localize(since).astimezone(pytz.timezone(tz)).date()
+        recent -= datetime.timedelta(days=1)
+        Review = self.env["member.level.review"]
+        for group in (SQL("x.day >= %s", recent), SQL("x.day < %s", recent)):
+            cr.execute(
+                SQL(
+                    "SELECT ARRAY_AGG(DISTINCT x.partner_id), MIN(x.day), MAX(x.day)"
+                    " FROM %s x WHERE %s",
+                    dirty,
+                    group,
+                )
             )
-        )
+            partner_ids, first, last = cr.fetchone()
+            if not partner_ids:
+                continue
+            date_from = Review._period_start(first, 0, tz)
+            date_to = Review._period_start(last + datetime.timedelta(days=1), 0, tz)
+            sources = Review._measure_source_sql(date_from, date_to, partner_ids)
+            cr.execute(
+                SQL(
+                    """INSERT INTO member_measure_day
+                              (partner_id, day, measure, amount, topup_max)
+                       SELECT r.partner_id, r.day, r.measure, r.amount, r.topup_max
+                         FROM (%(rows)s) r
+                         JOIN %(dirty)s x ON x.partner_id = r.partner_id AND x.day = r.day
+                        WHERE %(group)s""",
+                    dirty=dirty,
+                    rows=self._day_rows_sql(sources, tz),
+                    group=group,
+                )
+            )
         cr.execute(SQL("DROP TABLE %s", SQL.identifier(DIRTY)))
         return pairs
 
