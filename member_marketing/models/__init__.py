@@ -31,5 +31,6 @@ from . import member_booking
 from . import member_portrait
 from . import member_suggestion
 from . import member_portrait_engine
+from . import member_measure_day
 from . import member_sms_code
 from . import product_template

@@ -85,11 +85,21 @@ class MemberLevelReview(models.AbstractModel):
         ]
 
     @api.model
-    def _aggregate_sql(self, slots, date_to, partner_ids=None, exclude_move_id=None):
+    def _aggregate_sql(
+        self, slots, date_to, partner_ids=None, exclude_move_id=None, from_ledger=False
+    ):
         """One row per member with activity: ``partner_id`` then an array of
         one value per slot ``(measure, since)``, in cents: the sum of the
         measure since ``since`` (UTC), or for ``single_topup`` the largest
-        top-up since then."""
+        top-up since then. Over every member, from the per-day measures
+        (``member.measure.day``, refreshed first: the same rows without a
+        pass over the ledger); for some members (``partner_ids``: the
+        immediate upgrade, campaigns), without a posting, or
+        ``from_ledger``, straight from the ledger."""
+        if not (partner_ids or exclude_move_id or from_ledger):
+            query = self.env["member.measure.day"]._aggregate_sql(slots, date_to)
+            if query is not None:
+                return query
         date_from = min(since for _measure, since in slots)
         sources = self._measure_source_sql(date_from, date_to, partner_ids, exclude_move_id)
         # in cents (points: hundredths), exact integers: no float is compared
@@ -225,9 +235,10 @@ class MemberLevelReview(models.AbstractModel):
         )
 
     @api.model
-    def _compute_changes(self, rules):
-        """The level changes ``rules`` make today, from one aggregate query:
-        a list of ``Change``. Writes nothing."""
+    def _compute_changes(self, rules, from_ledger=False):
+        """The level changes ``rules`` make today, from one aggregate query
+        (``from_ledger``: over the ledger, not the per-day measures): a list
+        of ``Change``. Writes nothing but the per-day measures' refresh."""
         if not rules:
             return []
         company = self._review_company()
@@ -249,7 +260,7 @@ class MemberLevelReview(models.AbstractModel):
                    AND (agg.partner_id IS NOT NULL OR p.member_level_id = ANY(%(keep)s))
                  ORDER BY p.id
                 """,
-                aggregate=self._aggregate_sql(slots, tomorrow),
+                aggregate=self._aggregate_sql(slots, tomorrow, from_ledger=from_ledger),
                 keep=keep_levels,
             )
         )
@@ -274,6 +285,10 @@ class MemberLevelReview(models.AbstractModel):
         (a restart) is finished by the next one: what was applied is no
         change any more."""
         rules = self.env["member.level.rule"].search([("state", "=", "active")])
+        if rules and self.env.context.get("cron_id"):
+            # by the scheduler: the measures refreshed and committed, the watermark
+            # advanced (then the refresh in this transaction is short)
+            self.env["member.measure.day"]._cron_refresh()
         changes = self._compute_changes(rules)
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(changes))

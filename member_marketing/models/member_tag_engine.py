@@ -38,6 +38,10 @@ class MemberTagEngine(models.AbstractModel):
         finished by the next one: what was applied is no change any
         more)."""
         rules = self.env["member.tag.rule"].search([])
+        if rules and self.env.context.get("cron_id"):
+            # by the scheduler: the measures refreshed and committed, the watermark
+            # advanced (then the refresh in this transaction is short)
+            self.env["member.measure.day"]._cron_refresh()
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(rules))
         self._build_daily(rules)
@@ -49,9 +53,9 @@ class MemberTagEngine(models.AbstractModel):
         self._drop_daily()
 
     @api.model
-    def _recompute(self, rules):
+    def _recompute(self, rules, from_ledger=False):
         """Recompute ``rules`` in this transaction; ``{rule: (added, removed)}``."""
-        self._build_daily(rules)
+        self._build_daily(rules, from_ledger=from_ledger)
         result = {rule: self._apply_rule(rule) for rule in rules}
         self._drop_daily()
         return result
@@ -70,9 +74,12 @@ class MemberTagEngine(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _build_daily(self, rules):
-        """The temporary table ``(partner_id, day, spend)`` of the purchases
-        over the longest window of ``rules``."""
+    def _build_daily(self, rules, from_ledger=False):
+        """The temporary relation ``member_tag_daily (partner_id, day,
+        spend)`` of the purchases over the longest window of ``rules``: a
+        view of the per-day measures (``member.measure.day``, refreshed
+        first), or with ``from_ledger`` a table summed from the ledger (the
+        same rows)."""
         self.env.flush_all()
         cr = self.env.cr
         self._drop_daily()
@@ -82,6 +89,17 @@ class MemberTagEngine(models.AbstractModel):
         date_from = Review._period_start(today, months, tz)
         date_to = Review._period_start(today + datetime.timedelta(days=1), 0, tz)
         sources = Review._measure_source_sql(date_from, date_to) if months else []
+        if months and not from_ledger:
+            # the per-day table is already this aggregate: a view, no copy
+            cr.execute(
+                SQL(
+                    "CREATE TEMPORARY VIEW member_tag_daily AS %s",
+                    self.env["member.measure.day"]._spend_days_sql(
+                        today - _months(months), today + datetime.timedelta(days=1)
+                    ),
+                )
+            )
+            return
         if sources:
             cr.execute(
                 SQL(
@@ -109,11 +127,12 @@ class MemberTagEngine(models.AbstractModel):
     def _drop_daily(self):
         cr = self.env.cr
         cr.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
-            " AND relkind = 'r' AND relname LIKE 'member\\_tag\\_%%'"
+            "SELECT relname, relkind FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+            " AND relkind IN ('r', 'v') AND relname LIKE 'member\\_tag\\_%%'"
         )
-        for (name,) in cr.fetchall():
-            cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
+        for name, kind in cr.fetchall():
+            relation = SQL("VIEW") if kind == "v" else SQL("TABLE")
+            cr.execute(SQL("DROP %s IF EXISTS %s", relation, SQL.identifier(name)))
 
     @api.model
     def _agg_table(self, since, today):

@@ -16,6 +16,7 @@ from . import test_member_days
 from . import test_greetings
 from . import test_bookings
 from . import test_portrait
+from . import test_measure_day
 from . import test_portal
 from . import test_portal_bookings
 from . import test_portal_booking_concurrency

@@ -75,6 +75,17 @@ class MemberWallet(models.Model):
         )
         return [*super()._member_spend_source_sql(date_from, date_to, partner_ids), query]
 
+    @api.model
+    def _member_spend_touched_sql(self, since):
+        """The POS orders of members created or written since ``since`` (an
+        offline order synced days later keeps its old order date)."""
+        query = SQL(
+            """SELECT o.partner_id, o.date_order AS date FROM pos_order o
+                WHERE o.write_date >= %s AND o.partner_id IS NOT NULL""",
+            since,
+        )
+        return [*super()._member_spend_touched_sql(since), query]
+
     # ------------------------------------------------------------------
     # The staff commission of top-ups and packages sold (业务提成), written with
     # their postings, wherever they are made (the till, the back office, the

@@ -1263,6 +1263,17 @@ class MemberWallet(models.Model):
         return []
 
     @api.model
+    def _member_spend_touched_sql(self, since):
+        """The spending of ``_member_spend_source_sql`` that may have
+        changed since ``since`` (naive UTC, the start of the oldest
+        transaction open at the last refresh), as a list of SQL queries of
+        rows ``(partner_id, date)``: the member and the date (UTC) of each
+        row created or written since then. member_marketing's per-day
+        measures recompute those members' days; an addon that appends a
+        spending source appends what tells its changes."""
+        return []
+
+    @api.model
     def _member_category_source_sql(self, date_from, date_to, tz):
         """What members bought by product category outside the wallet's
         own records (e.g. the lines of POS orders), as a list of SQL queries

@@ -5,8 +5,13 @@ the automatic tag recompute and the daily reminders.
     python3 tests/bench/generate_chain.py --db member_bench_mkt    # after installing
     python3 tests/bench/marketing_tags.py --db member_bench_mkt    # member_marketing
 
-In an Odoo environment on the database, as the cron runs them, in ONE transaction
-rolled back at the end (the database is left as it was):
+In an Odoo environment on the database, as the cron runs them:
+
+M. (committed, unless ``--no-measures``) the per-day measures' first build over
+   the whole ledger, then a day of new postings (a past day's copied as now's, and
+   old consumption reversed) and the steady night's refresh of what they touched;
+
+then in ONE transaction rolled back at the end:
 
 0. the level review with four active rules (silver from 2,000 topped up in 12
    months; gold from 1,000 spent in 12 months, kept by 300, else silver; gold
@@ -74,6 +79,25 @@ def parse_args(argv=None):
         default=5000,
         help="members given a birthday (half solar, half lunar) for the reminders",
     )
+    parser.add_argument(
+        "--day-of",
+        type=int,
+        default=30,
+        help="the postings of the local day this many days ago are copied as today's "
+        "(the steady night's new postings)",
+    )
+    parser.add_argument(
+        "--reversals",
+        type=int,
+        default=500,
+        help="old consumption postings reversed today (their old days counted again)",
+    )
+    parser.add_argument(
+        "--no-measures",
+        action="store_true",
+        help="skip the per-day measures phase (it commits: the table, its state and the "
+        "copied postings stay in the database)",
+    )
     return parser.parse_args(argv)
 
 
@@ -109,6 +133,8 @@ def main(argv=None):
             raise benchlib.BenchError("no members: run tests/bench/generate_chain.py first.")
         try:
             total = time.monotonic()
+            if not args.no_measures:
+                run_measures(env, args)
             run_levels(env)
             run_tags(env)
             run_reminders(env, args)
@@ -119,6 +145,100 @@ def main(argv=None):
         finally:
             cr.rollback()
     return 0
+
+
+def run_measures(env, args):
+    """The per-day measures (member.measure.day) as the nightly cron keeps them,
+    COMMITTED: their first build (or a rebuild) over the whole ledger, then a day
+    of new postings (a copy of a past day's, dated now, and ``--reversals``
+    reversals of old consumption) and the steady night's refresh of the pairs they
+    touched."""
+    cr = env.cr
+    MeasureDay = env["member.measure.day"]
+    cr.execute("DELETE FROM ir_config_parameter WHERE key = 'member_marketing.measure_day_state'")
+    env.registry.clear_cache()
+
+    def build():
+        result = MeasureDay._cron_refresh()
+        cr.execute("SELECT COUNT(*) FROM member_measure_day")
+        return {**result, "rows": cr.fetchone()[0]}
+
+    measured("measures: first build (committed)", build)
+    counts = measured("measures: a day of new postings", lambda: copy_a_day(env, args))
+    print(f"  ({counts})", flush=True)
+    refreshed = measured("measures: steady-night refresh", MeasureDay._cron_refresh)
+    if refreshed["rebuilt"] or not refreshed["pairs"]:
+        raise benchlib.BenchError(f"the refresh after a day of postings: {refreshed}")
+    measured("measures: refresh again (nothing new)", MeasureDay._cron_refresh)
+
+
+def copy_a_day(env, args):
+    """Copy the postings (and their lines) of the local day ``--day-of`` days ago
+    as postings of now, and reverse ``--reversals`` consumption postings of a year
+    ago (reversal postings without lines: what the refresh reads); committed."""
+    cr = env.cr
+
+    def columns(table, skip):
+        cr.execute(
+            """SELECT column_name FROM information_schema.columns
+                WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position""",
+            [table],
+        )
+        return [name for (name,) in cr.fetchall() if name not in skip]
+
+    moved = {"id", "date", "create_date", "write_date", "idempotency_key", "reversed_move_id"}
+    move_cols = columns("member_wallet_move", moved | {"booking_id", "result"})
+    line_cols = columns(
+        "member_wallet_line", {"id", "move_id"} | (moved & {"date", "create_date", "write_date"})
+    )
+    cr.execute("""SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date - %s""", [args.day_of])
+    day = cr.fetchone()[0]
+    cr.execute(
+        f"""
+        CREATE TEMPORARY TABLE bench_day_moves ON COMMIT DROP AS
+        SELECT id AS old_id, nextval('member_wallet_move_id_seq') AS new_id
+          FROM member_wallet_move
+         WHERE date >= (%(day)s::timestamp AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'UTC'
+           AND date < ((%(day)s + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'UTC'
+           AND reversed_move_id IS NULL;
+        INSERT INTO member_wallet_move (id, date, create_date, write_date, {", ".join(move_cols)})
+        SELECT c.new_id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+               now() AT TIME ZONE 'UTC', {", ".join(f"m.{c}" for c in move_cols)}
+          FROM bench_day_moves c JOIN member_wallet_move m ON m.id = c.old_id;
+        INSERT INTO member_wallet_line (move_id, date, create_date, write_date,
+                                        {", ".join(line_cols)})
+        SELECT c.new_id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+               now() AT TIME ZONE 'UTC', {", ".join(f"l.{c}" for c in line_cols)}
+          FROM bench_day_moves c JOIN member_wallet_line l ON l.move_id = c.old_id;
+        """,  # noqa: S608 - the tables' own columns
+        {"day": day},
+    )
+    cr.execute("SELECT COUNT(*) FROM bench_day_moves")
+    moves = cr.fetchone()[0]
+    cr.execute(
+        "SELECT COUNT(*) FROM member_wallet_line l JOIN bench_day_moves c ON c.new_id = l.move_id"
+    )
+    lines = cr.fetchone()[0]
+    reversal_cols = [c for c in move_cols if c not in ("kind", "amount")]
+    cr.execute(
+        f"""
+        WITH old AS (
+            SELECT m.id FROM member_wallet_move m
+             WHERE m.kind = 'consumption'
+               AND m.date < now() AT TIME ZONE 'UTC' - INTERVAL '1 year'
+               AND NOT EXISTS (SELECT 1 FROM member_wallet_move r WHERE r.reversed_move_id = m.id)
+             ORDER BY m.id DESC LIMIT %(n)s)
+        INSERT INTO member_wallet_move (date, create_date, write_date, kind, amount,
+                                        reversed_move_id, {", ".join(reversal_cols)})
+        SELECT now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+               'reversal', -m.amount, m.id, {", ".join(f"m.{c}" for c in reversal_cols)}
+          FROM old JOIN member_wallet_move m ON m.id = old.id
+        """,  # noqa: S608 - the table's own columns
+        {"n": args.reversals},
+    )
+    reversals = cr.rowcount
+    cr.commit()
+    return {"day": str(day), "moves": moves, "lines": lines, "reversals": reversals}
 
 
 def run_levels(env):

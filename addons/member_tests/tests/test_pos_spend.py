@@ -6,6 +6,8 @@ cancelling."""
 
 import datetime
 
+import pytz
+
 from odoo import fields
 from odoo.tests import tagged
 
@@ -86,6 +88,38 @@ class TestPosSpendMeasured(MemberPosCase):
         )
         [(partner_id, values)] = self.env.cr.fetchall()
         self.assertEqual((partner_id, [int(v) for v in values]), (self.member.id, [20000]))
+
+    def test_offline_order_counted_on_its_day_by_the_measures(self):
+        """member_marketing's per-day measures count an order paid otherwise
+        on the day it was made, also when it reaches the server days later
+        (an offline till), as the ledger pass does."""
+        MeasureDay = self.env["member.measure.day"]
+        Review = self.env["member.level.review"]
+        company = Review._review_company()
+        tz = company._member_store_facts().tz
+        today = company._member_local_today()
+        MeasureDay._refresh(watermark=self.env.cr.now())
+        made = fields.Datetime.now() - datetime.timedelta(days=3)
+        data = self.order_data(new_uuid(), [(self.cash_pm_a, 120, new_uuid())], self.member)
+        data["date_order"] = fields.Datetime.to_string(made)
+        order = self.sync(data)
+        self.assertEqual(order.date_order, made.replace(microsecond=0))
+        self.assertFalse(MeasureDay._refresh()["rebuilt"])
+        day = pytz.utc.localize(order.date_order).astimezone(pytz.timezone(tz)).date()
+        self.env.cr.execute(
+            """SELECT day, amount FROM member_measure_day
+                WHERE partner_id = %s AND measure = 'spend'""",
+            [self.member.id],
+        )
+        self.assertEqual([(d, float(a)) for d, a in self.env.cr.fetchall()], [(day, 120.0)])
+        slots = [("spend", Review._period_start(today, 1, tz))]
+        tomorrow = Review._period_start(today + datetime.timedelta(days=1), 0, tz)
+        rows = []
+        for from_ledger in (False, True):
+            self.env.cr.execute(Review._aggregate_sql(slots, tomorrow, from_ledger=from_ledger))
+            rows.append(dict(self.env.cr.fetchall()))
+        self.assertEqual(rows[0], rows[1])
+        self.assertEqual(rows[0][self.member.id], [12000])
 
     def test_pos_lines_count_for_the_preferred_category(self):
         drinks = self.env["product.category"].create({"name": "MBT Drinks"})
