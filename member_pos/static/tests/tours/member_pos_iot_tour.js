@@ -6,6 +6,7 @@ import * as PaymentScreen from "@point_of_sale/../tests/pos/tours/utils/payment_
 import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_screen_util";
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
 import { registry } from "@web/core/registry";
+import { receiptAfterSync } from "@member_pos/../tests/tours/utils/member_pos_util";
 
 // The till against the fake IoT box of member_pos/tests/test_iot_frontend.py.
 
@@ -26,16 +27,6 @@ function fakeBox(what, check = () => true) {
             }
         },
     };
-}
-
-/**
- * The receipt screen comes once the order reached the server (sync_from_ui: the
- * order, its picking, its payments, the member's postings, ~180 queries). On a
- * loaded test machine that took 6 to 12 s, past the 10 s a step waits by default
- * (the till on "Loading…" meanwhile, no error): wait as Odoo's own slow POS steps do.
- */
-function receiptAfterSync() {
-    return ReceiptScreen.isShown().map((step) => ({ ...step, timeout: 30000 }));
 }
 
 registry.category("web_tour.tours").add("member_pos_iot_tour", {

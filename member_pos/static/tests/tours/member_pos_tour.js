@@ -10,6 +10,7 @@ import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
 import { scan_barcode } from "@point_of_sale/../tests/generic_helpers/utils";
 import { registry } from "@web/core/registry";
+import { receiptAfterSync } from "@member_pos/../tests/tours/utils/member_pos_util";
 
 function findMember(typed) {
     return [
@@ -78,7 +79,7 @@ function paidMembershipSteps() {
         ProductScreen.clickPayButton(),
         PaymentScreen.clickPaymentMethod("Cash A"),
         PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
+        receiptAfterSync(),
         {
             content: "the receipt shows the level the plan gave",
             trigger: ".pos-receipt .member-pos-receipt:contains('MBT Gold')",
@@ -96,7 +97,7 @@ function paidMembershipSteps() {
         ProductScreen.clickPayButton(),
         PaymentScreen.clickPaymentMethod("Cash A"),
         PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
+        receiptAfterSync(),
     ];
 }
 
@@ -156,7 +157,7 @@ function memberPosSteps() {
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.remainingIs("0.00"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             {
                 content: "the receipt shows the stored value before and after",
                 trigger: ".pos-receipt .member-pos-receipt-before:contains('100.00')",
@@ -188,7 +189,7 @@ function memberPosSteps() {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             {
                 content: "the receipt shows the new stored value",
                 trigger: ".pos-receipt .member-pos-receipt-after:contains('520.00')",
@@ -234,7 +235,7 @@ function memberPosSteps() {
             ...payFromBalance("1 0 0", "100.00"),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             {
                 content: "the receipt shows what the member prices saved",
                 trigger: ".pos-receipt .member-pos-receipt-saving:contains('13.00')",
@@ -264,7 +265,7 @@ function memberPosSteps() {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             // a partial return: the coffee (27 of 112) gives back its share of
             // the 100 paid from the balance, 24.11, the rest in cash
             ReceiptScreen.clickNextOrder(),
@@ -302,7 +303,7 @@ function memberPosSteps() {
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.remainingIs("0.00"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
             // timed sessions (计时): table 2 started and paused, table 1 stopped
             // and its hour charged on the order
             ReceiptScreen.clickNextOrder(),
@@ -337,7 +338,7 @@ function memberPosSteps() {
             ProductScreen.clickPayButton(),
             PaymentScreen.clickPaymentMethod("Cash A"),
             PaymentScreen.clickValidate(),
-            ReceiptScreen.isShown(),
+            receiptAfterSync(),
         ];
 }
 

@@ -5,6 +5,7 @@ import * as ProductScreen from "@point_of_sale/../tests/pos/tours/utils/product_
 import * as ReceiptScreen from "@point_of_sale/../tests/pos/tours/utils/receipt_screen_util";
 import * as SelectionPopup from "@point_of_sale/../tests/generic_helpers/selection_popup_util";
 import { registry } from "@web/core/registry";
+import { receiptAfterSync } from "@member_pos/../tests/tours/utils/member_pos_util";
 
 function sell(product) {
     return [
@@ -12,7 +13,7 @@ function sell(product) {
         ProductScreen.clickPayButton(),
         PaymentScreen.clickPaymentMethod("Cash A"),
         PaymentScreen.clickValidate(),
-        ReceiptScreen.isShown(),
+        receiptAfterSync(),
         ReceiptScreen.clickNextOrder(),
     ].flat();
 }
