@@ -2,7 +2,8 @@
 and the summary.
 
 1. odoo tests: every addon of the suite installed with its tests (--test-enable, our test
-   tags) on a fresh database;
+   tags) on a fresh database, in two Odoo processes at once (two databases, each addon's
+   tests in one of them: see SECOND_JOB_ADDONS; TEST_JOBS=1 for one process);
 2. demo data: every addon but the test-only ones installed with demo data, then upgraded (-u),
    on a second fresh database;
 3. pytest for what is not an Odoo addon (tests/, without tests/bench);
