@@ -197,71 +197,23 @@ class MemberWallet(models.Model):
     # The posting path: the only code that changes balances
     # ------------------------------------------------------------------
 
-    def _post(
-        self,
-        kind,
-        deltas=None,
-        *,
-        key=None,
-        card=None,
-        company=None,
-        source=None,
-        note=None,
-        reverses=None,
-        request=None,
-        prepare=None,
-        result=None,
-        move_vals=None,
-        right=None,
-        card_check="spend",
-        pin=None,
-        check_pin=False,
-        apart=False,
-    ):
+    def _post(self, kind, deltas=None, *, apart=False, **options):
         """Append one posting and its ledger lines, and move the balances.
 
         :param kind: the posting's kind (see member.wallet.move)
         :param deltas: ``[{"asset", "amount" (signed), "kind" (line kind,
             default ``kind``), ...other line values}]`` known before the lock
-        :param prepare: ``callable(wallet, state) -> deltas``, called under the
-            wallet lock with the locked balances (``state``): the lines that
-            depend on them (principal/bonus split, clawback, package checks)
-        :param key: idempotency key: a posting already made with it is
-            answered as it was, and nothing new is written; the same key with
-            another request (kind, card, amounts) is refused
-        :param request: what was asked (amounts, package, product...), for
-            the replay check; default: ``deltas``
-        :param result: ``callable(move) -> dict``, added to the answer
-        :param right: ``(group xml id, what)`` the user needs
-        :param card_check: ``"spend"`` (usable here now), ``"refund"`` (also
-            expired or frozen), ``None`` (system postings)
-        :param check_pin: check ``pin`` when the card's type asks for one
         :param apart: authorise in a short transaction of its own at READ
             COMMITTED, committed before this method returns (API debits:
             concurrent tills queue on the card's lock instead of failing
             to serialize); only when everything the posting refers to is
             committed, else in this transaction
+        :param options: the keyword arguments of ``_prepare_post`` (the
+            key, the card, the store, the source, the checks...)
         :return: ``(move, answer)``; ``answer`` is the dict stored on the
             posting and returned to every caller of the same key
         """
-        args = self._prepare_post(
-            kind,
-            deltas,
-            key=key,
-            card=card,
-            company=company,
-            source=source,
-            note=note,
-            reverses=reverses,
-            request=request,
-            prepare=prepare,
-            result=result,
-            move_vals=move_vals,
-            right=right,
-            card_check=card_check,
-            pin=pin,
-            check_pin=check_pin,
-        )
+        args = self._prepare_post(kind, deltas, **options)
         done = self._post_apart(args) if apart and self._may_post_apart() else None
         if done is None:
             move, answer, replay = self._as_service()._post_locked(**args)
@@ -296,7 +248,28 @@ class MemberWallet(models.Model):
         """The checks of ``_post`` (rights, card, PIN), in this environment,
         and the arguments of ``_post_locked``. A debit by card number runs
         them in its own transaction, under the wallet's lock
-        (``_consume_by_number``); every other posting before the lock."""
+        (``_consume_by_number``); every other posting before the lock.
+
+        :param key: idempotency key: a posting already made with it is
+            answered as it was, and nothing new is written; the same key with
+            another request (kind, card, amounts) is refused
+        :param card: the card used (default: the wallet's main card)
+        :param company: the store (default: the current company)
+        :param source: the document the posting comes from (a record, or a
+            callable returning the record the preparation made)
+        :param reverses: the posting this one reverses
+        :param prepare: ``callable(wallet, state) -> deltas``, called under the
+            wallet lock with the locked balances (``state``): the lines that
+            depend on them (principal/bonus split, clawback, package checks)
+        :param request: what was asked (amounts, package, product...), for
+            the replay check; default: ``deltas``
+        :param result: ``callable(move) -> dict``, added to the answer
+        :param move_vals: more values of the posting
+        :param right: ``(group xml id, what)`` the user needs
+        :param card_check: ``"spend"`` (usable here now), ``"refund"`` (also
+            expired or frozen), ``None`` (system postings)
+        :param check_pin: check ``pin`` when the card's type asks for one
+        """
         self.ensure_one()
         company = company or self.env.company
         card = card or self.card_id
