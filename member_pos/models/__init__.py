@@ -1,4 +1,5 @@
 from . import barcode_rule
+from . import member_pos_authorisation
 from . import member_pos_payment
 from . import member_pos_payment_return
 from . import member_pos_redemption

@@ -1,13 +1,10 @@
-import logging
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-
-_logger = logging.getLogger(__name__)
 
 CASHIER = "member_base.group_member_cashier"
 KEY_PREFIX = "pos-pay"
@@ -23,11 +20,11 @@ class MemberPosPayment(models.Model):
     abandoned: the order never arrived). Written by the POS service only."""
 
     _name = "member.pos.payment"
+    _inherit = ["member.pos.authorisation"]
     _description = "Member Balance Payment at the Till"
     _order = "id desc"
     _rec_name = "idempotency_key"
 
-    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True, index=True)
     state = fields.Selection(
         [
             ("authorised", "Authorised"),
@@ -39,43 +36,9 @@ class MemberPosPayment(models.Model):
         default="authorised",
         index=True,
     )
-    reversal_reason = fields.Selection(
-        [
-            ("cancelled", "Cancelled at the till"),
-            ("abandoned", "Order never arrived"),
-            ("not_on_order", "Not on the order"),
-            ("returned", "Goods returned"),
-        ],
-        readonly=True,
-    )
-    session_id = fields.Many2one(
-        "pos.session", required=True, readonly=True, index=True, ondelete="restrict"
-    )
     config_id = fields.Many2one(related="session_id.config_id", string="Point of Sale")
-    company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, ondelete="restrict"
-    )
-    user_id = fields.Many2one(
-        "res.users", string="Cashier", required=True, readonly=True, ondelete="restrict"
-    )
-    card_id = fields.Many2one(
-        "member.card", string="Card", required=True, readonly=True, ondelete="restrict"
-    )
-    partner_id = fields.Many2one(related="card_id.partner_id", string="Member")
-    currency_id = fields.Many2one(related="company_id.currency_id")
     amount = fields.Monetary(readonly=True)
-    order_uuid = fields.Char(required=True, readonly=True, index=True)
     payment_uuid = fields.Char(required=True, readonly=True)
-    idempotency_key = fields.Char(required=True, readonly=True)
-    move_id = fields.Many2one(
-        "member.wallet.move", string="Posting", required=True, readonly=True, ondelete="restrict"
-    )
-    reversal_move_id = fields.Many2one(
-        "member.wallet.move", string="Reversal", readonly=True, ondelete="restrict"
-    )
-    order_id = fields.Many2one(
-        "pos.order", string="Order", readonly=True, index="btree_not_null", ondelete="restrict"
-    )
     returned_amount = fields.Monetary(
         string="Given Back", readonly=True, help="What returns gave back to the card so far."
     )
@@ -182,10 +145,10 @@ class MemberPosPayment(models.Model):
             )
         answer = {"ok": True, "reversed": len(payments)}
         for payment in payments:
-            answer.update(payment._reverse_debit("cancelled"))
+            answer.update(payment._reverse_authorised("cancelled"))
         return answer
 
-    def _reverse_debit(self, reason):
+    def _reverse_authorised(self, reason):
         """Post the reversal of the debit (as the POS service: the cashier's
         rights were checked by the caller) and mark the payment reversed."""
         self.ensure_one()
@@ -262,7 +225,7 @@ class MemberPosPayment(models.Model):
             matched |= payment
         matched.filtered(lambda p: p.state != "done").write({"state": "done", "order_id": order.id})
         for payment in payments - matched:
-            payment._reverse_debit("not_on_order")
+            payment._reverse_authorised("not_on_order")
 
     # ------------------------------------------------------------------
     # Returns
@@ -369,7 +332,7 @@ class MemberPosPayment(models.Model):
                 part, payment.amount
             )
             if whole:
-                payment._reverse_debit("returned")
+                payment._reverse_authorised("returned")
                 payment.write({"return_order_id": order.id, "returned_amount": part})
                 continue
             labels = dict(self._fields["reversal_reason"]._description_selection(self.env))
@@ -395,35 +358,6 @@ class MemberPosPayment(models.Model):
             if not currency.compare_amounts(given, payment.amount):
                 values.update(state="reversed", reversal_reason="returned")
             payment.sudo().write(values)
-
-    # ------------------------------------------------------------------
-    # Abandoned debits
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _cron_reverse_abandoned(self, limit=500):
-        """Reverse the POS debits whose order never reached the server
-        within the configured delay (tab closed, order deleted, till gone
-        offline for good); they stay listed for the managers."""
-        Param = self.env["ir.config_parameter"].sudo()
-        minutes = int(Param.get_param("member_pos.abandon_minutes", 30))
-        cutoff = fields.Datetime.now() - timedelta(minutes=minutes)
-        payments = self.sudo().search(
-            [("state", "=", "authorised"), ("date", "<", cutoff), ("order_id", "=", False)],
-            order="id",
-            limit=limit,
-        )
-        done = self.sudo()
-        for payment in payments:
-            try:
-                with self.env.cr.savepoint():
-                    payment._reverse_debit("abandoned")
-                done |= payment
-            except UserError as error:
-                _logger.warning("POS debit %s could not be reversed: %s", payment.move_id.id, error)
-        if done:
-            _logger.info("Reversed %s abandoned POS debits", len(done))
-        return done
 
     # ------------------------------------------------------------------
     # Checks and helpers

@@ -1,10 +1,5 @@
-import logging
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-
-_logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "pos-redeem"
 
@@ -18,11 +13,11 @@ class MemberPosRedemption(models.Model):
     or abandoned, it is reversed. Written by the POS service only."""
 
     _name = "member.pos.redemption"
+    _inherit = ["member.pos.authorisation"]
     _description = "Points Redeemed at the Till"
     _order = "id desc"
     _rec_name = "idempotency_key"
 
-    date = fields.Datetime(default=fields.Datetime.now, required=True, readonly=True, index=True)
     state = fields.Selection(
         [("authorised", "Authorised"), ("done", "Redeemed"), ("reversed", "Reversed")],
         required=True,
@@ -30,45 +25,11 @@ class MemberPosRedemption(models.Model):
         default="authorised",
         index=True,
     )
-    reversal_reason = fields.Selection(
-        [
-            ("cancelled", "Cancelled at the till"),
-            ("abandoned", "Order never arrived"),
-            ("not_on_order", "Not on the order"),
-            ("returned", "Goods returned"),
-        ],
-        readonly=True,
-    )
-    session_id = fields.Many2one(
-        "pos.session", required=True, readonly=True, index=True, ondelete="restrict"
-    )
-    company_id = fields.Many2one(
-        "res.company", string="Store", required=True, readonly=True, ondelete="restrict"
-    )
-    user_id = fields.Many2one(
-        "res.users", string="Cashier", required=True, readonly=True, ondelete="restrict"
-    )
-    card_id = fields.Many2one(
-        "member.card", string="Card", required=True, readonly=True, ondelete="restrict"
-    )
-    partner_id = fields.Many2one(related="card_id.partner_id", string="Member")
-    currency_id = fields.Many2one(related="company_id.currency_id")
     points = fields.Integer(readonly=True)
     cash_amount = fields.Monetary(string="Cash Deduction", readonly=True)
     product_id = fields.Many2one("product.product", string="Gift", readonly=True)
     quantity = fields.Integer(readonly=True)
-    order_uuid = fields.Char(required=True, readonly=True, index=True)
     line_uuid = fields.Char(required=True, readonly=True)
-    idempotency_key = fields.Char(required=True, readonly=True)
-    move_id = fields.Many2one(
-        "member.wallet.move", string="Posting", required=True, readonly=True, ondelete="restrict"
-    )
-    reversal_move_id = fields.Many2one(
-        "member.wallet.move", string="Reversal", readonly=True, ondelete="restrict"
-    )
-    order_id = fields.Many2one(
-        "pos.order", string="Order", readonly=True, index="btree_not_null", ondelete="restrict"
-    )
     return_order_id = fields.Many2one(
         "pos.order", string="Return", readonly=True, index="btree_not_null", ondelete="restrict"
     )
@@ -183,10 +144,10 @@ class MemberPosRedemption(models.Model):
                 self.env._("These points belong to a validated order: refund the order instead.")
             )
         for redemption in redemptions:
-            redemption._reverse_redemption("cancelled")
+            redemption._reverse_authorised("cancelled")
         return {"ok": True, "reversed": len(redemptions)}
 
-    def _reverse_redemption(self, reason):
+    def _reverse_authorised(self, reason):
         self.ensure_one()
         labels = dict(self._fields["reversal_reason"]._description_selection(self.env))
         move = self.move_id.sudo().with_company(self.company_id)
@@ -250,7 +211,7 @@ class MemberPosRedemption(models.Model):
             matched |= redemption
         matched.filtered(lambda r: r.state != "done").write({"state": "done", "order_id": order.id})
         for redemption in redemptions - matched:
-            redemption._reverse_redemption("not_on_order")
+            redemption._reverse_authorised("not_on_order")
 
     @api.model
     def _return_order(self, refund):
@@ -269,36 +230,8 @@ class MemberPosRedemption(models.Model):
                 ]
             )
             for done in redemption:
-                done._reverse_redemption("returned")
+                done._reverse_authorised("returned")
                 done.return_order_id = refund
-
-    # ------------------------------------------------------------------
-    # Abandoned redemptions
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _cron_reverse_abandoned(self, limit=500):
-        """Give back the points of redemptions whose order never reached the
-        server within the delay of the abandoned balance payments."""
-        Param = self.env["ir.config_parameter"].sudo()
-        minutes = int(Param.get_param("member_pos.abandon_minutes", 30))
-        cutoff = fields.Datetime.now() - timedelta(minutes=minutes)
-        redemptions = self.sudo().search(
-            [("state", "=", "authorised"), ("date", "<", cutoff), ("order_id", "=", False)],
-            order="id",
-            limit=limit,
-        )
-        done = self.sudo()
-        for redemption in redemptions:
-            try:
-                with self.env.cr.savepoint():
-                    redemption._reverse_redemption("abandoned")
-                done |= redemption
-            except UserError as error:
-                _logger.warning(
-                    "POS redemption %s could not be reversed: %s", redemption.move_id.id, error
-                )
-        return done
 
 
 def _record_id(value):

@@ -24,9 +24,20 @@ def new_uuid():
     return str(uuid.uuid4())
 
 
+# A POS tour covers many flows in one browser session (each tour costs the suite
+# half a minute): its whole run gets more than start_tour's default 60 s, which a
+# loaded 2-core machine exceeds even when every step passes.
+POS_TOUR_TIMEOUT = 240
+
+
 class PosChainMixin:
     """A point of sale per store of the chain (fixture helpers shared by the
     transaction cases and the tour)."""
+
+    def start_pos_tour(self, tour, login, pos=None):
+        """Run ``tour`` on the till of ``pos`` (default: store A's) as ``login``."""
+        pos = pos or self.pos_a
+        self.start_tour(f"/pos/ui/{pos.id}", tour, login=login, timeout=POS_TOUR_TIMEOUT)
 
     @classmethod
     def _setup_pos_chain(cls):

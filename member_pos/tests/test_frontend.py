@@ -141,7 +141,7 @@ class TestMemberPosTour(PosTillMixin, PosChainMixin, MemberAccountingCase, HttpC
         # with member_marketing: the same tour goes on with a paid membership
         plan_member = self._setup_paid_membership()
         tour = "member_pos_tour_paid_membership" if plan_member else "member_pos_tour"
-        self.start_tour(f"/pos/ui/{self.pos_a.id}", tour, login=self.cashier_a.login)
+        self.start_pos_tour(tour, self.cashier_a.login)
         orders = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )

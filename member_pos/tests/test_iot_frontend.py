@@ -131,9 +131,7 @@ class TestMemberPosIotTour(PosChainMixin, MemberAccountingCase, HttpCase):
     def test_member_pos_iot_tour(self):
         self.topup(self.card, 100)
         self.box.swipes += [SWIPE, SWIPE]
-        self.start_tour(
-            f"/pos/ui/{self.pos_a.id}", "member_pos_iot_tour", login=self.cashier_a.login
-        )
+        self.start_pos_tour("member_pos_iot_tour", self.cashier_a.login)
         # the till shook hands with the box (its secret accepted), waited on it
         # with a cursor per answer, and shook hands again after the outage
         calls = [

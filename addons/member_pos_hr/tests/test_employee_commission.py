@@ -233,9 +233,7 @@ class TestEmployeeTour(EmployeesMixin, PosTillMixin, PosChainMixin, MemberAccoun
         cls._setup_employees()
 
     def test_employees_log_in_at_the_till(self):
-        self.start_tour(
-            f"/pos/ui/{self.pos_a.id}", "member_pos_hr_tour", login=self.cashier_a.login
-        )
+        self.start_pos_tour("member_pos_hr_tour", self.cashier_a.login)
         orders = self.env["pos.order"].search(
             [("session_id", "=", self.pos_a.current_session_id.id)], order="id"
         )

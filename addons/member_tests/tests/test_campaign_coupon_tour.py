@@ -94,11 +94,7 @@ class TestCampaignCouponTour(PosChainMixin, MemberAccountingCase, HttpCase):
         self.assertEqual(self.campaign.state, "done")
         self.assertEqual((self.campaign.coupon_count, self.campaign.redeemed_count), (1, 0))
         self.assertEqual(self.coupon.partner_id, self.member)
-        self.start_tour(
-            f"/pos/ui/{self.pos_a.id}",
-            "member_campaign_coupon_tour",
-            login=self.cashier_a.login,
-        )
+        self.start_pos_tour("member_campaign_coupon_tour", self.cashier_a.login)
         env = self.env(su=True)
         order = env["pos.order"].search([("session_id", "=", self.pos_a.current_session_id.id)])
         self.assertEqual(order.state, "paid")
