@@ -196,6 +196,102 @@ class TestReportChain(MemberPosCase):
             (3, 40.0, 90.0, round(130 / 3, 2)),
         )
 
+    def test_pos_balance_payment_and_its_return(self):
+        """A sale of 60 at till A paid 40 from the balance (authorised by the
+        server for the session, as the till asks) and 20 in cash, then its
+        return: the consumption is the till's (channel POS, not API), given
+        back whole by the return; both reports add up to the ledger."""
+        self.topup(self.card, 100)
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 40, order_uuid, line_uuid)["ok"])
+        sale = self.sync(
+            self.order_data(
+                order_uuid,
+                [(self.balance_pm_a, 40, line_uuid), (self.cash_pm_a, 20, new_uuid())],
+                self.member,
+            )
+        )
+        refund = self.sync(
+            self.order_data(
+                new_uuid(),
+                [(self.balance_pm_a, -40, new_uuid()), (self.cash_pm_a, -20, new_uuid())],
+                self.member,
+                refund_of=sale,
+            )
+        )
+        self.assertEqual(self.balance(self.card), 100.0)
+        payment = self.pos_payments(self.card)
+        self.assertEqual((payment.order_id, payment.return_order_id), (sale, refund))
+        debit = payment.move_id
+        self.assertEqual(debit.res_model, "pos.session")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        domain = [("card_id", "=", self.card.id)]
+        [row] = self.rows("member.report.consumption", domain=domain)
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "move_id": debit.id,
+                    "channel": "pos",
+                    "company_id": self.store_a.id,
+                    "partner_id": self.member.id,
+                    "user_id": self.cashier_a.id,
+                    "paid_in": 40.0,
+                    "bonus": 0.0,
+                    "amount": 40.0,
+                    "returned": 40.0,
+                }
+            ],
+        )
+        returns = self.rows("member.report.return", domain=domain)
+        back = returns.filtered(lambda r: r.reversed_move_id == debit)
+        self.assertRecordValues(
+            back,
+            [
+                {
+                    "reversed_move_id": debit.id,
+                    "reversed_kind": "consumption",
+                    "reversal_partial": False,
+                    "company_id": self.store_a.id,
+                    "paid_in": 40.0,
+                    "bonus": 0.0,
+                    "amount": 40.0,
+                }
+            ],
+        )
+        # the points the sale earned, taken back by the return: no stored value
+        self.assertEqual(len(returns), 2)
+        for row in returns - back:
+            self.assertEqual(row.reversed_move_id.res_model, "pos.order")
+            self.assertEqual((row.amount, row.points), (0.0, -row.reversed_move_id.points))
+        # the reports' totals are the ledger's (its stored-value lines)
+        wallet = self.card.sudo()._get_wallet()
+
+        def ledger(kind):
+            lines = (
+                self.env["member.wallet.line"]
+                .sudo()
+                .search(
+                    [
+                        ("wallet_id", "=", wallet.id),
+                        ("asset", "in", ("principal", "bonus")),
+                        ("move_id.kind", "=", kind),
+                    ]
+                )
+            )
+            return round(sum(lines.mapped("amount")), 2)
+
+        self.assertEqual(ledger("consumption"), -40.0)
+        self.assertEqual(
+            self.sums("member.report.consumption", ["channel"], ["amount"], domain),
+            {("pos",): (-ledger("consumption"),)},
+        )
+        self.assertEqual(
+            self.sums("member.report.return", ["company_id"], ["amount"], domain),
+            {(self.store_a.id,): (ledger("reversal"),)},
+        )
+
     def test_stock_in_out_per_store(self):
         domain = [("product_id", "=", self.product.id)]
         totals = self.sums(
