@@ -202,6 +202,8 @@ class TestReportChain(MemberPosCase):
         return: the consumption is the till's (channel POS, not API), given
         back whole by the return; both reports add up to the ledger."""
         self.topup(self.card, 100)
+        # the postings of this test (not the set-up's return of order 1)
+        before = self.env["member.wallet.move"].sudo().search([], order="id desc", limit=1).id
         order_uuid, line_uuid = new_uuid(), new_uuid()
         self.assertTrue(self.authorize(self.card, 40, order_uuid, line_uuid)["ok"])
         sale = self.sync(
@@ -226,7 +228,7 @@ class TestReportChain(MemberPosCase):
         self.assertEqual(debit.res_model, "pos.session")
         self.env.flush_all()
         self.env.invalidate_all()
-        domain = [("card_id", "=", self.card.id)]
+        domain = [("card_id", "=", self.card.id), ("move_id", ">", before)]
         [row] = self.rows("member.report.consumption", domain=domain)
         self.assertRecordValues(
             row,
@@ -277,6 +279,7 @@ class TestReportChain(MemberPosCase):
                         ("wallet_id", "=", wallet.id),
                         ("asset", "in", ("principal", "bonus")),
                         ("move_id.kind", "=", kind),
+                        ("move_id", ">", before),
                     ]
                 )
             )
@@ -372,6 +375,38 @@ class TestReportChain(MemberPosCase):
         rule.kind = "spend"
         self.env.flush_all()
         self.assertFalse(self.rows("member.report.segment", domain=[("tag_id", "=", tag.id)]))
+
+    def test_segment_rows_keep_their_ids(self):
+        """A member's row in a segment keeps its id when the tags change (a
+        member tagged into a segment of an earlier rule, as a recompute
+        does): an export of the rows selected gets those rows, not others."""
+        Tag = self.env["res.partner.category"]
+        Rule = self.env["member.tag.rule"]
+        tag_1, tag_2 = Tag.create({"name": "MRT Pyramid A"}), Tag.create({"name": "MRT RFM top"})
+        rule_1 = Rule.create({"name": "MRT P", "kind": "pyramid", "category_id": tag_1.id})
+        rule_2 = Rule.create({"name": "MRT R", "kind": "rfm", "category_id": tag_2.id})
+        other = self.make_member(name="MRT Other", member_register_company_id=self.store_b.id)
+        self.member.write({"category_id": [Command.link(tag_2.id)]})
+        self.env.flush_all()
+        Segment = self.env_as(self.head_office_user)["member.report.segment"]
+        [row] = Segment.search([("tag_id", "=", tag_2.id)])
+        row_id = row.id
+        self.assertEqual(row_id, rule_2.id * 2**31 + self.member.id)
+        # the recompute puts both members in the first rule's segment
+        (self.member | other).write({"category_id": [Command.link(tag_1.id)]})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(len(Segment.search([("rule_id", "in", (rule_1 | rule_2).ids)])), 3)
+        [row] = Segment.search([("id", "=", row_id)])
+        self.assertEqual((row.rule_id, row.partner_id), (rule_2, self.member))
+        self.assertEqual(Segment.search([("id", "in", [row_id])]).ids, [row_id])
+        [values] = Segment.browse(row_id).read(["rule_id", "partner_id", "tag_id"])
+        self.assertEqual(
+            (values["rule_id"][0], values["partner_id"][0], values["tag_id"][0]),
+            (rule_2.id, self.member.id, tag_2.id),
+        )
+        # an id of no row finds none
+        self.assertFalse(Segment.search([("id", "=", rule_2.id * 2**31 + other.id)]))
 
     def test_settlement_who_owes_whom(self):
         self.topup(self.card, 200)  # in store A
