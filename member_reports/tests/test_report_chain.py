@@ -19,6 +19,7 @@ store A to store B through the inter-company transit location.
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.member_pos.tests.common import MemberPosCase, new_uuid
 
@@ -322,6 +323,32 @@ class TestReportChain(MemberPosCase):
         cashier_rows = self.rows("member.report.stock.move", self.cashier_b, self.store_b, domain)
         self.assertEqual(cashier_rows.company_id, self.store_b)
         self.assertEqual(len(cashier_rows), 3)
+
+    def test_stock_in_out_date_filter_reaches_the_scan(self):
+        """A month of the stock report puts the month on both scans of
+        stock_move (the out and the in side of the view), where its date
+        index can serve it, instead of PostgreSQL materialising every done
+        move first (a CTE read twice) and filtering that."""
+        Report = self.env_as(self.head_office_user)["member.report.stock.move"]
+        query = Report._search([("date", ">=", "2026-11-01"), ("date", "<", "2026-12-01")])
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query.select()))
+        [[plan]] = self.env.cr.fetchone()
+
+        def nodes(node):
+            yield node
+            for child in node.get("Plans", ()):
+                yield from nodes(child)
+
+        scans = [n for n in nodes(plan["Plan"]) if n.get("Relation Name") == "stock_move"]
+        self.assertEqual(len(scans), 2, "one scan per side")
+        for scan in scans:
+            conditions = f"{scan.get('Index Cond', '')} {scan.get('Filter', '')}"
+            self.assertIn("date >=", conditions, scan)
+            self.assertIn("date <", conditions, scan)
+        # and the rows are the same: the in and out sides of the test's moves
+        rows = Report.search([("product_id", "=", self.product.id)])
+        self.assertEqual(len(rows), 7)
+        self.assertEqual({r.id % 2 for r in rows.filtered(lambda r: r.direction == "in")}, {1})
 
     def test_level_movement_and_distribution(self):
         self.member.with_env(self.env_as(self.manager_a, self.store_a))._member_change_level(
