@@ -296,6 +296,29 @@ class TestReportChain(MemberPosCase):
             {(self.store_a.id,): (ledger("reversal"),)},
         )
 
+    def test_activity_finds_the_tills_postings_by_index(self):
+        """The activity view looks up the postings of a member's POS orders
+        through a partial index (the postings of POS orders only)."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'member_wallet_move'"
+            " AND indexname = 'member_wallet_move_pos_order_res_id_index'"
+        )
+        [[definition]] = cr.fetchall()
+        self.assertIn("(res_id) WHERE ((res_model)::text = 'pos.order'::text)", definition)
+        # the test's few postings would be read whole anyway: the plan
+        # PostgreSQL makes where that costs more (a big table)
+        cr.execute("SET LOCAL enable_seqscan = off")
+        try:
+            cr.execute(
+                "EXPLAIN SELECT * FROM member_report_activity WHERE partner_id = %s",
+                [self.member.id],
+            )
+            plan = "\n".join(row[0] for row in cr.fetchall())
+        finally:
+            cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        self.assertIn("member_wallet_move_pos_order_res_id_index", plan)
+
     def test_stock_in_out_per_store(self):
         domain = [("product_id", "=", self.product.id)]
         totals = self.sums(
