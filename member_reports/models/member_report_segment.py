@@ -93,7 +93,12 @@ class MemberReportSegment(models.Model):
             ids = condition.value
             if condition.field_expr != "id" or condition.operator not in ("=", "in"):
                 return condition
-            ids = [ids] if isinstance(ids, int) else list(ids or ())
+            if isinstance(ids, int):
+                ids = [ids]
+            elif isinstance(ids, (list, tuple, set, frozenset)):
+                ids = list(ids)
+            else:  # a subquery, …
+                return condition
             if not ids or not all(isinstance(i, int) and i > 0 for i in ids):
                 return condition
             rules = sorted({i // ROW_ID_FACTOR for i in ids})
