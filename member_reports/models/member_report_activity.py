@@ -74,6 +74,17 @@ class MemberReportActivity(models.Model):
     active_365 = fields.Boolean(string="Active (365 Days)", readonly=True)
     member_count = fields.Integer(string="Members", readonly=True)
 
+    def init(self):
+        super().init()
+        # the view asks, per POS order of a member, whether the till posted
+        # a purchase for it (``res_model = 'pos.order' AND res_id = o.id``):
+        # a partial index of the postings of POS orders only. Not a full one
+        # on (res_model, res_id): every till's posting would pay for it.
+        self.env.cr.execute(
+            """CREATE INDEX IF NOT EXISTS member_wallet_move_pos_order_res_id_index
+                   ON member_wallet_move (res_id) WHERE res_model = 'pos.order'"""
+        )
+
     def _report_query(self):
         since = SQL("now() AT TIME ZONE 'UTC' - interval '365 days'")
         return SQL(

@@ -1,17 +1,22 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from odoo.addons.member_pos.models.member_wallet_move import POS_SOURCE
+
 from .member_report_ledger_mixin import POSTING_COLUMNS, POSTINGS_FROM
 
 CHANNELS = [("pos", "Point of Sale"), ("backoffice", "Back Office"), ("api", "API")]
 
-# The channel of a consumption: a POS order; the back office's operation
-# dialog (its idempotency keys are ``wizard-…``); otherwise the API.
+# The channel of a consumption: a till's (a balance payment authorised for a
+# POS session, member_pos's ``POS_SOURCE``, or a posting of a POS order); the
+# back office's operation dialog (its idempotency keys are ``wizard-…``);
+# otherwise the API.
 CHANNEL_SQL = SQL(
-    """CASE WHEN m.res_model = 'pos.order' THEN 'pos'
+    """CASE WHEN m.res_model IN (%s, 'pos.order') THEN 'pos'
             WHEN m.res_model = 'member.wallet.operation'
               OR m.idempotency_key LIKE 'wizard-%%' THEN 'backoffice'
-            ELSE 'api' END"""
+            ELSE 'api' END""",
+    POS_SOURCE,
 )
 
 

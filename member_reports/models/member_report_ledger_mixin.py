@@ -109,6 +109,35 @@ class MemberReportLedgerMixin(models.AbstractModel):
     move_id = fields.Many2one("member.wallet.move", string="Posting", readonly=True)
     move_kind = fields.Selection(MOVE_KINDS, string="Posting Kind", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
+    tag_ids = fields.Many2many(
+        "res.partner.category",
+        string="Member Tags",
+        compute="_compute_tag_ids",
+        search="_search_tag_ids",
+        help="The member's tags now (manual and automatic): filter the rows of the members "
+        "with a tag.",
+    )
+
+    def _compute_tag_ids(self):
+        for row in self:
+            row.tag_ids = row.partner_id.sudo().category_id
+
+    def _search_tag_ids(self, operator, value):
+        """The rows of the members with (or without) the tags: a subquery
+        of the partners through the tags' table (its index by tag), as
+        superuser (which partners carry a tag is no secret of a row the
+        record rules let the user see; the rows themselves stay filtered)."""
+        if operator not in ("in", "not in", "any", "not any", "ilike", "not ilike", "="):
+            return NotImplemented
+        negative = operator.startswith("not")
+        positive = {"not in": "in", "not any": "any", "not ilike": "ilike"}.get(operator, operator)
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            ._search([("category_id", positive, value)])
+        )
+        return Domain("partner_id", "not in" if negative else "in", partners)
 
     # ------------------------------------------------------------------
     # A month's report reads the month, through the date indexes

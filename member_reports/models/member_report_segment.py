@@ -1,8 +1,15 @@
 from odoo import fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 # the kinds of automatic tag rule that segment the members (member_marketing)
 SEGMENT_KINDS = ("rfm", "pyramid")
+# a row's id: its rule's id times 2^31 plus its member's id (a bigint); a
+# partner's id is an int4 (below 2^31), so no two rows share an id whatever
+# the number of partners, and the id of a member's row in a segment stays the
+# same however the tags are recomputed. Below 2^53 (what a browser's numbers
+# hold exactly) while rule ids stay below 2^22.
+ROW_ID_FACTOR = 2**31
 
 
 class MemberReportSegment(models.Model):
@@ -58,7 +65,7 @@ class MemberReportSegment(models.Model):
     def _report_query(self):
         return SQL(
             """
-            SELECT ROW_NUMBER() OVER (ORDER BY r.id, rel.partner_id) AS id,
+            SELECT r.id::bigint * %(factor)s + rel.partner_id AS id,
                    r.kind AS kind, r.id AS rule_id, r.category_id AS tag_id,
                    c.id AS company_id, c.parent_id AS region_id,
                    p.id AS partner_id, p.member_level_id AS level_id,
@@ -74,4 +81,28 @@ class MemberReportSegment(models.Model):
              WHERE r.active AND r.kind IN %(kinds)s
             """,
             kinds=SEGMENT_KINDS,
+            factor=ROW_ID_FACTOR,
         )
+
+    def _search(self, domain, *args, **kwargs):
+        """A search of ids (an export of the rows selected, a reload) also
+        names their rules and members, which the view can look up through
+        the tags' index instead of computing every row's id."""
+
+        def by_parts(condition):
+            ids = condition.value
+            if condition.field_expr != "id" or condition.operator not in ("=", "in"):
+                return condition
+            if isinstance(ids, int):
+                ids = [ids]
+            elif isinstance(ids, (list, tuple, set, frozenset)):
+                ids = list(ids)
+            else:  # a subquery, …
+                return condition
+            if not ids or not all(isinstance(i, int) and i > 0 for i in ids):
+                return condition
+            rules = sorted({i // ROW_ID_FACTOR for i in ids})
+            partners = sorted({i % ROW_ID_FACTOR for i in ids})
+            return condition & Domain("rule_id", "in", rules) & Domain("partner_id", "in", partners)
+
+        return super()._search(Domain(domain).map_conditions(by_parts), *args, **kwargs)

@@ -80,33 +80,41 @@ class MemberReportStockMove(models.Model):
     def _report_query(self):
         # each done move once per end that lies in a store's internal
         # locations (the store: that location's company); ids stay unique:
-        # 2 × move id for the out side, 2 × move id + 1 for the in side
-        return SQL(
-            """
-            WITH moves AS (
-                SELECT m.id, m.date, m.product_id, m.product_qty, m.picking_id, m.scrap_id,
-                       m.reference, m.location_id, m.location_dest_id,
-                       src.usage AS src_usage, dst.usage AS dst_usage,
-                       src.company_id AS src_company, dst.company_id AS dst_company,
-                       t.categ_id
+        # 2 × move id for the out side, 2 × move id + 1 for the in side. The
+        # two sides are two plain selects of stock_move under a UNION ALL
+        # (not one CTE read twice, which PostgreSQL materialises whole): a
+        # condition on the date reaches each side's scan of stock_move, and
+        # its date index
+        side = """
+                SELECT %(row_id)s AS row_id, m.id, m.date, m.product_id, m.product_qty,
+                       m.picking_id, m.scrap_id, m.reference, m.location_id,
+                       m.location_dest_id, t.categ_id, %(direction)s::varchar AS direction,
+                       %(store)s.company_id AS store_id, %(other)s.usage AS other_usage
                   FROM stock_move m
                   JOIN stock_location src ON src.id = m.location_id
                   JOIN stock_location dst ON dst.id = m.location_dest_id
                   JOIN product_product pp ON pp.id = m.product_id
                   JOIN product_template t ON t.id = pp.product_tmpl_id
-                 WHERE m.state = 'done'
-                   AND (src.usage = 'internal' OR dst.usage = 'internal')
-                   AND NOT (src.usage = 'internal' AND dst.usage = 'internal'
+                 WHERE m.state = 'done' AND %(store)s.usage = 'internal'
+                   AND NOT (%(other)s.usage = 'internal'
                             AND src.company_id = dst.company_id)
-            ), sides AS (
-                SELECT moves.*, 'out' AS direction, src_company AS store_id,
-                       dst_usage AS other_usage, 2 * id AS row_id
-                  FROM moves WHERE src_usage = 'internal'
-                UNION ALL
-                SELECT moves.*, 'in' AS direction, dst_company AS store_id,
-                       src_usage AS other_usage, 2 * id + 1 AS row_id
-                  FROM moves WHERE dst_usage = 'internal'
-            )
+        """
+        out_side = SQL(
+            side,
+            row_id=SQL("2 * m.id"),
+            direction="out",
+            store=SQL.identifier("src"),
+            other=SQL.identifier("dst"),
+        )
+        in_side = SQL(
+            side,
+            row_id=SQL("2 * m.id + 1"),
+            direction="in",
+            store=SQL.identifier("dst"),
+            other=SQL.identifier("src"),
+        )
+        return SQL(
+            """
             SELECT s.row_id AS id, s.date AS date, s.store_id AS company_id,
                    c.parent_id AS region_id, s.id AS move_id, s.picking_id AS picking_id,
                    s.reference AS reference, s.direction AS direction,
@@ -126,7 +134,9 @@ class MemberReportStockMove(models.Model):
                    CASE WHEN s.direction = 'out' THEN s.product_qty ELSE 0 END AS qty_out,
                    CASE WHEN s.direction = 'in' THEN s.product_qty ELSE -s.product_qty END
                        AS quantity
-              FROM sides s
+              FROM (%(out_side)s UNION ALL %(in_side)s) s
               JOIN res_company c ON c.id = s.store_id
-            """
+            """,
+            out_side=out_side,
+            in_side=in_side,
         )

@@ -106,3 +106,28 @@ class TestReportAccess(ReportCase):
         )
         with self.assertRaises(AccessError):
             self.report("member.report.ledger", outsider).search([])
+
+    def test_member_information_needs_a_membership_role(self):
+        """会员信息 shows members' mobiles: an internal user without any
+        membership group reads none of it, from their own user."""
+        outsider = self.env["res.users"].create(
+            {
+                "name": "MRT internal outsider",
+                "login": "mrt_internal_outsider",
+                "company_id": self.store_a.id,
+                "company_ids": [(6, 0, self.store_a.ids)],
+                "group_ids": [(6, 0, self.env.ref("base.group_user").ids)],
+            }
+        )
+        self.assertTrue(outsider._is_internal())
+        Report = self.report("member.report.member", outsider)
+        self.assertFalse(Report.env.su)
+        self.assertEqual(Report.env.user, outsider)
+        with self.assertRaises(AccessError):
+            Report.search([])
+        with self.assertRaises(AccessError):
+            Report.search_read([], ["mobile", "member_number"])
+        row = self.report("member.report.member").search(self.scenario_domain(), limit=1)
+        self.assertTrue(row)
+        with self.assertRaises(AccessError):
+            row.with_env(Report.env).read(["partner_id"])

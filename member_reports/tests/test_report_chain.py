@@ -19,6 +19,7 @@ store A to store B through the inter-company transit location.
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.member_pos.tests.common import MemberPosCase, new_uuid
 
@@ -196,6 +197,128 @@ class TestReportChain(MemberPosCase):
             (3, 40.0, 90.0, round(130 / 3, 2)),
         )
 
+    def test_pos_balance_payment_and_its_return(self):
+        """A sale of 60 at till A paid 40 from the balance (authorised by the
+        server for the session, as the till asks) and 20 in cash, then its
+        return: the consumption is the till's (channel POS, not API), given
+        back whole by the return; both reports add up to the ledger."""
+        self.topup(self.card, 100)
+        # the postings of this test (not the set-up's return of order 1)
+        before = self.env["member.wallet.move"].sudo().search([], order="id desc", limit=1).id
+        order_uuid, line_uuid = new_uuid(), new_uuid()
+        self.assertTrue(self.authorize(self.card, 40, order_uuid, line_uuid)["ok"])
+        sale = self.sync(
+            self.order_data(
+                order_uuid,
+                [(self.balance_pm_a, 40, line_uuid), (self.cash_pm_a, 20, new_uuid())],
+                self.member,
+            )
+        )
+        refund = self.sync(
+            self.order_data(
+                new_uuid(),
+                [(self.balance_pm_a, -40, new_uuid()), (self.cash_pm_a, -20, new_uuid())],
+                self.member,
+                refund_of=sale,
+            )
+        )
+        self.assertEqual(self.balance(self.card), 100.0)
+        payment = self.pos_payments(self.card)
+        self.assertEqual((payment.order_id, payment.return_order_id), (sale, refund))
+        debit = payment.move_id
+        self.assertEqual(debit.res_model, "pos.session")
+        self.env.flush_all()
+        self.env.invalidate_all()
+        domain = [("card_id", "=", self.card.id), ("move_id", ">", before)]
+        [row] = self.rows("member.report.consumption", domain=domain)
+        self.assertRecordValues(
+            row,
+            [
+                {
+                    "move_id": debit.id,
+                    "channel": "pos",
+                    "company_id": self.store_a.id,
+                    "partner_id": self.member.id,
+                    "user_id": self.cashier_a.id,
+                    "paid_in": 40.0,
+                    "bonus": 0.0,
+                    "amount": 40.0,
+                    "returned": 40.0,
+                }
+            ],
+        )
+        returns = self.rows("member.report.return", domain=domain)
+        back = returns.filtered(lambda r: r.reversed_move_id == debit)
+        self.assertRecordValues(
+            back,
+            [
+                {
+                    "reversed_move_id": debit.id,
+                    "reversed_kind": "consumption",
+                    "reversal_partial": False,
+                    "company_id": self.store_a.id,
+                    "paid_in": 40.0,
+                    "bonus": 0.0,
+                    "amount": 40.0,
+                }
+            ],
+        )
+        # the points the sale earned, taken back by the return: no stored value
+        self.assertEqual(len(returns), 2)
+        for row in returns - back:
+            self.assertEqual(row.reversed_move_id.res_model, "pos.order")
+            self.assertEqual((row.amount, row.points), (0.0, -row.reversed_move_id.points))
+        # the reports' totals are the ledger's (its stored-value lines)
+        wallet = self.card.sudo()._get_wallet()
+
+        def ledger(kind):
+            lines = (
+                self.env["member.wallet.line"]
+                .sudo()
+                .search(
+                    [
+                        ("wallet_id", "=", wallet.id),
+                        ("asset", "in", ("principal", "bonus")),
+                        ("move_id.kind", "=", kind),
+                        ("move_id", ">", before),
+                    ]
+                )
+            )
+            return round(sum(lines.mapped("amount")), 2)
+
+        self.assertEqual(ledger("consumption"), -40.0)
+        self.assertEqual(
+            self.sums("member.report.consumption", ["channel"], ["amount"], domain),
+            {("pos",): (-ledger("consumption"),)},
+        )
+        self.assertEqual(
+            self.sums("member.report.return", ["company_id"], ["amount"], domain),
+            {(self.store_a.id,): (ledger("reversal"),)},
+        )
+
+    def test_activity_finds_the_tills_postings_by_index(self):
+        """The activity view looks up the postings of a member's POS orders
+        through a partial index (the postings of POS orders only)."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'member_wallet_move'"
+            " AND indexname = 'member_wallet_move_pos_order_res_id_index'"
+        )
+        [[definition]] = cr.fetchall()
+        self.assertIn("(res_id) WHERE ((res_model)::text = 'pos.order'::text)", definition)
+        # the test's few postings would be read whole anyway: the plan
+        # PostgreSQL makes where that costs more (a big table)
+        cr.execute("SET LOCAL enable_seqscan = off")
+        try:
+            cr.execute(
+                "EXPLAIN SELECT * FROM member_report_activity WHERE partner_id = %s",
+                [self.member.id],
+            )
+            plan = "\n".join(row[0] for row in cr.fetchall())
+        finally:
+            cr.execute("SET LOCAL enable_seqscan TO DEFAULT")
+        self.assertIn("member_wallet_move_pos_order_res_id_index", plan)
+
     def test_stock_in_out_per_store(self):
         domain = [("product_id", "=", self.product.id)]
         totals = self.sums(
@@ -223,6 +346,32 @@ class TestReportChain(MemberPosCase):
         cashier_rows = self.rows("member.report.stock.move", self.cashier_b, self.store_b, domain)
         self.assertEqual(cashier_rows.company_id, self.store_b)
         self.assertEqual(len(cashier_rows), 3)
+
+    def test_stock_in_out_date_filter_reaches_the_scan(self):
+        """A month of the stock report puts the month on both scans of
+        stock_move (the out and the in side of the view), where its date
+        index can serve it, instead of PostgreSQL materialising every done
+        move first (a CTE read twice) and filtering that."""
+        Report = self.env_as(self.head_office_user)["member.report.stock.move"]
+        query = Report._search([("date", ">=", "2026-11-01"), ("date", "<", "2026-12-01")])
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", query.select()))
+        [[plan]] = self.env.cr.fetchone()
+
+        def nodes(node):
+            yield node
+            for child in node.get("Plans", ()):
+                yield from nodes(child)
+
+        scans = [n for n in nodes(plan["Plan"]) if n.get("Relation Name") == "stock_move"]
+        self.assertEqual(len(scans), 2, "one scan per side")
+        for scan in scans:
+            conditions = f"{scan.get('Index Cond', '')} {scan.get('Filter', '')}"
+            self.assertIn("date >=", conditions, scan)
+            self.assertIn("date <", conditions, scan)
+        # and the rows are the same: the in and out sides of the test's moves
+        rows = Report.search([("product_id", "=", self.product.id)])
+        self.assertEqual(len(rows), 7)
+        self.assertEqual({r.id % 2 for r in rows.filtered(lambda r: r.direction == "in")}, {1})
 
     def test_level_movement_and_distribution(self):
         self.member.with_env(self.env_as(self.manager_a, self.store_a))._member_change_level(
@@ -276,6 +425,38 @@ class TestReportChain(MemberPosCase):
         rule.kind = "spend"
         self.env.flush_all()
         self.assertFalse(self.rows("member.report.segment", domain=[("tag_id", "=", tag.id)]))
+
+    def test_segment_rows_keep_their_ids(self):
+        """A member's row in a segment keeps its id when the tags change (a
+        member tagged into a segment of an earlier rule, as a recompute
+        does): an export of the rows selected gets those rows, not others."""
+        Tag = self.env["res.partner.category"]
+        Rule = self.env["member.tag.rule"]
+        tag_1, tag_2 = Tag.create({"name": "MRT Pyramid A"}), Tag.create({"name": "MRT RFM top"})
+        rule_1 = Rule.create({"name": "MRT P", "kind": "pyramid", "category_id": tag_1.id})
+        rule_2 = Rule.create({"name": "MRT R", "kind": "rfm", "category_id": tag_2.id})
+        other = self.make_member(name="MRT Other", member_register_company_id=self.store_b.id)
+        self.member.write({"category_id": [Command.link(tag_2.id)]})
+        self.env.flush_all()
+        Segment = self.env_as(self.head_office_user)["member.report.segment"]
+        [row] = Segment.search([("tag_id", "=", tag_2.id)])
+        row_id = row.id
+        self.assertEqual(row_id, rule_2.id * 2**31 + self.member.id)
+        # the recompute puts both members in the first rule's segment
+        (self.member | other).write({"category_id": [Command.link(tag_1.id)]})
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.assertEqual(len(Segment.search([("rule_id", "in", (rule_1 | rule_2).ids)])), 3)
+        [row] = Segment.search([("id", "=", row_id)])
+        self.assertEqual((row.rule_id, row.partner_id), (rule_2, self.member))
+        self.assertEqual(Segment.search([("id", "in", [row_id])]).ids, [row_id])
+        [values] = Segment.browse(row_id).read(["rule_id", "partner_id", "tag_id"])
+        self.assertEqual(
+            (values["rule_id"][0], values["partner_id"][0], values["tag_id"][0]),
+            (rule_2.id, self.member.id, tag_2.id),
+        )
+        # an id of no row finds none
+        self.assertFalse(Segment.search([("id", "=", rule_2.id * 2**31 + other.id)]))
 
     def test_settlement_who_owes_whom(self):
         self.topup(self.card, 200)  # in store A

@@ -254,3 +254,40 @@ class TestReportFigures(ReportCase):
             {company: round(net, 2) for company, net in groups},
             {self.store_a: 620.0, self.store_b: 270.0},
         )
+
+    def test_filter_by_member_tag(self):
+        """Every report over the ledger filters by the members' tags (in the
+        search view): a tag gives its members' rows only, as the member
+        filter does; without it, the others'."""
+        vip = self.env["res.partner.category"].create({"name": "MRT VIP"})
+        self.member_a.category_id = [(4, vip.id)]
+        self.env.flush_all()
+        names = [
+            name
+            for name in self.env.registry
+            if not self.env[name]._abstract
+            and "member.report.ledger.mixin" in self.env[name]._inherit
+        ]
+        self.assertGreaterEqual(len(names), 11)
+        with_rows = 0
+        for name in names:
+            with self.subTest(report=name):
+                Report = self.report(name)
+                search = Report.get_views([(False, "search")])["views"]["search"]["arch"]
+                self.assertIn('name="tag_ids"', search)
+                tagged_rows = Report.search([("tag_ids", "in", vip.ids)])
+                self.assertEqual(
+                    tagged_rows, Report.search([("partner_id", "=", self.member_a.id)])
+                )
+                self.assertLessEqual(tagged_rows.partner_id, self.member_a)
+                with_rows += bool(tagged_rows)
+                self.assertEqual(Report.search([("tag_ids", "ilike", "MRT VIP")]), tagged_rows)
+                others = Report.search([*self.scenario_domain(), ("tag_ids", "not in", vip.ids)])
+                self.assertNotIn(self.member_a, others.partner_id)
+                self.assertEqual(others, Report.search([("partner_id", "=", self.member_b.id)]))
+                if tagged_rows:
+                    self.assertEqual(tagged_rows[0].tag_ids, vip)
+        self.assertGreaterEqual(with_rows, len(names) - 1, "member A has no timed session")
+        # the cashier of store A sees member A's rows of 收支明细 with the tag
+        ledger = self.report("member.report.ledger", self.cashier_a, self.store_a)
+        self.assertTrue(ledger.search([("tag_ids", "in", vip.ids)]))

@@ -1,6 +1,7 @@
 import base64
 import datetime
 import io
+from unittest.mock import patch
 
 from openpyxl import load_workbook
 
@@ -81,3 +82,36 @@ class TestReportSummaryMail(ReportCase):
                 lambda mail: mail.recipient_ids <= self.chain_users.partner_id
             )
         )
+
+    def test_weekly_summary_on_mondays(self):
+        """A weekly summary goes on the company's Mondays, for the seven days
+        before; on another day the cron sends nothing."""
+        self.head_office.member_report_period = "weekly"
+        today = self.store_a._member_local_today()
+        monday = today + datetime.timedelta(days=7 - today.weekday())
+        Company = type(self.env["res.company"])
+        Mail = self.env["mail.mail"]
+
+        def cron_on(day):
+            before = Mail.search([])
+            with patch.object(Company, "_member_local_today", lambda company: day):
+                self.env["res.company"]._cron_member_report_summary()
+            return (Mail.search([]) - before).filtered(
+                lambda mail: mail.recipient_ids <= self.chain_users.partner_id
+            )
+
+        self.assertFalse(cron_on(monday + datetime.timedelta(days=1)), "a Tuesday")
+        self.assertFalse(cron_on(monday - datetime.timedelta(days=1)), "a Sunday")
+        mine = cron_on(monday)
+        self.assertEqual(len(mine), 3)
+        first, last = monday - datetime.timedelta(days=7), monday - datetime.timedelta(days=1)
+        self.assertEqual(set(mine.mapped("subject")), {f"Daily Summary {first} – {last}"})
+        # the week holds today: the scenario's day, as in the daily summary
+        mail = mine.filtered(lambda mail: mail.recipient_ids == self.head_office_user.partner_id)
+        book = self.sheets(mail)
+        self.assertEqual(book.sheetnames, [self.store_a.name, self.store_b.name])
+        rows = [[cell.value for cell in row] for row in book.worksheets[1].iter_rows()]
+        header = rows[3]
+        self.assertEqual(rows[-1][header.index("Net Stored Value")], 270)
+        self.assertIn(f"{first}", rows[1][0])
+        self.assertEqual(mail.attachment_ids.name, f"DailySummary-{first}–{last}.xlsx")

@@ -1,6 +1,7 @@
 from lxml import etree
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import ReportCase
 
@@ -65,3 +66,38 @@ class TestReportViews(ReportCase):
                 ]
                 groups = Report.web_read_group(self.scenario_domain(), ["company_id"], measures)
                 self.assertEqual([group["company_id"][0] for group in groups["groups"]], [store.id])
+
+    def test_dated_reports_open_on_this_month(self):
+        """A report over dated rows opens with its date filter on (the
+        period the web client proposes: this month), not on every row ever
+        made; among them the POS, stock and level reports."""
+        actions = self.env["ir.actions.act_window"].search(
+            [("res_model", "=like", "member.report.%"), ("res_model", "!=", "member.report.export")]
+        )
+        dated = set()
+        for action in actions:
+            Report = self.env[action.res_model]
+            views = Report.get_views([(action.search_view_id.id or False, "search")])["views"]
+            arch = etree.fromstring(views["search"]["arch"])
+            filters = arch.xpath("//filter[@name='filter_date'][@date]")
+            if not filters:
+                continue
+            context = safe_eval(action.context or "{}")
+            if action.res_model == "member.report.settlement":
+                # what is still owed, whenever it was: the open lines
+                self.assertEqual(context, {"search_default_filter_open": 1})
+                continue
+            with self.subTest(action=action.name):
+                dated.add(action.res_model)
+                self.assertEqual(context.get("search_default_filter_date"), 1)
+        self.assertLessEqual(
+            {
+                "member.report.product.sale",
+                "member.report.conversion",
+                "member.report.stock.move",
+                "member.report.level.move",
+                "member.report.ledger",
+                "member.report.consumption",
+            },
+            dated,
+        )

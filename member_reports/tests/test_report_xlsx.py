@@ -249,3 +249,35 @@ class TestReportXlsx(ReportCase):
         self.assertIn('<b>MRT & "Co"</b>', shown["partner_id"], "text as it was, less \\x07")
         self.assertIn(f"MRT Holding, {self.members[1].name}", shown["partner_id"])
         self.assertIn("门店", self.rows_of(sheet)[3][1].value)
+
+    def test_every_report_exports(self):
+        """Each report model of the addon (every model over a report view,
+        whichever its source) exports a file openpyxl opens, with its title
+        and its header row in the order of its columns, then the total."""
+        models = self.env["ir.model"].search([("model", "=like", "member.report.%")])
+        names = [
+            name
+            for name in models.mapped("model")
+            if not self.env[name]._abstract and hasattr(self.env[name], "_report_query")
+        ]
+        self.assertIn("member.report.ledger", names)
+        self.assertIn("member.report.summary", names)
+        self.assertIn("member.report.stock.move", names)
+        self.assertNotIn("member.report.export", names, "the export job is no report")
+        self.assertGreaterEqual(len(names), 20)
+        for name in names:
+            with self.subTest(report=name):
+                Report = self.report(name)
+                sheet = self.export(name, [])
+                rows = self.rows_of(sheet)
+                self.assertEqual(rows[0][0].value, Report._report_title())
+                self.assertTrue(rows[0][0].value)
+                self.assertTrue(rows[1][0].value.startswith("Filters: "))
+                fields = Report._report_export_fields()
+                labels = Report.fields_get(fields, ["string"])
+                self.assertEqual(
+                    [cell.value for cell in rows[3]], [labels[f]["string"] for f in fields]
+                )
+                self.assertTrue(all(cell.font.bold for cell in rows[3]))
+                self.assertEqual(sheet.freeze_panes, "A5")
+                self.assertEqual(rows[-1][0].value, "Total")
