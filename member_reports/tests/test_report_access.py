@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import ReportCase
 
@@ -72,6 +73,36 @@ class TestReportAccess(ReportCase):
                 with self.subTest(model=model, user=user.login):
                     seen, _rows = self.companies_seen(model, user)
                     self.assertEqual(seen, {self.store_a.id, self.store_b.id})
+
+    def test_regional_manager_sees_the_stores_of_the_region(self):
+        """A regional manager is a store manager allowed in a region and its
+        stores (Odoo's allowed companies, as the company switcher offers
+        them): the region's stores' rows, in every report, and no other
+        store's (store B is not in the East region)."""
+        regional = new_test_user(
+            self.env,
+            login="mrt_regional",
+            groups="member_base.group_member_manager",
+            company_id=self.region.id,
+            company_ids=[Command.set((self.region | self.store_a).ids)],
+            context={"no_reset_password": True},
+        )
+        for model in REPORTS:
+            with self.subTest(model=model):
+                seen, _rows = self.companies_seen(model, regional)
+                self.assertLessEqual(seen, {self.store_a.id})
+        seen, rows = self.companies_seen("member.report.ledger", regional)
+        self.assertEqual(seen, {self.store_a.id})
+        self.assertEqual(round(sum(rows.mapped("amount")), 2), 620.0)
+        groups = self.report("member.report.summary", regional)._read_group(
+            self.scenario_domain(), ["company_id"], ["net:sum"]
+        )
+        self.assertEqual([company for company, _net in groups], [self.store_a])
+        row_b = self.report("member.report.topup").search(
+            [*self.scenario_domain(), ("company_id", "=", self.store_b.id)]
+        )
+        with self.assertRaises(AccessError):
+            row_b.with_env(self.env_as(regional, self.region)).read(["paid_in"])
 
     def test_cashier_of_a_store_cannot_read_another_stores_row(self):
         row_b = self.report("member.report.topup").search(
