@@ -10,6 +10,7 @@ KINDS = [
     ("average_ticket", "Average Ticket"),
     ("inactivity", "Inactivity (days without any activity)"),
     ("category", "Preferred Product Category (share of spend, %)"),
+    ("demographic", "Demographics Only (levels, gender, age band)"),
 ]
 
 # kinds read from the shared aggregate of purchases in the rule's window
@@ -109,6 +110,16 @@ class MemberTagRule(models.Model):
         [("male", "Male"), ("female", "Female"), ("other", "Other")],
         help="Empty: every member.",
     )
+    age_min = fields.Integer(
+        string="Age From",
+        help="Members at least this old (in whole years, from their birthday, on the head "
+        "office's local date; a 29 February birthday counts on 28 February in common "
+        "years). 0: no lower bound. With an age band, members without a birthday are left "
+        "out.",
+    )
+    age_max = fields.Integer(
+        string="Age To", help="Members at most this old (included). 0: no upper bound."
+    )
     company_ids = fields.Many2many(
         "res.company",
         string="Stores",
@@ -165,9 +176,30 @@ class MemberTagRule(models.Model):
         "m_max",
         "product_category_id",
         "window_months",
+        "age_min",
+        "age_max",
+        "gender",
+        "level_ids",
     )
     def _check_settings(self):
         for rule in self:
+            if rule.age_min < 0 or rule.age_max < 0 or max(rule.age_min, rule.age_max) > 150:
+                raise ValidationError(
+                    self.env._("The age band of rule %s goes from 0 to 150 years.", rule.name)
+                )
+            if rule.age_max and rule.age_max < rule.age_min:
+                raise ValidationError(
+                    self.env._("The upper age of rule %s is below its lower age.", rule.name)
+                )
+            if rule.kind == "demographic" and not (
+                rule.level_ids or rule.gender or rule.age_min or rule.age_max
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The demographic rule %s needs levels, a gender or an age band.",
+                        rule.name,
+                    )
+                )
             if rule.window_months < 1:
                 raise ValidationError(self.env._("The window of a tag rule is at least one month."))
             if rule.value_min < 0 or rule.value_max < 0:

@@ -6,8 +6,10 @@ edit the rules."""
 import datetime
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from .common import LevelCase, new_key
@@ -220,6 +222,73 @@ class TestTagRules(TagCase):
         self.recompute(rule)
         self.assertEqual(self.tagged_with(rule, members), silver_woman)
 
+    def test_age_band(self):
+        """Demographics only, age 30 to 39, on 28 February 2027 (a common
+        year, noon in Shanghai): born 28 Feb 1997 (30 today) in, 1 Mar 1997
+        (29 until tomorrow) out, 29 Feb 1996 (31: its birthday is today in a
+        common year) in, 28 Feb 1988 (39) in, 28 Feb 1987 (40 today) out, 1
+        Mar 1987 (39 until tomorrow) in, no birthday out. The day before,
+        the one born 28 Feb 1997 is 29 (out); on 28 Feb 2028 (leap year) the
+        one born 29 Feb 1996 is still 31, on 29 Feb 2028 32."""
+        born = {
+            day: self.make_member(birthday=day)
+            for day in (
+                datetime.date(1997, 2, 28),
+                datetime.date(1997, 3, 1),
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 2, 28),
+                datetime.date(1987, 3, 1),
+            )
+        }
+        nobody = self.make_member()
+        members = nobody.union(*born.values())
+
+        def born_on(*days):
+            return members.browse([born[day].id for day in days])
+
+        rule = self.make_tag_rule("demographic", age_min=30, age_max=39)
+        with freeze_time("2027-02-28 04:00:00"):
+            self.recompute(rule)
+        self.assertEqual(
+            self.tagged_with(rule, members),
+            born_on(
+                datetime.date(1997, 2, 28),
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 3, 1),
+            ),
+        )
+        with freeze_time("2027-02-27 04:00:00"):
+            self.recompute(rule)
+        self.assertEqual(
+            self.tagged_with(rule, members),
+            born_on(
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 2, 28),
+                datetime.date(1987, 3, 1),
+            ),
+        )
+        thirty_one = self.make_tag_rule("demographic", age_min=31, age_max=31)
+        with freeze_time("2028-02-28 04:00:00"):
+            self.recompute(thirty_one)
+        self.assertIn(born[datetime.date(1996, 2, 29)], self.tagged_with(thirty_one, members))
+        with freeze_time("2028-02-29 04:00:00"):
+            self.recompute(thirty_one)
+        self.assertNotIn(born[datetime.date(1996, 2, 29)], self.tagged_with(thirty_one, members))
+        self.assertEqual(self.tagged_with(thirty_one, members), born_on(datetime.date(1997, 2, 28)))
+
+    def test_age_band_on_a_spend_rule(self):
+        """The age band narrows a purchase rule too: spent 600, aged 25 and
+        45; the band from 40 (no upper bound) keeps the elder."""
+        day_before = self.today - datetime.timedelta(days=1)
+        young = self.spender((600, 5), birthday=day_before - relativedelta(years=25))
+        elder = self.spender((600, 5), birthday=day_before - relativedelta(years=45))
+        rule = self.make_tag_rule("spend", 500, age_min=40)
+        self.recompute(rule)
+        self.assertEqual(self.tagged_with(rule, young | elder), elder)
+
     def package_product(self, name, categ, price):
         service = self.env["product.product"].create({"name": f"{name} service", "type": "service"})
         return self.env["product.product"].create(
@@ -341,6 +410,10 @@ class TestTagRuleAccess(TagCase):
             {"kind": "pyramid", "value_max": 120},
             {"kind": "category"},
             {"kind": "spend", "window_months": 0},
+            {"kind": "spend", "age_min": 40, "age_max": 30},
+            {"kind": "spend", "age_min": -1},
+            {"kind": "spend", "age_max": 151},
+            {"kind": "demographic"},
         ]
         for vals in bad:
             with self.subTest(vals=vals), self.assertRaises(ValidationError):
