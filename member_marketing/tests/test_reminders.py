@@ -17,6 +17,7 @@ from odoo.tools import mute_logger
 from odoo.addons.member_base.tests.common import next_mobile
 
 from .common import LevelCase, new_key
+from .test_sms import SmsCase
 
 D = datetime.date
 
@@ -465,3 +466,61 @@ class TestReminderAccess(ReminderCase):
                 rule.with_env(self.env_as(user)).days_before = 5
         rule.with_env(self.env_as(self.admin_user)).days_before = 5
         self.assertEqual(rule.days_before, 5)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderSendSms(ReminderCase, SmsCase):
+    """*Send SMS* on the reminder list, from a store manager's own user:
+    their store's reminders only, consent respected for a marketing
+    reminder, queued and then sent by Odoo's SMS queue cron through the
+    store's gateway (the local fake provider)."""
+
+    def run_queue(self):
+        """Odoo's SMS queue cron as it runs (its commit of progress left out:
+        a test never commits)."""
+        self.env.flush_all()
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 0):
+            self.env["sms.sms"].sudo()._process_queue()
+
+    def test_manager_sends_their_store_reminders(self):
+        yes = self.make_member(
+            name="王五", birthday=D(1990, 3, 15), member_mobile=next_mobile(), sms_consent=True
+        )
+        no = self.make_member(name="赵六", birthday=D(1990, 3, 15), member_mobile=next_mobile())
+        in_b = self.make_member(
+            name="钱七",
+            birthday=D(1990, 3, 15),
+            member_mobile=next_mobile(),
+            sms_consent=True,
+            member_register_company_id=self.store_b.id,
+        )
+        members = yes | no | in_b
+        # the daily run makes the reminders without sending: staff send them
+        found = self.ours(self.run_rule("birthday", D(2027, 3, 12), send_sms=False), members)
+        self.assertEqual(set(found.mapped("sms_state")), {"none"})
+        self.assertFalse(self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)]))
+        manager = self.env_as(self.manager_a)["member.reminder"]
+        mine = manager.search([("id", "in", found.ids)])
+        self.assertEqual(mine.partner_id, yes | no)
+        theirs = found.filtered(lambda r: r.partner_id == in_b)
+        # another store's reminder, or a cashier: refused, nothing queued
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            theirs.with_env(manager.env).action_send_sms()
+        with self.assertRaises(AccessError):
+            mine.with_env(self.env_as(self.cashier_a)).action_send_sms()
+        self.assertFalse(self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)]))
+        mine.action_send_sms()
+        self.assertEqual(
+            {r.partner_id: r.sms_state for r in mine}, {yes: "queued", no: "no_consent"}
+        )
+        [sms] = self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)])
+        self.assertEqual(sms.partner_id, yes)
+        self.assertFalse(self.server.requests, "queued, not sent yet")
+        self.run_queue()
+        self.assertEqual(len(self.server.requests), 1)
+        sent = self.server.requests[0]["json"]
+        self.assertEqual(sent["PhoneNumbers"], yes.member_mobile.removeprefix("+86"))
+        self.assertTrue(sent["Content"].startswith("王五您好：3月15日是您的生日"), sent["Content"])
+        self.assertTrue(sent["Content"].endswith("回T退订"), sent["Content"])
+        self.assertEqual(sent["OutId"], sms.uuid)
+        self.assertEqual(theirs.sms_state, "none")
