@@ -264,6 +264,17 @@ class MemberTagEngine(models.AbstractModel):
                 low=rule.value_min,
                 upper=upper,
             )
+        if kind == "pyramid_fm":
+            # seed 003: frequency × amount, each high from its threshold (included)
+            frequent = SQL("a.days >= %s", rule.pyramid_min_days)
+            big = SQL("a.spend >= %s", rule.pyramid_min_spend)
+            condition = {
+                "a": SQL("%s AND %s", frequent, big),
+                "b": SQL("%s AND NOT %s", frequent, big),
+                "c": SQL("NOT %s AND %s", frequent, big),
+                "d": SQL("NOT %s AND NOT %s", frequent, big),
+            }[rule.pyramid_class]
+            return SQL("SELECT a.partner_id FROM (%s) a WHERE %s", agg, condition)
         if kind == "inactivity":
             # the last posting of any kind on the member's wallets, else the
             # day they registered; never active and registered today: 0 days

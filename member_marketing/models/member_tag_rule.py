@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 KINDS = [
     ("rfm", "RFM Score"),
     ("pyramid", "A/B/C/D Pyramid (spend share)"),
+    ("pyramid_fm", "A/B/C/D Pyramid (frequency × amount)"),
     ("frequency", "Frequency (days with a purchase)"),
     ("recency", "Recency (days since the last purchase)"),
     ("spend", "Total Spend"),
@@ -14,7 +15,16 @@ KINDS = [
 ]
 
 # kinds read from the shared aggregate of purchases in the rule's window
-WINDOW_KINDS = {"rfm", "pyramid", "frequency", "recency", "spend", "average_ticket", "category"}
+WINDOW_KINDS = {
+    "rfm",
+    "pyramid",
+    "pyramid_fm",
+    "frequency",
+    "recency",
+    "spend",
+    "average_ticket",
+    "category",
+}
 
 
 def parse_bands(text):
@@ -110,6 +120,29 @@ class MemberTagRule(models.Model):
         [("male", "Male"), ("female", "Female"), ("other", "Other")],
         help="Empty: every member.",
     )
+    pyramid_class = fields.Selection(
+        [
+            ("a", "A: frequent and big spenders"),
+            ("b", "B: frequent, smaller spend"),
+            ("c", "C: big spend, seldom"),
+            ("d", "D: the others"),
+        ],
+        string="Pyramid Class",
+        help="Seed 003's pyramid of frequency × amount, over the members with a purchase "
+        "in the window: A buy often and much, B often but less, C much but seldom, D the "
+        "rest. One rule per class.",
+    )
+    pyramid_min_days = fields.Integer(
+        string="Frequent From (days)",
+        default=4,
+        help="Days with a purchase in the window from which a member buys often (included).",
+    )
+    pyramid_min_spend = fields.Float(
+        string="Big Spend From",
+        digits=(16, 2),
+        default=1000.0,
+        help="Spend in the window from which a member spends much (included).",
+    )
     age_min = fields.Integer(
         string="Age From",
         help="Members at least this old (in whole years, from their birthday, on the head "
@@ -180,9 +213,22 @@ class MemberTagRule(models.Model):
         "age_max",
         "gender",
         "level_ids",
+        "pyramid_class",
+        "pyramid_min_days",
+        "pyramid_min_spend",
     )
     def _check_settings(self):
         for rule in self:
+            if rule.kind == "pyramid_fm" and (
+                not rule.pyramid_class or rule.pyramid_min_days < 1 or rule.pyramid_min_spend <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The pyramid rule %s needs its class, a frequency of at least one day "
+                        "and a positive spend.",
+                        rule.name,
+                    )
+                )
             if rule.age_min < 0 or rule.age_max < 0 or max(rule.age_min, rule.age_max) > 150:
                 raise ValidationError(
                     self.env._("The age band of rule %s goes from 0 to 150 years.", rule.name)

@@ -186,6 +186,45 @@ class TestTagRules(TagCase):
         self.recompute(*classes)
         self.assertEqual([self.tagged_with(rule, members) for rule in classes], [a, b, c, d])
 
+    def test_pyramid_by_frequency_and_amount(self):
+        """Seed 003's pyramid, frequent from 3 days with a purchase, big from
+        a spend of 1,000 (both included), over the window: 3 × 400 (3 days,
+        1,200) A; 300 + 300 + 400 (3 days, exactly 1,000) A; 4 × 100 (4
+        days, 400) B; 1,500 once C; 2 × 500 (2 days, exactly 1,000) C; 2 ×
+        100 D; 3 × 400 but 13 months ago: outside the window, no class. Run
+        twice: nothing changes. The spend-share pyramid still ranks them."""
+        a = self.spender((400, 5), (400, 6), (400, 7))
+        a_edge = self.spender((300, 5), (300, 6), (400, 7))
+        b = self.spender((100, 5), (100, 6), (100, 7), (100, 8))
+        c = self.spender((1500, 5))
+        c_edge = self.spender((500, 5), (500, 6))
+        d = self.spender((100, 5), (100, 6))
+        old = self.spender((400, 400), (400, 401), (400, 402))
+        members = a | a_edge | b | c | c_edge | d | old
+        classes = [
+            self.make_tag_rule(
+                "pyramid_fm",
+                name=f"MMT pyramid {letter}",
+                pyramid_class=letter,
+                pyramid_min_days=3,
+                pyramid_min_spend=1000,
+            )
+            for letter in "abcd"
+        ]
+        self.assertEqual(
+            self.recompute(*classes),
+            dict(zip(classes, [(2, 0), (1, 0), (2, 0), (1, 0)], strict=True)),
+        )
+        self.assertEqual(
+            [self.tagged_with(rule, members) for rule in classes],
+            [a | a_edge, b, c | c_edge, d],
+        )
+        self.assertEqual(self.recompute(*classes), dict.fromkeys(classes, (0, 0)))
+        top_half = self.make_tag_rule("pyramid", 0, 50)
+        self.recompute(top_half)
+        # spends 1,500, 1,200, 1,000, 1,000, 400, 200 (5,300): the first two hold 51 %
+        self.assertEqual(self.tagged_with(top_half, members), c | a)
+
     def test_inactivity(self):
         """No posting for 90 days or more: the last posting 100 days ago, or
         never one and registered 200 days ago; not the one active 10 days
@@ -414,6 +453,9 @@ class TestTagRuleAccess(TagCase):
             {"kind": "spend", "age_min": -1},
             {"kind": "spend", "age_max": 151},
             {"kind": "demographic"},
+            {"kind": "pyramid_fm"},
+            {"kind": "pyramid_fm", "pyramid_class": "a", "pyramid_min_days": 0},
+            {"kind": "pyramid_fm", "pyramid_class": "a", "pyramid_min_spend": 0},
         ]
         for vals in bad:
             with self.subTest(vals=vals), self.assertRaises(ValidationError):
