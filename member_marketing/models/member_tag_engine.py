@@ -1,5 +1,6 @@
 import datetime
 import logging
+import time
 
 from dateutil.relativedelta import relativedelta
 
@@ -411,6 +412,7 @@ class MemberTagEngine(models.AbstractModel):
         """Give ``rule``'s tag to the members who meet it and take it from
         the others, with their history, in one statement: ``(added,
         removed)``."""
+        started = time.monotonic()
         today, _tz = self._today_and_tz()
         self.env.flush_all()
         cr = self.env.cr
@@ -450,7 +452,14 @@ class MemberTagEngine(models.AbstractModel):
             )
         )
         added, removed = cr.fetchone()
-        rule.sudo().write({"last_run": now})
+        rule.sudo().write(
+            {
+                "last_run": now,
+                "last_added": added,
+                "last_removed": removed,
+                "last_seconds": round(time.monotonic() - started, 2),
+            }
+        )
         self.env["res.partner"].invalidate_model(["category_id"])
         self.env["res.partner.category"].invalidate_model(["partner_ids"])
         self.env["member.tag.history"].invalidate_model()

@@ -161,6 +161,15 @@ class MemberTagRule(models.Model):
     )
     member_count = fields.Integer(compute="_compute_member_count", string="Members")
     last_run = fields.Datetime(readonly=True, copy=False)
+    last_added = fields.Integer(
+        string="Last Run: Entered", readonly=True, copy=False, help="Members given the tag."
+    )
+    last_removed = fields.Integer(
+        string="Last Run: Left", readonly=True, copy=False, help="Members the tag was taken from."
+    )
+    last_seconds = fields.Float(
+        string="Last Run: Duration (s)", readonly=True, copy=False, digits=(16, 2)
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -225,6 +225,25 @@ class TestTagRules(TagCase):
         # spends 1,500, 1,200, 1,000, 1,000, 400, 200 (5,300): the first two hold 51 %
         self.assertEqual(self.tagged_with(top_half, members), c | a)
 
+    def test_last_run_summary(self):
+        """The rule shows its last run: 2 members entered, then on the next
+        run 1 left (its spend reversed) and none entered; a duration."""
+        big = self.spender((600, 5))
+        other = self.spender((700, 5))
+        rule = self.make_tag_rule("spend", 500)
+        self.assertFalse(rule.last_run)
+        self.recompute(rule)
+        self.assertRecordValues(rule, [{"last_added": 2, "last_removed": 0}])
+        self.assertTrue(rule.last_run)
+        self.assertGreaterEqual(rule.last_seconds, 0)
+        move = self.env["member.wallet.move"].search(
+            [("wallet_id.partner_id", "=", other.id), ("kind", "=", "consumption")]
+        )
+        move.with_env(self.env_as(self.manager_a))._reverse("wrong card")
+        self.recompute(rule)
+        self.assertRecordValues(rule, [{"last_added": 0, "last_removed": 1}])
+        self.assertEqual(self.tagged_with(rule, big | other), big)
+
     def test_inactivity(self):
         """No posting for 90 days or more: the last posting 100 days ago, or
         never one and registered 200 days ago; not the one active 10 days
