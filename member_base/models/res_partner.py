@@ -4,6 +4,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from ..tools import lunar, phone
 
@@ -49,6 +50,17 @@ class ResPartner(models.Model):
         "celebrated in the regular month of the same number.",
     )
     next_birthday = fields.Date(compute="_compute_next_birthday", string="Next Birthday")
+    birthday_solar_this_year = fields.Char(
+        compute="_compute_birthday_solar_years",
+        string="Solar Date This Year",
+        help="The solar date(s) of this year (the store's local year) on which the lunar "
+        "birthday is celebrated: a solar year holds none, one or two.",
+    )
+    birthday_solar_next_year = fields.Char(
+        compute="_compute_birthday_solar_years",
+        string="Solar Date Next Year",
+        help="The solar date(s) of next year on which the lunar birthday is celebrated.",
+    )
     birthday_this_month = fields.Boolean(
         compute="_compute_birthday_this_month",
         search="_search_birthday_this_month",
@@ -110,6 +122,47 @@ class ResPartner(models.Model):
         today = self.env.company._member_local_today()
         for partner in self:
             partner.next_birthday = partner._next_birthday_from(today)
+
+    @api.depends(
+        "birthday_calendar", "birthday_lunar_month", "birthday_lunar_day", "birthday_lunar_leap"
+    )
+    @api.depends_context("company", "lang")
+    def _compute_birthday_solar_years(self):
+        year = self.env.company._member_local_today().year
+        for partner in self:
+            partner.birthday_solar_this_year = partner._lunar_birthday_solar_text(year)
+            partner.birthday_solar_next_year = partner._lunar_birthday_solar_text(year + 1)
+
+    def _lunar_birthday_solar_text(self, year):
+        """The solar dates of ``year`` on which this member's lunar birthday
+        is celebrated, said in words, each with why it moved: a leap-month
+        birthday in a year without that leap month (the regular month), a
+        30th in a month of 29 days (the 29th). False for a solar birthday."""
+        self.ensure_one()
+        month, day, leap = (
+            self.birthday_lunar_month,
+            self.birthday_lunar_day,
+            self.birthday_lunar_leap,
+        )
+        if self.birthday_calendar != "lunar" or not month or not day:
+            return False
+        try:
+            dates = lunar.lunar_birthdays_in_solar_year(month, day, leap, year)
+        except ValueError:
+            return False
+        if not dates:
+            return self.env._("none in %s", year)
+        texts = []
+        for date in dates:
+            _lunar_year, _month, lunar_day, in_leap = lunar.solar_to_lunar(date)
+            notes = []
+            if leap and not in_leap:
+                notes.append(self.env._("no leap month that year: the regular month"))
+            if day == 30 and lunar_day == 29:
+                notes.append(self.env._("the month has 29 days: the 29th"))
+            text = format_date(self.env, date)
+            texts.append(f"{text} ({'; '.join(notes)})" if notes else text)
+        return ", ".join(texts)
 
     def _next_birthday_from(self, from_date):
         self.ensure_one()

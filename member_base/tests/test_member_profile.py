@@ -4,6 +4,7 @@ from lunardate import LunarDate
 
 from odoo.tests import tagged
 from odoo.tests.common import freeze_time
+from odoo.tools.misc import format_date
 
 from .common import MemberChainCase
 
@@ -149,6 +150,109 @@ class TestMemberProfile(MemberChainCase):
             D(2024, 3, 19),
             "a regular-month birthday is not celebrated again in the leap month",
         )
+
+    def solar_years(self, member, frozen):
+        """The two solar-date texts of the member form, on a frozen day."""
+        with freeze_time(frozen):
+            member.invalidate_recordset(["birthday_solar_this_year", "birthday_solar_next_year"])
+            member = member.sudo().with_company(self.store_a)
+            return member.birthday_solar_this_year, member.birthday_solar_next_year
+
+    def fmt(self, date):
+        return format_date(self.env, date)
+
+    def test_lunar_birthday_solar_dates_leap_month(self):
+        """2025 has a leap 6th month, 2026 none; 2023 a leap 2nd month. Born
+        in the leap 6th month, 10th day: 3 Aug 2025 (the leap month), 23 Jul
+        2026 (the regular month, said so); born in the regular 6th month: 4
+        Jul 2025 (not again in the leap month), 23 Jul 2026. Leap 2nd month,
+        10th day, seen in 2023: 31 Mar 2023, 19 Mar 2024 (regular)."""
+        self.assertEqual(lunar(2025, 6, 10, True), D(2025, 8, 3))
+        self.assertEqual(lunar(2025, 6, 10), D(2025, 7, 4))
+        self.assertEqual(lunar(2026, 6, 10), D(2026, 7, 23))
+        regular_note = " (no leap month that year: the regular month)"
+        leap_born = self.create_member(
+            birthday_calendar="lunar",
+            birthday_lunar_month=6,
+            birthday_lunar_day=10,
+            birthday_lunar_leap=True,
+        )
+        regular_born = self.create_member(
+            birthday_calendar="lunar", birthday_lunar_month=6, birthday_lunar_day=10
+        )
+        self.assertEqual(
+            self.solar_years(leap_born, "2025-03-01 04:00"),
+            (self.fmt(D(2025, 8, 3)), self.fmt(D(2026, 7, 23)) + regular_note),
+        )
+        self.assertEqual(
+            self.solar_years(regular_born, "2025-03-01 04:00"),
+            (self.fmt(D(2025, 7, 4)), self.fmt(D(2026, 7, 23))),
+        )
+        leap_2 = self.create_member(
+            birthday_calendar="lunar",
+            birthday_lunar_month=2,
+            birthday_lunar_day=10,
+            birthday_lunar_leap=True,
+        )
+        self.assertEqual(
+            self.solar_years(leap_2, "2023-12-31 04:00"),
+            (self.fmt(D(2023, 3, 31)), self.fmt(D(2024, 3, 19)) + regular_note),
+        )
+        # 31 Dec 2023 17:00 UTC is 1 Jan 2024 in Shanghai: the store's years
+        self.assertEqual(
+            self.solar_years(leap_2, "2023-12-31 17:00")[0],
+            self.fmt(D(2024, 3, 19)) + regular_note,
+        )
+
+    def test_lunar_birthday_solar_dates_day_30(self):
+        """The 7th month has 30 days in lunar 2025, 29 in 2026: born on the
+        7th month's 30th, 21 Sep 2025, then 10 Sep 2026 (the 29th, said so).
+        Born on the 30th of the leap 6th month: 22 Aug 2025 (the leap month
+        has 29 days), 12 Aug 2026 (no leap month: the regular one's 30th)."""
+        self.assertEqual(lunar(2025, 7, 30), D(2025, 9, 21))
+        self.assertRaises(ValueError, lunar, 2026, 7, 30)
+        self.assertEqual(lunar(2026, 7, 29), D(2026, 9, 10))
+        self.assertEqual(lunar(2026, 6, 30), D(2026, 8, 12))
+        day_30 = self.create_member(
+            birthday_calendar="lunar", birthday_lunar_month=7, birthday_lunar_day=30
+        )
+        self.assertEqual(
+            self.solar_years(day_30, "2025-03-01 04:00"),
+            (
+                self.fmt(D(2025, 9, 21)),
+                self.fmt(D(2026, 9, 10)) + " (the month has 29 days: the 29th)",
+            ),
+        )
+        leap_30 = self.create_member(
+            birthday_calendar="lunar",
+            birthday_lunar_month=6,
+            birthday_lunar_day=30,
+            birthday_lunar_leap=True,
+        )
+        self.assertEqual(
+            self.solar_years(leap_30, "2025-03-01 04:00"),
+            (
+                self.fmt(D(2025, 8, 22)) + " (the month has 29 days: the 29th)",
+                self.fmt(D(2026, 8, 12)) + " (no leap month that year: the regular month)",
+            ),
+        )
+
+    def test_lunar_birthday_solar_dates_none_or_two(self):
+        """Lunar 12th month, 1st day: twice in solar 2024 (lunar 2023's on 11
+        Jan, lunar 2024's on 31 Dec), never in 2025; a solar birthday shows
+        nothing."""
+        self.assertEqual(lunar(2023, 12, 1), D(2024, 1, 11))
+        self.assertEqual(lunar(2024, 12, 1), D(2024, 12, 31))
+        self.assertEqual(lunar(2025, 12, 1), D(2026, 1, 19))
+        member = self.create_member(
+            birthday_calendar="lunar", birthday_lunar_month=12, birthday_lunar_day=1
+        )
+        self.assertEqual(
+            self.solar_years(member, "2024-06-01 04:00"),
+            (f"{self.fmt(D(2024, 1, 11))}, {self.fmt(D(2024, 12, 31))}", "none in 2025"),
+        )
+        solar = self.create_member(birthday=D(1990, 5, 1))
+        self.assertEqual(self.solar_years(solar, "2024-06-01 04:00"), (False, False))
 
     def test_next_lunar_birthday_day_30(self):
         # 2025's leap 6th month has 29 days; its regular 6th month has 30.

@@ -4,6 +4,7 @@ from . import member_level_history
 from . import member_level_review
 from . import res_partner
 from . import member_wallet
+from . import member_wallet_move
 from . import res_partner_category
 from . import member_tag_rule
 from . import member_tag_history

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 ORIGINS = [
     ("immediate", "Immediate Upgrade"),
@@ -42,3 +42,18 @@ class MemberLevelHistory(models.Model):
     user_id = fields.Many2one("res.users", string="Operator", required=True, readonly=True)
     company_id = fields.Many2one("res.company", string="Store", readonly=True)
     reason = fields.Text(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A member moved up a level (by a review, an immediate upgrade, a
+        change by hand, a card type's level) is told by a service SMS when
+        member_base's “SMS on Upgrade” is on; one batch for a review's
+        whole chunk."""
+        lines = super().create(vals_list)
+        self.env["res.partner"]._member_sms_service(
+            "upgrade",
+            lines.filtered(lambda line: line.direction == "up" and line.level_to_id),
+            partner_of=lambda line: line.partner_id,
+            company_of=lambda line: line.company_id,
+        )
+        return lines

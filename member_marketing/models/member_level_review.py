@@ -1,6 +1,7 @@
 import datetime
 import logging
-from collections import defaultdict, namedtuple
+import time
+from collections import Counter, defaultdict, namedtuple
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytz
@@ -28,7 +29,8 @@ def to_cents(amount):
 
 class MemberLevelReview(models.AbstractModel):
     """Moves members between levels by the level rules, set-based: one
-    aggregate pass over the ledger lines of the longest period (what each
+    aggregate pass over the per-day measures (``member.measure.day``, or
+    with ``from_ledger`` the ledger lines) of the longest period (what each
     member earned, topped up and spent, per rule period), decisions in
     memory over the aggregated rows, then the changes written in batches —
     never one query per member. The periodic review (a daily cron), the
@@ -289,15 +291,19 @@ class MemberLevelReview(models.AbstractModel):
             # by the scheduler: the measures refreshed and committed, the watermark
             # advanced (then the refresh in this transaction is short)
             self.env["member.measure.day"]._cron_refresh()
+        started = time.monotonic()
         changes = self._compute_changes(rules)
         cron = self.env["ir.cron"]
         cron._commit_progress(remaining=len(changes))
+        applied = []
         for start in range(0, len(changes), BATCH_SIZE):
             batch = changes[start : start + BATCH_SIZE]
             self._apply_changes(batch, origin="review")
+            applied += batch
             if not cron._commit_progress(len(batch)):
                 break  # out of time: the next run goes on
-        _logger.info("Level review: %s member(s) changed level", len(changes))
+        self._write_summary(rules, applied, started)
+        _logger.info("Level review: %s member(s) changed level", len(applied))
 
     @api.model
     def _review(self, rules=None):
@@ -305,10 +311,43 @@ class MemberLevelReview(models.AbstractModel):
         transaction; returns them."""
         if rules is None:
             rules = self.env["member.level.rule"].search([("state", "=", "active")])
+        started = time.monotonic()
         changes = self._compute_changes(rules)
         for start in range(0, len(changes), BATCH_SIZE):
             self._apply_changes(changes[start : start + BATCH_SIZE], origin="review")
+        self._write_summary(rules, changes, started)
         return changes
+
+    @api.model
+    def _write_summary(self, rules, changes, started):
+        """The review's result on each of its rules (shown on the rules):
+        when, how many members each moved up and down, how long it took
+        (``started``: ``time.monotonic()`` at its start). In SQL: the rules'
+        cache of the immediate upgrade stays."""
+        if not rules:
+            return
+        up = Counter(change.rule_id for change in changes if change.direction == "up")
+        down = Counter(change.rule_id for change in changes if change.direction != "up")
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            UPDATE member_level_rule r
+               SET last_review = %s, last_review_seconds = %s,
+                   last_review_up = v.up, last_review_down = v.down
+              FROM unnest(%s::int[], %s::int[], %s::int[]) AS v(id, up, down)
+             WHERE r.id = v.id
+            """,
+            [
+                fields.Datetime.now(),
+                round(time.monotonic() - started, 1),
+                rules.ids,
+                [up[rule_id] for rule_id in rules.ids],
+                [down[rule_id] for rule_id in rules.ids],
+            ],
+        )
+        rules.invalidate_recordset(
+            ["last_review", "last_review_up", "last_review_down", "last_review_seconds"]
+        )
 
     @api.model
     def _apply_changes(self, changes, origin, reasons=None, apart=False):

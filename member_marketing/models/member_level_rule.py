@@ -149,6 +149,25 @@ class MemberLevelRule(models.Model):
         self.env.registry.clear_cache()
         return res
 
+    # the last periodic review's summary (written by the review, in SQL)
+    last_review = fields.Datetime(string="Last Review", readonly=True, copy=False)
+    last_review_up = fields.Integer(
+        string="Moved Up", readonly=True, copy=False, help="Members moved up by this rule."
+    )
+    last_review_down = fields.Integer(
+        string="Moved Down",
+        readonly=True,
+        copy=False,
+        help="Members moved down because they did not keep this rule's level.",
+    )
+    last_review_seconds = fields.Float(
+        string="Review Duration (s)",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        help="How long the whole last review took.",
+    )
+
     def action_activate(self):
         self.write({"state": "active"})
 

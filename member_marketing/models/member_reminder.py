@@ -3,7 +3,7 @@ import logging
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.member_base.tools import lunar
@@ -93,7 +93,10 @@ class MemberReminder(models.Model):
         }
 
     def action_send_sms(self):
-        """Send (again) the SMS of these reminders, as their rule says."""
+        """Send (again) the SMS of these reminders, as their rule says: store
+        managers, on the reminders of their stores (the record rules)."""
+        if not self.env.su and not self.env.user.has_group("member_base.group_member_manager"):
+            raise AccessError(self.env._("Only a store manager may send the SMS of reminders."))
         self.check_access("write")
         for rule, reminders in self.grouped("rule_id").items():
             if not rule.sms_template_id:

@@ -1,5 +1,6 @@
 import datetime
 import logging
+import time
 
 from dateutil.relativedelta import relativedelta
 
@@ -17,13 +18,15 @@ DAILY = "member_tag_daily"
 
 
 class MemberTagEngine(models.AbstractModel):
-    """Recomputes the automatic tags, set-based. One pass over the ledger
-    (what the level review counts as spend: stored value consumed at the
-    till, for packages and timed sessions, reversals cancelled, plus what
-    another addon appends to ``member.level.review._measure_source_sql``,
-    e.g. POS orders paid otherwise) builds a temporary table of the spend
-    per member and local day over the longest window; every rule then
-    reads that table (a few thousand times smaller than the ledger) in one
+    """Recomputes the automatic tags, set-based. The spend per member and
+    local day over the longest window (what the level review counts as
+    spend: stored value consumed at the till, for packages and timed
+    sessions, reversals cancelled, plus what another addon appends to
+    ``member.level.review._measure_source_sql``, e.g. POS orders paid
+    otherwise) is read from the per-day measures (``member.measure.day``,
+    kept current by their own refresh) through a temporary view, or with
+    ``from_ledger`` summed once from the ledger into a temporary table;
+    every rule then reads that relation (a few thousand times smaller than the ledger) in one
     statement that adds the tag to the members who meet it, takes it away
     from the others and writes the history of both, returning the counts.
     Running it twice changes nothing."""
@@ -182,10 +185,35 @@ class MemberTagEngine(models.AbstractModel):
             clauses.append(SQL("p.member_level_id = ANY(%s)", rule.level_ids.ids))
         if rule.gender:
             clauses.append(SQL("p.member_gender = %s", rule.gender))
+        if rule.age_min or rule.age_max:
+            clauses.append(self._age_band_sql(rule))
         return SQL(
             "SELECT p.id, p.member_register_date FROM res_partner p WHERE %s",
             SQL(" AND ").join(clauses),
         )
+
+    @api.model
+    def _age_band_sql(self, rule):
+        """Members whose age in whole years, on the chain's local date, is
+        within the rule's age band: the years between the birth year and
+        this one, less one while this year's birthday is still to come (the
+        birthday plus that many years: PostgreSQL puts 29 February on 28
+        February in a common year, member_base's celebration day)."""
+        today, _tz = self._today_and_tz()
+        years = SQL("(EXTRACT(YEAR FROM %s::date) - EXTRACT(YEAR FROM p.birthday))::int", today)
+        age = SQL(
+            "(%s - CASE WHEN (p.birthday + make_interval(years => %s))::date > %s::date"
+            " THEN 1 ELSE 0 END)",
+            years,
+            years,
+            today,
+        )
+        clauses = [SQL("p.birthday IS NOT NULL AND p.birthday <= %s::date", today)]
+        if rule.age_min:
+            clauses.append(SQL("%s >= %s", age, rule.age_min))
+        if rule.age_max:
+            clauses.append(SQL("%s <= %s", age, rule.age_max))
+        return SQL("(%s)", SQL(" AND ").join(clauses))
 
     @api.model
     def _between(self, expression, rule):
@@ -198,6 +226,9 @@ class MemberTagEngine(models.AbstractModel):
     def _target_sql(self, rule, today):
         """The ids (column ``partner_id``) of the members ``rule`` tags today."""
         members = self._members_sql(rule)
+        if rule.kind == "demographic":
+            # who they are, not what they bought: the members' own clauses only
+            return SQL("SELECT m.id AS partner_id FROM (%s) m", members)
         since = today - _months(rule.window_months)
         agg = SQL(
             "SELECT a.* FROM %s a JOIN (%s) m ON m.id = a.partner_id",
@@ -234,6 +265,17 @@ class MemberTagEngine(models.AbstractModel):
                 low=rule.value_min,
                 upper=upper,
             )
+        if kind == "pyramid_fm":
+            # seed 003: frequency × amount, each high from its threshold (included)
+            frequent = SQL("a.days >= %s", rule.pyramid_min_days)
+            big = SQL("a.spend >= %s", rule.pyramid_min_spend)
+            condition = {
+                "a": SQL("%s AND %s", frequent, big),
+                "b": SQL("%s AND NOT %s", frequent, big),
+                "c": SQL("NOT %s AND %s", frequent, big),
+                "d": SQL("NOT %s AND NOT %s", frequent, big),
+            }[rule.pyramid_class]
+            return SQL("SELECT a.partner_id FROM (%s) a WHERE %s", agg, condition)
         if kind == "inactivity":
             # the last posting of any kind on the member's wallets, else the
             # day they registered; never active and registered today: 0 days
@@ -263,6 +305,7 @@ class MemberTagEngine(models.AbstractModel):
             )
         if kind == "category":
             return self._category_sql(rule, today, members)
+
         raise NotImplementedError(kind)
 
     @api.model
@@ -369,6 +412,7 @@ class MemberTagEngine(models.AbstractModel):
         """Give ``rule``'s tag to the members who meet it and take it from
         the others, with their history, in one statement: ``(added,
         removed)``."""
+        started = time.monotonic()
         today, _tz = self._today_and_tz()
         self.env.flush_all()
         cr = self.env.cr
@@ -408,7 +452,14 @@ class MemberTagEngine(models.AbstractModel):
             )
         )
         added, removed = cr.fetchone()
-        rule.sudo().write({"last_run": now})
+        rule.sudo().write(
+            {
+                "last_run": now,
+                "last_added": added,
+                "last_removed": removed,
+                "last_seconds": round(time.monotonic() - started, 2),
+            }
+        )
         self.env["res.partner"].invalidate_model(["category_id"])
         self.env["res.partner.category"].invalidate_model(["partner_ids"])
         self.env["member.tag.history"].invalidate_model()

@@ -4,16 +4,27 @@ from odoo.exceptions import ValidationError
 KINDS = [
     ("rfm", "RFM Score"),
     ("pyramid", "A/B/C/D Pyramid (spend share)"),
+    ("pyramid_fm", "A/B/C/D Pyramid (frequency × amount)"),
     ("frequency", "Frequency (days with a purchase)"),
     ("recency", "Recency (days since the last purchase)"),
     ("spend", "Total Spend"),
     ("average_ticket", "Average Ticket"),
     ("inactivity", "Inactivity (days without any activity)"),
     ("category", "Preferred Product Category (share of spend, %)"),
+    ("demographic", "Demographics Only (levels, gender, age band)"),
 ]
 
 # kinds read from the shared aggregate of purchases in the rule's window
-WINDOW_KINDS = {"rfm", "pyramid", "frequency", "recency", "spend", "average_ticket", "category"}
+WINDOW_KINDS = {
+    "rfm",
+    "pyramid",
+    "pyramid_fm",
+    "frequency",
+    "recency",
+    "spend",
+    "average_ticket",
+    "category",
+}
 
 
 def parse_bands(text):
@@ -109,6 +120,39 @@ class MemberTagRule(models.Model):
         [("male", "Male"), ("female", "Female"), ("other", "Other")],
         help="Empty: every member.",
     )
+    pyramid_class = fields.Selection(
+        [
+            ("a", "A: frequent and big spenders"),
+            ("b", "B: frequent, smaller spend"),
+            ("c", "C: big spend, seldom"),
+            ("d", "D: the others"),
+        ],
+        string="Pyramid Class",
+        help="Seed 003's pyramid of frequency × amount, over the members with a purchase "
+        "in the window: A buy often and much, B often but less, C much but seldom, D the "
+        "rest. One rule per class.",
+    )
+    pyramid_min_days = fields.Integer(
+        string="Frequent From (days)",
+        default=4,
+        help="Days with a purchase in the window from which a member buys often (included).",
+    )
+    pyramid_min_spend = fields.Float(
+        string="Big Spend From",
+        digits=(16, 2),
+        default=1000.0,
+        help="Spend in the window from which a member spends much (included).",
+    )
+    age_min = fields.Integer(
+        string="Age From",
+        help="Members at least this old (in whole years, from their birthday, on the head "
+        "office's local date; a 29 February birthday counts on 28 February in common "
+        "years). 0: no lower bound. With an age band, members without a birthday are left "
+        "out.",
+    )
+    age_max = fields.Integer(
+        string="Age To", help="Members at most this old (included). 0: no upper bound."
+    )
     company_ids = fields.Many2many(
         "res.company",
         string="Stores",
@@ -117,6 +161,15 @@ class MemberTagRule(models.Model):
     )
     member_count = fields.Integer(compute="_compute_member_count", string="Members")
     last_run = fields.Datetime(readonly=True, copy=False)
+    last_added = fields.Integer(
+        string="Last Run: Entered", readonly=True, copy=False, help="Members given the tag."
+    )
+    last_removed = fields.Integer(
+        string="Last Run: Left", readonly=True, copy=False, help="Members the tag was taken from."
+    )
+    last_seconds = fields.Float(
+        string="Last Run: Duration (s)", readonly=True, copy=False, digits=(16, 2)
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -165,9 +218,43 @@ class MemberTagRule(models.Model):
         "m_max",
         "product_category_id",
         "window_months",
+        "age_min",
+        "age_max",
+        "gender",
+        "level_ids",
+        "pyramid_class",
+        "pyramid_min_days",
+        "pyramid_min_spend",
     )
     def _check_settings(self):
         for rule in self:
+            if rule.kind == "pyramid_fm" and (
+                not rule.pyramid_class or rule.pyramid_min_days < 1 or rule.pyramid_min_spend <= 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The pyramid rule %s needs its class, a frequency of at least one day "
+                        "and a positive spend.",
+                        rule.name,
+                    )
+                )
+            if rule.age_min < 0 or rule.age_max < 0 or max(rule.age_min, rule.age_max) > 150:
+                raise ValidationError(
+                    self.env._("The age band of rule %s goes from 0 to 150 years.", rule.name)
+                )
+            if rule.age_max and rule.age_max < rule.age_min:
+                raise ValidationError(
+                    self.env._("The upper age of rule %s is below its lower age.", rule.name)
+                )
+            if rule.kind == "demographic" and not (
+                rule.level_ids or rule.gender or rule.age_min or rule.age_max
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The demographic rule %s needs levels, a gender or an age band.",
+                        rule.name,
+                    )
+                )
             if rule.window_months < 1:
                 raise ValidationError(self.env._("The window of a tag rule is at least one month."))
             if rule.value_min < 0 or rule.value_max < 0:

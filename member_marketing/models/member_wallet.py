@@ -16,6 +16,14 @@ _TOPUP_PAID = contextvars.ContextVar("member_marketing_topup_paid", default=None
 
 
 REFERRAL_KINDS = {"topup": "first_topup", "consumption": "first_spend", "earn": "first_spend"}
+# postings that tell the member by a service SMS: the posting's kind → member_base's
+# toggle (``member_base.sms_<toggle>``, see res_partner.SERVICE_SMS_TEMPLATES)
+SMS_KINDS = {
+    "topup": "topup",
+    "consumption": "consume",
+    "withdrawal": "withdraw",
+    "redemption": "points",
+}
 
 
 class MemberWallet(models.Model):
@@ -52,6 +60,23 @@ class MemberWallet(models.Model):
             if rules:
                 self._member_upgrade_after_topup(move, to_cents(paid), rules)
         self._member_referral_after_posting(answer)
+        if not replay:
+            self._member_sms_after_posting(move, answer)
+
+    def _member_sms_after_posting(self, move, answer):
+        """The service SMS of a top-up, a consumption, a withdrawal or a
+        points redemption, when its toggle is on: queued after the posting
+        (outside the wallet's locked section, never on a replay), in the
+        caller's transaction: a posting rolled back sends nothing."""
+        toggle = SMS_KINDS.get(answer.get("kind"))
+        if not toggle or not move:
+            return
+        self.env["res.partner"]._member_sms_service(
+            toggle,
+            move,
+            partner_of=lambda m: m.wallet_id.partner_id,
+            company_of=lambda m: m.company_id,
+        )
 
     def _member_upgrade_after_topup(self, move, paid, rules):
         """``paid``: the top-up's paid-in value, in cents."""

@@ -11,6 +11,17 @@ MANAGER = "member_base.group_member_manager"
 LEVEL_SERVICE_KEY = "member_level_service"
 # replies to an SMS that withdraw the consent to marketing SMS
 OPTOUT_WORDS = {"T", "TD", "N", "STOP", "UNSUBSCRIBE", "退订", "退"}
+# the service SMS (服务短信) of an operation: member_base's toggle
+# ``member_base.sms_<operation>`` switches it on, this template says it
+SERVICE_SMS_TEMPLATES = {
+    "topup": "member_marketing.sms_template_service_topup",
+    "consume": "member_marketing.sms_template_service_consume",
+    "withdraw": "member_marketing.sms_template_service_withdraw",
+    "points": "member_marketing.sms_template_service_points",
+    "upgrade": "member_marketing.sms_template_service_upgrade",
+    "report_lost": "member_marketing.sms_template_service_report_lost",
+    "replace": "member_marketing.sms_template_service_replace",
+}
 
 
 PLAN_FIELDS = frozenset(
@@ -277,6 +288,45 @@ class ResPartner(models.Model):
         for position, record in zip(positions, sms, strict=True):
             results[position] = record
         return results
+
+    @api.model
+    def _member_sms_service_on(self, operation):
+        """Whether member_base's toggle of ``operation`` (Settings, “SMS on
+        …”) is on. The toggles are system parameters: one choice for the
+        whole chain."""
+        value = self.env["ir.config_parameter"].sudo().get_param(f"member_base.sms_{operation}")
+        return bool(value) and value.strip().lower() not in ("0", "false", "")
+
+    @api.model
+    def _member_sms_service(self, operation, records, partner_of, company_of):
+        """Queue the service SMS of ``operation`` (a key of
+        ``SERVICE_SMS_TEMPLATES``) about each of ``records`` (the template's
+        model), when its toggle is on: to the member ``partner_of(record)``
+        who has a mobile, sent as the store ``company_of(record)``. No consent
+        needed (a service message); only queued (Odoo's SMS queue sends it
+        from its cron): nothing waits for a gateway here. Returns the
+        ``sms.sms`` queued."""
+        SmsSms = self.env["sms.sms"].sudo()
+        if not records or not self._member_sms_service_on(operation):
+            return SmsSms
+        template = self.env.ref(SERVICE_SMS_TEMPLATES[operation], raise_if_not_found=False)
+        if not template:
+            return SmsSms
+        todo = [(record, partner_of(record)) for record in records.sudo()]
+        todo = [(record, partner) for record, partner in todo if partner and partner.member_mobile]
+        if not todo:
+            return SmsSms
+        bodies = template.sudo()._render_field(
+            "body", [record.id for record, _partner in todo], compute_lang=True
+        )
+        by_company = {}
+        for record, partner in todo:
+            by_company.setdefault(company_of(record), []).append((partner.id, bodies[record.id]))
+        for company, items in by_company.items():
+            for result in self._member_sms_queue(items, marketing=False, company=company or None):
+                if isinstance(result, models.BaseModel):
+                    SmsSms |= result
+        return SmsSms
 
     # ------------------------------------------------------------------
     # Change of mobile from the portal, proved by an SMS code

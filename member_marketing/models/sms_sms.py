@@ -44,6 +44,25 @@ class SmsSms(models.Model):
         if others:
             yield from super(SmsSms, others)._split_by_api()
 
+    def _send(self, unlink_failed=False, unlink_sent=True, raise_exception=False):
+        """Odoo's queue cron (``_process_queue``) sends its batch with
+        ``_send``, not ``send``: without an API chosen (``sms_api`` in the
+        context), split the batch by gateway as ``send`` does, so a queued
+        SMS goes through its company's HTTP gateway too (and a batch of
+        several companies does not fail on one sending company)."""
+        if self.env.context.get("sms_api") or not self:
+            return super()._send(
+                unlink_failed=unlink_failed,
+                unlink_sent=unlink_sent,
+                raise_exception=raise_exception,
+            )
+        for sms_api, sms in self._split_by_api():
+            super(SmsSms, sms.with_context(sms_api=sms_api))._send(
+                unlink_failed=unlink_failed,
+                unlink_sent=unlink_sent,
+                raise_exception=raise_exception,
+            )
+
     @api.model
     def _cron_member_retry(self):
         """Try again the SMS a gateway failed to take (server errors), after

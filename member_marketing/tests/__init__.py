@@ -20,3 +20,4 @@ from . import test_measure_day
 from . import test_portal
 from . import test_portal_bookings
 from . import test_portal_booking_concurrency
+from . import test_sms_service

@@ -60,6 +60,27 @@ class TestLevelMeasures(LevelCase):
         )
         self.assertEqual((line.res_model, line.res_id), ("member.level.rule", silver.id))
 
+    def test_summary_on_the_rules(self):
+        """The review's result on its rules: silver moved 1 up, gold none;
+        the cron's run again: 0 up; when and how long."""
+        card = self.member_card()
+        self.topup_at(card, 2500, self.months_ago(1))
+        silver = self.make_rule(self.level_silver, "topup", 2500)
+        gold = self.make_rule(self.level_gold, "topup", 9000)
+        self.review()
+        self.assertRecordValues(
+            silver | gold,
+            [
+                {"last_review_up": 1, "last_review_down": 0},
+                {"last_review_up": 0, "last_review_down": 0},
+            ],
+        )
+        self.assertTrue(silver.last_review)
+        self.assertGreaterEqual(silver.last_review_seconds, 0)
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 60.0):
+            self.env["member.level.review"]._cron_review()
+        self.assertRecordValues(silver, [{"last_review_up": 0, "last_review_down": 0}])
+
     def test_rolling_period_boundary(self):
         """3 months: a top-up on the first day of the period counts, the day
         before does not (the head office's local date)."""

@@ -17,6 +17,7 @@ from odoo.tools import mute_logger
 from odoo.addons.member_base.tests.common import next_mobile
 
 from .common import LevelCase, new_key
+from .test_sms import SmsCase
 
 D = datetime.date
 
@@ -276,6 +277,80 @@ class TestOtherReminders(ReminderCase):
         found = self.ours(self.run_rule("package_expiry", days_before=100), members)
         self.assertRecordValues(found, [{"partner_id": later.partner_id.id, "amount": 5}])
 
+    def test_points_expiry_rolling(self):
+        """Rolling expiry of 12 months, reminded 30 days ahead, run on 20
+        December 2026 (window 20 Dec 2026 – 19 Jan 2027). Member A earned 100
+        on 10 Jan 2026 (last day 9 Jan 2027), redeemed 30 of them on 1 Jun
+        (first in, first out: 70 left), earned 40 on 15 Jan (14 Jan 2027) and
+        70 on 1 Mar (28 Feb 2027: outside); B's 50 of 10 Jan were all
+        redeemed; C's 20 of 1 Dec 2025 expired on 30 Nov 2026. Reminders: A
+        70 for 9 Jan and 40 for 14 Jan, one per expiry date; none again that
+        day nor the next; on 1 Feb 2027 A's 70 of 28 Feb."""
+        self.set_param("points_expiry_policy", "rolling")
+        self.set_param("points_expiry_months", "12")
+        a, b, c = self.member_card(), self.member_card(), self.member_card()
+
+        def earn(card, amount, day):
+            wallet = self.wallet_of(card).with_env(self.env_as(self.cashier_a))
+            with freeze_time(f"{day} 04:00:00"):
+                wallet.env["member.points.lot"]._earn(wallet, amount, key=new_key("earn"))
+
+        def redeem(card, points, day):
+            wallet = self.wallet_of(card).with_env(self.env_as(self.cashier_a))
+            with freeze_time(f"{day} 04:00:00"):
+                wallet.env["member.points.lot"]._redeem(wallet, points, key=new_key("redeem"))
+
+        earn(c, 20, "2025-12-01")
+        earn(a, 100, "2026-01-10")
+        earn(b, 50, "2026-01-10")
+        earn(a, 40, "2026-01-15")
+        earn(a, 70, "2026-03-01")
+        redeem(a, 30, "2026-06-01")
+        redeem(b, 50, "2026-06-01")
+        lots = (
+            self.env["member.points.lot"]
+            .sudo()
+            .search([("wallet_id", "=", self.wallet_of(a).id)], order="id")
+        )
+        self.assertEqual(
+            [(lot.date_expiry, lot.points_remaining) for lot in lots],
+            [(D(2027, 1, 9), 70), (D(2027, 1, 14), 40), (D(2027, 2, 28), 70)],
+        )
+        members = a.partner_id | b.partner_id | c.partner_id
+        found = self.ours(self.run_rule("points_expiry", D(2026, 12, 20), days_before=30), members)
+        self.assertRecordValues(
+            found.sorted("occasion_date"),
+            [
+                {
+                    "partner_id": a.partner_id.id,
+                    "kind": "points_expiry",
+                    "occasion": "points:2027-01-09",
+                    "occasion_date": D(2027, 1, 9),
+                    "amount": 70,
+                },
+                {
+                    "partner_id": a.partner_id.id,
+                    "kind": "points_expiry",
+                    "occasion": "points:2027-01-14",
+                    "occasion_date": D(2027, 1, 14),
+                    "amount": 40,
+                },
+            ],
+        )
+        self.assertFalse(self.ours(self.run_rule("points_expiry", D(2026, 12, 20)), members))
+        self.assertFalse(self.ours(self.run_rule("points_expiry", D(2026, 12, 21)), members))
+        later = self.ours(self.run_rule("points_expiry", D(2027, 2, 1)), members)
+        self.assertRecordValues(
+            later,
+            [{"partner_id": a.partner_id.id, "occasion_date": D(2027, 2, 28), "amount": 70}],
+        )
+        self.assertEqual(
+            self.occasions(a.partner_id, "points_expiry"),
+            [D(2027, 1, 9), D(2027, 1, 14), D(2027, 2, 28)],
+        )
+        self.assertFalse(self.occasions(b.partner_id, "points_expiry"))
+        self.assertFalse(self.occasions(c.partner_id, "points_expiry"))
+
     def test_unique_occasion_index(self):
         member = self.make_member(birthday=D(1990, 3, 15))
         reminder = self.ours(self.run_rule("birthday", D(2027, 3, 12)), member)
@@ -391,3 +466,61 @@ class TestReminderAccess(ReminderCase):
                 rule.with_env(self.env_as(user)).days_before = 5
         rule.with_env(self.env_as(self.admin_user)).days_before = 5
         self.assertEqual(rule.days_before, 5)
+
+
+@tagged("post_install", "-at_install")
+class TestReminderSendSms(ReminderCase, SmsCase):
+    """*Send SMS* on the reminder list, from a store manager's own user:
+    their store's reminders only, consent respected for a marketing
+    reminder, queued and then sent by Odoo's SMS queue cron through the
+    store's gateway (the local fake provider)."""
+
+    def run_queue(self):
+        """Odoo's SMS queue cron as it runs (its commit of progress left out:
+        a test never commits)."""
+        self.env.flush_all()
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 0):
+            self.env["sms.sms"].sudo()._process_queue()
+
+    def test_manager_sends_their_store_reminders(self):
+        yes = self.make_member(
+            name="王五", birthday=D(1990, 3, 15), member_mobile=next_mobile(), sms_consent=True
+        )
+        no = self.make_member(name="赵六", birthday=D(1990, 3, 15), member_mobile=next_mobile())
+        in_b = self.make_member(
+            name="钱七",
+            birthday=D(1990, 3, 15),
+            member_mobile=next_mobile(),
+            sms_consent=True,
+            member_register_company_id=self.store_b.id,
+        )
+        members = yes | no | in_b
+        # the daily run makes the reminders without sending: staff send them
+        found = self.ours(self.run_rule("birthday", D(2027, 3, 12), send_sms=False), members)
+        self.assertEqual(set(found.mapped("sms_state")), {"none"})
+        self.assertFalse(self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)]))
+        manager = self.env_as(self.manager_a)["member.reminder"]
+        mine = manager.search([("id", "in", found.ids)])
+        self.assertEqual(mine.partner_id, yes | no)
+        theirs = found.filtered(lambda r: r.partner_id == in_b)
+        # another store's reminder, or a cashier: refused, nothing queued
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models.ir_rule"):
+            theirs.with_env(manager.env).action_send_sms()
+        with self.assertRaises(AccessError):
+            mine.with_env(self.env_as(self.cashier_a)).action_send_sms()
+        self.assertFalse(self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)]))
+        mine.action_send_sms()
+        self.assertEqual(
+            {r.partner_id: r.sms_state for r in mine}, {yes: "queued", no: "no_consent"}
+        )
+        [sms] = self.env["sms.sms"].sudo().search([("partner_id", "in", members.ids)])
+        self.assertEqual(sms.partner_id, yes)
+        self.assertFalse(self.server.requests, "queued, not sent yet")
+        self.run_queue()
+        self.assertEqual(len(self.server.requests), 1)
+        sent = self.server.requests[0]["json"]
+        self.assertEqual(sent["PhoneNumbers"], yes.member_mobile.removeprefix("+86"))
+        self.assertTrue(sent["Content"].startswith("王五您好：3月15日是您的生日"), sent["Content"])
+        self.assertTrue(sent["Content"].endswith("回T退订"), sent["Content"])
+        self.assertEqual(sent["OutId"], sms.uuid)
+        self.assertEqual(theirs.sms_state, "none")

@@ -6,8 +6,10 @@ edit the rules."""
 import datetime
 from unittest.mock import patch
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import freeze_time, tagged
 from odoo.tools import mute_logger
 
 from .common import LevelCase, new_key
@@ -184,6 +186,64 @@ class TestTagRules(TagCase):
         self.recompute(*classes)
         self.assertEqual([self.tagged_with(rule, members) for rule in classes], [a, b, c, d])
 
+    def test_pyramid_by_frequency_and_amount(self):
+        """Seed 003's pyramid, frequent from 3 days with a purchase, big from
+        a spend of 1,000 (both included), over the window: 3 × 400 (3 days,
+        1,200) A; 300 + 300 + 400 (3 days, exactly 1,000) A; 4 × 100 (4
+        days, 400) B; 1,500 once C; 2 × 500 (2 days, exactly 1,000) C; 2 ×
+        100 D; 3 × 400 but 13 months ago: outside the window, no class. Run
+        twice: nothing changes. The spend-share pyramid still ranks them."""
+        a = self.spender((400, 5), (400, 6), (400, 7))
+        a_edge = self.spender((300, 5), (300, 6), (400, 7))
+        b = self.spender((100, 5), (100, 6), (100, 7), (100, 8))
+        c = self.spender((1500, 5))
+        c_edge = self.spender((500, 5), (500, 6))
+        d = self.spender((100, 5), (100, 6))
+        old = self.spender((400, 400), (400, 401), (400, 402))
+        members = a | a_edge | b | c | c_edge | d | old
+        classes = [
+            self.make_tag_rule(
+                "pyramid_fm",
+                name=f"MMT pyramid {letter}",
+                pyramid_class=letter,
+                pyramid_min_days=3,
+                pyramid_min_spend=1000,
+            )
+            for letter in "abcd"
+        ]
+        self.assertEqual(
+            self.recompute(*classes),
+            dict(zip(classes, [(2, 0), (1, 0), (2, 0), (1, 0)], strict=True)),
+        )
+        self.assertEqual(
+            [self.tagged_with(rule, members) for rule in classes],
+            [a | a_edge, b, c | c_edge, d],
+        )
+        self.assertEqual(self.recompute(*classes), dict.fromkeys(classes, (0, 0)))
+        top_half = self.make_tag_rule("pyramid", 0, 50)
+        self.recompute(top_half)
+        # spends 1,500, 1,200, 1,000, 1,000, 400, 200 (5,300): the first two hold 51 %
+        self.assertEqual(self.tagged_with(top_half, members), c | a)
+
+    def test_last_run_summary(self):
+        """The rule shows its last run: 2 members entered, then on the next
+        run 1 left (its spend reversed) and none entered; a duration."""
+        big = self.spender((600, 5))
+        other = self.spender((700, 5))
+        rule = self.make_tag_rule("spend", 500)
+        self.assertFalse(rule.last_run)
+        self.recompute(rule)
+        self.assertRecordValues(rule, [{"last_added": 2, "last_removed": 0}])
+        self.assertTrue(rule.last_run)
+        self.assertGreaterEqual(rule.last_seconds, 0)
+        move = self.env["member.wallet.move"].search(
+            [("wallet_id.partner_id", "=", other.id), ("kind", "=", "consumption")]
+        )
+        move.with_env(self.env_as(self.manager_a))._reverse("wrong card")
+        self.recompute(rule)
+        self.assertRecordValues(rule, [{"last_added": 0, "last_removed": 1}])
+        self.assertEqual(self.tagged_with(rule, big | other), big)
+
     def test_inactivity(self):
         """No posting for 90 days or more: the last posting 100 days ago, or
         never one and registered 200 days ago; not the one active 10 days
@@ -219,6 +279,73 @@ class TestTagRules(TagCase):
         )
         self.recompute(rule)
         self.assertEqual(self.tagged_with(rule, members), silver_woman)
+
+    def test_age_band(self):
+        """Demographics only, age 30 to 39, on 28 February 2027 (a common
+        year, noon in Shanghai): born 28 Feb 1997 (30 today) in, 1 Mar 1997
+        (29 until tomorrow) out, 29 Feb 1996 (31: its birthday is today in a
+        common year) in, 28 Feb 1988 (39) in, 28 Feb 1987 (40 today) out, 1
+        Mar 1987 (39 until tomorrow) in, no birthday out. The day before,
+        the one born 28 Feb 1997 is 29 (out); on 28 Feb 2028 (leap year) the
+        one born 29 Feb 1996 is still 31, on 29 Feb 2028 32."""
+        born = {
+            day: self.make_member(birthday=day)
+            for day in (
+                datetime.date(1997, 2, 28),
+                datetime.date(1997, 3, 1),
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 2, 28),
+                datetime.date(1987, 3, 1),
+            )
+        }
+        nobody = self.make_member()
+        members = nobody.union(*born.values())
+
+        def born_on(*days):
+            return members.browse([born[day].id for day in days])
+
+        rule = self.make_tag_rule("demographic", age_min=30, age_max=39)
+        with freeze_time("2027-02-28 04:00:00"):
+            self.recompute(rule)
+        self.assertEqual(
+            self.tagged_with(rule, members),
+            born_on(
+                datetime.date(1997, 2, 28),
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 3, 1),
+            ),
+        )
+        with freeze_time("2027-02-27 04:00:00"):
+            self.recompute(rule)
+        self.assertEqual(
+            self.tagged_with(rule, members),
+            born_on(
+                datetime.date(1996, 2, 29),
+                datetime.date(1988, 2, 28),
+                datetime.date(1987, 2, 28),
+                datetime.date(1987, 3, 1),
+            ),
+        )
+        thirty_one = self.make_tag_rule("demographic", age_min=31, age_max=31)
+        with freeze_time("2028-02-28 04:00:00"):
+            self.recompute(thirty_one)
+        self.assertIn(born[datetime.date(1996, 2, 29)], self.tagged_with(thirty_one, members))
+        with freeze_time("2028-02-29 04:00:00"):
+            self.recompute(thirty_one)
+        self.assertNotIn(born[datetime.date(1996, 2, 29)], self.tagged_with(thirty_one, members))
+        self.assertEqual(self.tagged_with(thirty_one, members), born_on(datetime.date(1997, 2, 28)))
+
+    def test_age_band_on_a_spend_rule(self):
+        """The age band narrows a purchase rule too: spent 600, aged 25 and
+        45; the band from 40 (no upper bound) keeps the elder."""
+        day_before = self.today - datetime.timedelta(days=1)
+        young = self.spender((600, 5), birthday=day_before - relativedelta(years=25))
+        elder = self.spender((600, 5), birthday=day_before - relativedelta(years=45))
+        rule = self.make_tag_rule("spend", 500, age_min=40)
+        self.recompute(rule)
+        self.assertEqual(self.tagged_with(rule, young | elder), elder)
 
     def package_product(self, name, categ, price):
         service = self.env["product.product"].create({"name": f"{name} service", "type": "service"})
@@ -341,6 +468,13 @@ class TestTagRuleAccess(TagCase):
             {"kind": "pyramid", "value_max": 120},
             {"kind": "category"},
             {"kind": "spend", "window_months": 0},
+            {"kind": "spend", "age_min": 40, "age_max": 30},
+            {"kind": "spend", "age_min": -1},
+            {"kind": "spend", "age_max": 151},
+            {"kind": "demographic"},
+            {"kind": "pyramid_fm"},
+            {"kind": "pyramid_fm", "pyramid_class": "a", "pyramid_min_days": 0},
+            {"kind": "pyramid_fm", "pyramid_class": "a", "pyramid_min_spend": 0},
         ]
         for vals in bad:
             with self.subTest(vals=vals), self.assertRaises(ValidationError):

@@ -1,0 +1,240 @@
+"""Service SMS (服务短信) of member_base's per-operation toggles: a top-up, a
+consumption, a withdrawal, a points redemption, an upgrade, a card reported
+lost or replaced tell the member, from the operation's own user and store,
+queued in Odoo's SMS queue and sent by its cron through the store's gateway
+(the local fake provider). Toggle off: nothing; a replay: nothing; no
+mobile: nothing and no error; no marketing consent needed."""
+
+from unittest.mock import patch
+
+from odoo.tests import tagged
+
+from odoo.addons.member_base.tests.common import next_mobile
+
+from .common import new_key
+from .test_sms import SmsCase
+
+TOGGLES = ("topup", "consume", "withdraw", "points", "upgrade", "report_lost", "replace")
+
+
+@tagged("post_install", "-at_install")
+class TestServiceSms(SmsCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for toggle in TOGGLES:
+            cls.env["ir.config_parameter"].sudo().set_param(f"member_base.sms_{toggle}", False)
+        cls.env["member.points.rule"].search([]).write({"active": False})
+
+    def toggle(self, operation, on=True):
+        """member_base's setting “SMS on …” (a system parameter)."""
+        self.env["ir.config_parameter"].sudo().set_param(f"member_base.sms_{operation}", on)
+
+    def mobile_member(self, **vals):
+        """A member with a mobile who did not consent to marketing SMS."""
+        return self.make_member(member_mobile=next_mobile(), sms_consent=False, **vals)
+
+    def card_of(self, mobile=True):
+        partner = self.mobile_member() if mobile else self.make_member()
+        self.assertEqual(bool(partner.member_mobile), mobile)
+        return self.make_card(partner=partner)
+
+    def sms_of(self, partner):
+        return self.env["sms.sms"].sudo().search([("partner_id", "=", partner.id)], order="id")
+
+    def run_queue(self):
+        """Odoo's SMS queue cron as it runs (its commit of progress left out:
+        a test never commits)."""
+        self.env.flush_all()
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 0):
+            self.env["sms.sms"].sudo()._process_queue()
+
+    # ------------------------------------------------------------------
+    # Postings
+    # ------------------------------------------------------------------
+
+    def test_topup_toggle_off_sends_nothing(self):
+        card = self.card_of()
+        self.topup(card, 100)
+        self.assertFalse(self.sms_of(card.partner_id))
+
+    def test_topup_and_consumption_with_their_figures(self):
+        """Toggles on, no marketing consent: top-up 100 (bonus 20) in store
+        A → one SMS “充值100.00元，余额120.00元” sent as store A; a debit of
+        35.50 at the till in store B → “消费35.50元，余额84.50元” as store B;
+        the queue cron sends both through the gateway."""
+        self.toggle("topup")
+        self.toggle("consume")
+        card = self.card_of()
+        member = card.partner_id
+        self.topup(card, 100, bonus=20)
+        [topup_sms] = self.sms_of(member)
+        self.assertEqual(
+            topup_sms.body,
+            f"{member.name}您好：您于{self.store_a.name}充值100.00元，当前储值余额120.00元。",
+        )
+        self.assertRecordValues(
+            topup_sms,
+            [
+                {
+                    "number": member.member_mobile,
+                    "state": "outgoing",
+                    "member_company_id": self.store_a.id,
+                }
+            ],
+        )
+        self.assertNotIn("退订", topup_sms.body)
+        self.consume(card, 35.5, user=self.cashier_b, company=self.store_b)
+        topup_again, consume_sms = self.sms_of(member)
+        self.assertEqual(topup_again, topup_sms)
+        self.assertEqual(
+            consume_sms.body,
+            f"{member.name}您好：您于{self.store_b.name}使用储值消费35.50元，当前储值余额84.50元。",
+        )
+        self.assertEqual(consume_sms.member_company_id, self.store_b)
+        self.assertFalse(self.server.requests, "queued, not sent during the posting")
+        self.run_queue()
+        self.assertEqual(
+            [request["json"]["Content"] for request in self.server.requests],
+            [topup_sms.body, consume_sms.body],
+        )
+        self.assertEqual(
+            {request["json"]["PhoneNumbers"] for request in self.server.requests},
+            {member.member_mobile.removeprefix("+86")},
+        )
+
+    def test_replay_sends_nothing_more(self):
+        """The same idempotency key twice (a till's resync): one posting, one SMS."""
+        self.toggle("topup")
+        self.toggle("consume")
+        card = self.card_of()
+        self.topup(card, 50)
+        key = new_key("till")
+        first = self.consume(card, 20, key=key)
+        again = self.consume(card, 20, key=key)
+        self.assertEqual(first["move_id"], again["move_id"])
+        sms = self.sms_of(card.partner_id)
+        self.assertEqual(len(sms), 2)
+        self.assertIn("使用储值消费20.00元，当前储值余额30.00元", sms[1].body)
+
+    def test_member_without_mobile(self):
+        """No mobile: the posting goes through, no SMS, no error."""
+        self.toggle("topup")
+        card = self.card_of(mobile=False)
+        _move, answer = self.topup(card, 100)
+        self.assertEqual(answer["balance"], 100)
+        self.assertFalse(self.sms_of(card.partner_id))
+        self.assertFalse(
+            self.env["sms.sms"].sudo().search([("body", "like", f"%{card.partner_id.name}%")])
+        )
+
+    def test_withdrawal(self):
+        self.toggle("withdraw")
+        card = self.card_of()
+        self.topup(card, 100)
+        wallet = self.wallet_of(card).with_env(self.env_as(self.manager_a))
+        wallet._withdraw(40, key=new_key("wd"), note="refund at the counter")
+        [sms] = self.sms_of(card.partner_id)
+        self.assertIn(f"您于{self.store_a.name}办理储值退款40.00元，当前储值余额60.00元", sms.body)
+
+    def test_points_redemption(self):
+        """Points 500, redeem 120 at the till → “兑换使用120积分，剩余积分380分”;
+        earning points sends nothing (only the redemption is told)."""
+        self.toggle("points")
+        card = self.card_of()
+        wallet = self.wallet_of(card)
+        wallet._post("adjustment", [{"asset": "points", "amount": 500}], card_check=None)
+        self.assertFalse(self.sms_of(card.partner_id))
+        cashier_wallet = wallet.with_env(self.env_as(self.cashier_a))
+        cashier_wallet.env["member.points.lot"]._redeem(cashier_wallet, 120, key=new_key("rd"))
+        [sms] = self.sms_of(card.partner_id)
+        self.assertEqual(
+            sms.body,
+            f"{card.partner_id.name}您好：您于{self.store_a.name}兑换使用120积分，剩余积分380分。",
+        )
+
+    # ------------------------------------------------------------------
+    # Levels
+    # ------------------------------------------------------------------
+
+    def test_manual_upgrade(self):
+        """A manager moves a member up by hand: one SMS naming the level and
+        the store; moving them down again sends nothing."""
+        member = self.mobile_member()
+        self.env_as(self.manager_a)["res.partner"].browse(member.id)._member_change_level(
+            self.level_gold, "VIP"
+        )
+        self.assertFalse(self.sms_of(member), "toggle off")
+        self.toggle("upgrade")
+        self.env_as(self.manager_a)["res.partner"].browse(member.id)._member_change_level(
+            self.level_silver, "mistake"
+        )
+        self.assertFalse(self.sms_of(member), "a downgrade is not told")
+        self.env_as(self.manager_a)["res.partner"].browse(member.id)._member_change_level(
+            self.level_gold, "VIP again"
+        )
+        [sms] = self.sms_of(member)
+        self.assertEqual(
+            sms.body,
+            f"{member.name}您好：恭喜您在{self.store_a.name}升级为{self.level_gold.name}，"
+            "尽享更多会员礼遇。",
+        )
+
+    def test_immediate_and_review_upgrades(self):
+        """A single top-up of 5,000 reaches gold at once: one upgrade SMS (the
+        top-up toggle is off); the periodic review moving another member
+        up: one SMS each."""
+        self.toggle("upgrade")
+        self.make_rule(self.level_gold, "single_topup", 5000)
+        card = self.card_of()
+        self.topup(card, 5000)
+        self.assertEqual(card.partner_id.member_level_id, self.level_gold)
+        [sms] = self.sms_of(card.partner_id)
+        self.assertIn(f"升级为{self.level_gold.name}", sms.body)
+        other = self.card_of()
+        with self.rules_paused():
+            self.topup(other, 3000)
+        self.make_rule(self.level_silver, "topup", 3000)
+        changes = self.review()
+        self.assertIn(other.partner_id.id, changes)
+        [review_sms] = self.sms_of(other.partner_id)
+        self.assertIn(f"升级为{self.level_silver.name}", review_sms.body)
+        self.assertEqual(len(self.sms_of(card.partner_id)), 1, "nothing more for the first")
+
+    # ------------------------------------------------------------------
+    # Card operations
+    # ------------------------------------------------------------------
+
+    def card_operation(self, card, operation, **vals):
+        env = self.env_as(self.cashier_a)
+        wizard = env["member.card.operation"].create(
+            {"card_id": card.id, "operation": operation, "reason": "at the counter", **vals}
+        )
+        return wizard.action_confirm()
+
+    def test_lost_and_replaced(self):
+        """Reported lost at the counter of store A: “会员卡…已于…挂失”;
+        replaced: the new number and the balance carried over."""
+        card = self.card_of()
+        self.topup(card, 88)
+        self.card_operation(card, "report_lost")
+        self.assertFalse(self.sms_of(card.partner_id), "toggles off")
+        self.toggle("report_lost")
+        self.toggle("replace")
+        other = self.card_of()
+        self.card_operation(other, "report_lost")
+        [lost] = self.sms_of(other.partner_id)
+        self.assertEqual(
+            lost.body,
+            f"{other.partner_id.name}您好：您的会员卡{other.name}已于{self.store_a.name}挂失，"
+            "挂失期间该卡暂停使用。如非本人操作，请尽快联系门店。",
+        )
+        self.card_operation(card, "replace")
+        new_card = card.replaced_by_id
+        self.assertTrue(new_card)
+        [replaced] = self.sms_of(card.partner_id)
+        self.assertEqual(
+            replaced.body,
+            f"{card.partner_id.name}您好：您的会员卡{card.name}已于{self.store_a.name}换为新卡"
+            f"{new_card.name}，原卡停用，储值余额88.00元与积分已转入新卡。",
+        )
