@@ -124,6 +124,9 @@ def main():
         "--export-only", action="store_true", help="only the Excel export (and its anchor)"
     )
     parser.add_argument(
+        "--no-export", action="store_true", help="only the views (no Excel export, no anchor)"
+    )
+    parser.add_argument(
         "--export-period",
         choices=("month", "year"),
         default="month",
@@ -183,6 +186,8 @@ def main():
                         f"{pivot50:>8.0f}ms {pivot99:>8.0f}ms",
                         flush=True,
                     )
+            if args.no_export:
+                return 0
             start, end = spans[args.export_period]
             Report = env[args.export]
             domain = [("date", ">=", start), ("date", "<", end)]
