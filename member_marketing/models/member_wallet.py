@@ -69,8 +69,20 @@ class MemberWallet(models.Model):
         (outside the wallet's locked section, never on a replay), in the
         caller's transaction: a posting rolled back sends nothing."""
         toggle = SMS_KINDS.get(answer.get("kind"))
-        if not toggle or not move:
+        Partner = self.env["res.partner"]
+        if not toggle or not move or not Partner._member_sms_service_on(toggle):
             return
+        if move.sudo().exists():
+            self._member_sms_queue_posting(toggle, move)
+            return
+        # committed apart after this transaction's snapshot (a debit authorised in
+        # a transaction of its own while this one had read already): this
+        # transaction cannot read it, so the SMS is queued from a cursor that can
+        with self.env.registry.cursor() as cr:
+            env = self.env(cr=cr)
+            self.with_env(env)._member_sms_queue_posting(toggle, move.with_env(env))
+
+    def _member_sms_queue_posting(self, toggle, move):
         self.env["res.partner"]._member_sms_service(
             toggle,
             move,

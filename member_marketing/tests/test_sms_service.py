@@ -7,9 +7,11 @@ mobile: nothing and no error; no marketing consent needed."""
 
 from unittest.mock import patch
 
+from odoo import api
 from odoo.tests import tagged
 
 from odoo.addons.member_base.tests.common import next_mobile
+from odoo.addons.member_wallet.tests.common import SUPERUSER_ID, CommittedWalletCase
 
 from .common import new_key
 from .test_sms import SmsCase
@@ -238,3 +240,54 @@ class TestServiceSms(SmsCase):
             f"{card.partner_id.name}您好：您的会员卡{card.name}已于{self.store_a.name}换为新卡"
             f"{new_card.name}，原卡停用，储值余额88.00元与积分已转入新卡。",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestServiceSmsCommitted(CommittedWalletCase):
+    """With real transactions: a debit authorised in a transaction of its
+    own after the caller's transaction had read (as a till's request does
+    after checking its session) is not visible to the caller; its service
+    SMS is queued all the same, and the caller gets its answer."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with cls.registry.cursor() as cr:
+            Param = api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"]
+            cls.saved_toggle = Param.get_param("member_base.sms_consume")
+            Param.set_param("member_base.sms_consume", True)
+        cls.addClassCleanup(cls._restore_toggle)
+
+    @classmethod
+    def _restore_toggle(cls):
+        with cls.registry.cursor() as cr:
+            Param = api.Environment(cr, SUPERUSER_ID, {})["ir.config_parameter"]
+            Param.set_param("member_base.sms_consume", cls.saved_toggle or False)
+
+    def test_debit_posted_apart_after_the_caller_read(self):
+        funded = self.make_funded_card(100)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["member.card"].browse(funded.card_id).partner_id
+            partner.member_mobile = next_mobile()
+            partner_id = partner.id
+
+        def cleanup():
+            with self.registry.cursor() as cr:
+                cr.execute("DELETE FROM sms_sms WHERE partner_id = %s", [partner_id])
+
+        self.addCleanup(cleanup)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, self.cashier_a_id, {"allowed_company_ids": [self.store_a_id]})
+            # the caller's snapshot is taken before the debit commits apart
+            self.assertTrue(env["res.partner"].browse(partner_id).name)
+            answer = env["member.wallet"].api_consume(funded.card_number, 10, new_key("sms"))
+            self.assertEqual(answer["balance"], 90.0)
+            moves = env["member.wallet.move"].sudo().search([("id", "=", answer["move_id"])])
+            self.assertFalse(moves, "the debit was committed apart, after this snapshot")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            sms = env["sms.sms"].search([("partner_id", "=", partner_id)])
+            self.assertEqual(len(sms), 1)
+            self.assertIn("10.00", sms.body)
+            self.assertIn("90.00", sms.body)
