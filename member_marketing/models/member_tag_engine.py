@@ -305,7 +305,6 @@ class MemberTagEngine(models.AbstractModel):
             )
         if kind == "category":
             return self._category_sql(rule, today, members)
-
         raise NotImplementedError(kind)
 
     @api.model
