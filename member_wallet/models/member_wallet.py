@@ -5,17 +5,18 @@ import logging
 from decimal import Decimal
 
 import psycopg2.errors
-from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED, TRANSACTION_STATUS_IDLE
+from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE
-from odoo.sql_db import Cursor
+from odoo.sql_db import Cursor, PoolError
 
 from odoo.addons.member_base.tools import card_data
 
 from ..tools import amounts as amount_tools
+from ..tools import kept_connections
 
 _logger = logging.getLogger(__name__)
 
@@ -44,6 +45,11 @@ WALLET_FETCH = (
     "points",
     "credit_limit",
 )
+
+
+class _ConnectionLost(Exception):
+    """A kept connection was found dead at the first statement of a
+    transaction (nothing of it ran): run the transaction on a new one."""
 
 
 class MemberWallet(models.Model):
@@ -472,19 +478,20 @@ class MemberWallet(models.Model):
                 INSERT INTO member_wallet_line
                        (move_id, date, create_date, write_date, create_uid, write_uid,
                         {", ".join(name for name, _type in line_columns)})
-                SELECT m.id, m.date, m.date, m.date, %(uid)s, %(uid)s,
+                SELECT m.id, m.date, m.date, m.date, %(uid)s::int4, %(uid)s::int4,
                        {", ".join(f"v.{name}" for name, _type in line_columns)}
                   FROM m, jsonb_to_recordset(%(lines)s::jsonb)
                        AS v({", ".join(f"{name} {type_}" for name, type_ in line_columns)})
                 RETURNING id"""  # noqa: S608 - stored columns, checked above
-        self.env.cr.execute(
+        kept_connections.execute(
+            self.env.cr,
             f"""
             WITH seq AS (SELECT nextval('member_wallet_move_id_seq') AS id),
             m AS (
                 INSERT INTO member_wallet_move
                        (id, date, create_date, write_date, create_uid, write_uid, result,
                         {", ".join(name for name, _type in move_columns)})
-                SELECT seq.id, {now}, {now}, {now}, %(uid)s, %(uid)s,
+                SELECT seq.id, {now}, {now}, {now}, %(uid)s::int4, %(uid)s::int4,
                        CASE WHEN %(answer)s::jsonb IS NULL THEN NULL
                             ELSE jsonb_set(%(answer)s::jsonb, '{{move_id}}', to_jsonb(seq.id))::text
                        END,
@@ -495,11 +502,11 @@ class MemberWallet(models.Model):
             l AS ({lines_sql}),
             w AS (
                 UPDATE member_wallet
-                   SET principal = %(principal)s, bonus = %(bonus)s, balance = %(balance)s,
-                       points = %(points)s, last_move_id = m.id,
-                       write_uid = %(uid)s, write_date = m.date
+                   SET principal = %(principal)s::numeric, bonus = %(bonus)s::numeric,
+                       balance = %(balance)s::numeric, points = %(points)s::int4,
+                       last_move_id = m.id, write_uid = %(uid)s::int4, write_date = m.date
                   FROM m
-                 WHERE member_wallet.id = %(wallet)s
+                 WHERE member_wallet.id = %(wallet)s::int4
              RETURNING member_wallet.partner_id
             ),
             o AS (
@@ -507,10 +514,11 @@ class MemberWallet(models.Model):
                        (date, create_date, write_date, create_uid, write_uid, operation, user_id,
                         company_id, card_id, partner_id, card_number, member_number,
                         new_values, reason, res_model, res_id)
-                SELECT m.date, m.date, m.date, %(uid)s, %(uid)s, %(operation)s, %(uid)s,
-                       %(company)s, %(card)s, w.partner_id, %(card_number)s,
+                SELECT m.date, m.date, m.date, %(uid)s::int4, %(uid)s::int4,
+                       %(operation)s::varchar, %(uid)s::int4,
+                       %(company)s::int4, %(card)s::int4, w.partner_id, %(card_number)s::varchar,
                        (SELECT member_number FROM res_partner WHERE id = w.partner_id),
-                       %(log_after)s, %(note)s, 'member.wallet.move', m.id
+                       %(log_after)s::text, %(note)s::text, 'member.wallet.move', m.id
                   FROM m, w
             )
             SELECT (SELECT id FROM m), ARRAY(SELECT id FROM l ORDER BY id)
@@ -663,7 +671,8 @@ class MemberWallet(models.Model):
         caller's transaction). The idempotency key makes it safe: a retried
         or abandoned outer request gets the same answer, never a second
         posting."""
-        with self._apart_cursor() as cr:
+
+        def work(cr):
             # One round trip: take the lock (waiting for the tills before us), then read
             # the balances and the key's posting in a statement of its own, whose
             # snapshot (READ COMMITTED) sees what those tills committed.
@@ -690,7 +699,8 @@ class MemberWallet(models.Model):
             wallet.env.flush_all()
             return move.id, answer, replay
 
-    @api.model
+        return self._run_apart(work, args["card_number"])
+
     def _consume_by_number(self, card_ref, amount, key, pin=None, note=None):
         """``api_consume`` of a card number (typed, or a stripe's) in one
         transaction of its own at READ COMMITTED, as ``_post_apart``, whose
@@ -723,7 +733,8 @@ class MemberWallet(models.Model):
             return None
         card_columns = ", ".join(f"c.{name}" for name in CARD_FETCH)
         wallet_columns = ", ".join(f"w.{name}" for name in WALLET_FETCH)
-        with self._apart_cursor() as cr:
+
+        def work(cr):
             row = self._lock_apart(
                 cr,
                 f"""
@@ -753,6 +764,8 @@ class MemberWallet(models.Model):
             )
             env.flush_all()
             return wallet.id, move.id, answer, replay
+
+        return self._run_apart(work, number)
 
     @api.model
     def _cache_fetched(self, env, row):
@@ -790,62 +803,69 @@ class MemberWallet(models.Model):
     def _lock_apart(self, cr, query, params, number):
         """Run ``query`` (it takes a wallet lock) in the apart transaction of
         ``cr`` and fetch its row; the tills queue on the lock for a bounded
-        time, then "try again" naming card ``number``."""
+        time, then "try again" naming card ``number``. A kept connection
+        found dead here (nothing ran) raises ``_ConnectionLost``."""
         if isinstance(cr, Cursor):  # not the test cursor standing for one
             query = f"SET LOCAL lock_timeout = '{APART_LOCK_TIMEOUT}'; {query}"
         try:
-            cr.execute(query, params, log_exceptions=False)
+            kept_connections.execute(cr, query, params, log_exceptions=False)
         except psycopg2.errors.LockNotAvailable:
             raise UserError(self._busy_message(number)) from None
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as error:
+            if isinstance(cr, Cursor) and kept_connections.is_dead_connection(error, cr):
+                raise _ConnectionLost from error
+            raise
         return cr.fetchone()
+
+    def _run_apart(self, work, number):
+        """``work(cr)`` in a short transaction of its own at READ COMMITTED
+        (see ``_apart_cursor``), committed when it returns; its result. When
+        the kept connection it got had died since its last use (found at
+        the first statement, the lock, before anything was written), the
+        transaction runs again on a new connection; twice: "try again"."""
+        for attempt in range(2):
+            try:
+                with self._apart_cursor() as cr:
+                    return work(cr)
+            except _ConnectionLost:
+                _logger.info("member_wallet: a kept database connection was gone; reconnecting")
+                if attempt:
+                    raise UserError(self._busy_message(number)) from None
+        return None
 
     @contextlib.contextmanager
     def _apart_cursor(self):
         """The cursor of a short transaction of its own at READ COMMITTED,
         committed when the block ends (rolled back on an error).
 
-        When this transaction has not begun on its connection (no
-        statement yet: nothing read, written or locked, no savepoint, and
-        nothing waiting in the ORM or the commit hooks), that transaction
-        runs on this cursor's own connection and this cursor goes on at
-        REPEATABLE READ afterwards: no second connection taken from the
-        pool (an HTTP debit by card number reads nothing before it). Else,
-        a cursor of its own; under test, the registry's test cursor stands
+        It runs on a connection of the wallet's own pool
+        (``tools/kept_connections.py``), which Odoo does not reset between
+        requests, so that PostgreSQL keeps the plans of the debit's
+        statements and of their foreign-key checks; when that pool is full,
+        on a cursor of Odoo's. Under test, the registry's test cursor stands
         for it (a savepoint of the test's)."""
-        cr = self.env.cr
-        if not self._connection_unused():
+        # in the registry's test mode (its ``cursor`` patched to return cursors of
+        # the test's transaction) nothing may be committed apart
+        if not isinstance(self.env.cr, Cursor) or "cursor" in vars(self.env.registry):
             with self.env.registry.cursor() as apart:
                 if isinstance(apart, Cursor):  # not the test cursor standing for one
                     apart.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
                 yield apart
             return
-        isolation = cr.connection.isolation_level
-        cr.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
         try:
-            yield cr
-            cr.commit()
-        except BaseException:
-            if not cr.closed:
-                cr.rollback()
-            raise
+            apart = kept_connections.cursor(self.env.cr.dbname)
+        except PoolError:
+            apart = self.env.registry.cursor()
+        try:
+            apart.connection.set_isolation_level(ISOLATION_LEVEL_READ_COMMITTED)
+            yield apart
+            apart.commit()
         finally:
-            if not cr.closed:
-                cr.connection.set_isolation_level(isolation)
-
-    def _connection_unused(self):
-        """True when this cursor is a real one whose connection has no
-        transaction under way, and nothing of it waits in the ORM or in the
-        commit and rollback hooks: a transaction started on it now is the
-        first of its own. (A test's cursor always has one under way.)"""
-        cr = self.env.cr
-        if not isinstance(cr, Cursor) or cr.closed or cr.readonly:
-            return False
-        if cr.connection.info.transaction_status != TRANSACTION_STATUS_IDLE:
-            return False
-        if any((cr.precommit, cr.postcommit, cr.prerollback, cr.postrollback)):
-            return False
-        transaction = self.env.transaction
-        return not any(transaction.field_dirty.values()) and not any(transaction.tocompute.values())
+            if apart._cnx.closed:  # lost: nothing to roll back, the pool forgets it
+                with contextlib.suppress(psycopg2.Error):
+                    apart.close()
+            else:
+                apart.close()  # rolls back what was not committed
 
     # ------------------------------------------------------------------
     # Checks

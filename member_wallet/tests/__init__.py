@@ -20,3 +20,4 @@ from . import test_ui_desk
 from . import test_batch_topup
 from . import test_portal
 from . import test_debit_by_number
+from . import test_kept_connections

@@ -1,9 +1,9 @@
 """A debit by card number (``api_consume``, what the tills send) finds the
 card and its wallet, takes the wallet's lock and reads the balances and the
 key's posting in the first round trip of its own transaction; the checks of
-the posting path run there, under the lock. When the caller's transaction
-has not begun (an HTTP request reads nothing before it), that transaction
-runs on the caller's own connection: no second connection from the pool.
+the posting path run there, under the lock. That transaction runs on a
+connection of the wallet's own (``tools/kept_connections.py``), never on the
+caller's: the caller's cursor goes on as Odoo's cursors do.
 
 Two kinds of test: the posting path's own tests of api_consume run again with
 the registry's test cursor standing for the debit's transaction (in a plain
@@ -85,7 +85,7 @@ class TestDebitOnTheCallersConnection(CommittedWalletCase):
     def consumptions(self, wallet_id):
         return [m for m in self.committed_ledger(wallet_id).moves if m["kind"] == "consumption"]
 
-    def test_a_request_that_read_nothing_debits_on_its_own_connection(self):
+    def test_a_request_debits_on_a_kept_connection_and_its_cursor_goes_on(self):
         funded = self.make_funded_card(amount=100)
         with self.registry.cursor() as cr:  # the rights and settings, cached
             self.env_of(cr)["member.wallet"].api_consume(funded.card_number, 1, new_key())
@@ -93,9 +93,10 @@ class TestDebitOnTheCallersConnection(CommittedWalletCase):
         with self.registry.cursor() as cr:
             before = cr.sql_log_count
             answer = self.env_of(cr)["member.wallet"].api_consume(funded.card_number, 10, key)
-            # both statements on this cursor: no second connection from the pool
-            self.assertEqual(cr.sql_log_count - before, 2)
-            # committed at once, and this cursor goes on as Odoo's cursors do
+            # both statements on the wallet's own connection (tools/kept_connections.py)
+            self.assertEqual(cr.sql_log_count - before, 0)
+            # committed at once; this cursor has no transaction yet and goes on as
+            # Odoo's cursors do, seeing the posting
             self.assertEqual(cr.connection.info.transaction_status, TRANSACTION_STATUS_IDLE)
             self.assertEqual(cr.connection.isolation_level, ISOLATION_LEVEL_REPEATABLE_READ)
             self.assertEqual(len(self.consumptions(funded.wallet_id)), 2)
@@ -103,6 +104,8 @@ class TestDebitOnTheCallersConnection(CommittedWalletCase):
             self.assertEqual(cr.fetchone()[0], "repeatable read")
             cr.execute("SHOW lock_timeout")
             self.assertEqual(cr.fetchone()[0], "0", "the debit's lock timeout was its own")
+            cr.execute("SELECT principal FROM member_wallet WHERE id = %s", [funded.wallet_id])
+            self.assertEqual(money(cr.fetchone()[0]), money(89))
             again = self.env_of(cr)["member.wallet"].api_consume(funded.card_number, 10, key)
             self.assertEqual(again, answer)
             cr.rollback()
