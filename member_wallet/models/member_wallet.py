@@ -829,6 +829,7 @@ class MemberWallet(models.Model):
                     return work(cr)
             except _ConnectionLost:
                 _logger.info("member_wallet: a kept database connection was gone; reconnecting")
+                kept_connections.pool().close_idle()
                 if attempt:
                     raise UserError(self._busy_message(number)) from None
         return None

@@ -28,8 +28,9 @@ every execution; a prepared one with a generic plan is not).
 
 A kept connection may have died since its last use (PostgreSQL restarted,
 the backend terminated): that shows only at its first statement, which
-only locks and reads. ``member.wallet`` then forgets the connection and
-runs the transaction again on a new one (``is_dead_connection``).
+only locks and reads. ``member.wallet`` then closes the idle ones (a
+restart killed them all) and runs the transaction again on a new one
+(``is_dead_connection``).
 """
 
 import os
@@ -89,12 +90,14 @@ class KeptConnectionPool(sql_db.ConnectionPool):
             self._connections.append(cnx)
             return cnx
 
-    def forget(self, cnx):
-        """Close a connection found dead; it leaves the pool."""
+    def close_idle(self):
+        """Close the connections not lent: after one was found dead (a
+        PostgreSQL restart kills them all), the next debits open new ones."""
         with self._lock:
-            if not cnx.closed:
-                cnx.close()
-            cnx._pool_in_use = False
+            for i, cnx in reverse_enumerate(self._connections):
+                if not cnx._pool_in_use:
+                    cnx.close()
+                    self._connections.pop(i)
 
 
 def pool():
