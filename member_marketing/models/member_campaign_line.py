@@ -40,6 +40,17 @@ class MemberCampaignLine(models.Model):
         "(campaign_id, partner_id)", "This member was already reached by this campaign."
     )
 
+    def _member_sms_values(self):
+        """The named values of this line's SMS (``SMS_PURPOSE_VALUES``)."""
+        self.ensure_one()
+        return {
+            "name": self.partner_id.name or "",
+            "coupon_code": self.coupon_code or "",
+            "points_now": str(self.points_now),
+            "points_year_end": str(self.points_year_end),
+            "points_year_end_value": f"{self.points_year_end_value:.2f}",
+        }
+
     def _queue_sms(self):
         campaign = self.campaign_id
         campaign.ensure_one()
@@ -50,6 +61,8 @@ class MemberCampaignLine(models.Model):
             [(line.partner_id.id, bodies[line.id]) for line in self],
             marketing=True,
             company=campaign.company_id or None,
+            purpose="campaign",
+            values=[line._member_sms_values() for line in self],
         )
         rows = [
             (line.id, "queued", result.uuid)

@@ -172,5 +172,16 @@ class TestCampaigns(LevelCase):
         )
         sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.consenting.id)])
         self.assertIn(f"年底将有{points + 1300}积分", sms.body)
+        self.assertEqual(sms.member_sms_purpose, "campaign")
+        self.assertEqual(
+            sms.member_sms_values,
+            {
+                "name": "王五",
+                "coupon_code": "",
+                "points_now": str(points),
+                "points_year_end": str(points + 1300),
+                "points_year_end_value": f"{(points + 1300) / 100:.2f}",
+            },
+        )
         with self.assertRaises(ValidationError):
             self.make_campaign(points_projection=True, projection_weeks=0)

@@ -121,12 +121,24 @@ class TestSmsGateway(SmsCase):
         self.assertEqual(len(self.server.requests), 4)
 
     def test_refusal_is_final(self):
-        """A refusal by the provider (not a server error) is not retried."""
+        """A refusal by the provider (not a server error) is not retried:
+        reported at once, with the provider's reason."""
         sms = self.queue(self.member(), "您好", marketing=False)
         self.server.refuse_next = 1
-        sms.send()
-        self.assertEqual(sms.state, "error")
-        self.assertEqual(sms.failure_type, "sms_acc")
+        with self.assertLogs("odoo.addons.member_marketing.models.sms_sms", "ERROR") as logs:
+            sms.send()
+        self.assertIn("refused", logs.output[0])
+        self.assertRecordValues(
+            sms,
+            [
+                {
+                    "state": "error",
+                    "failure_type": "sms_acc",
+                    "member_reported": True,
+                    "member_failure_reason": "isv.BUSINESS_LIMIT_CONTROL: 限流",
+                }
+            ],
+        )
         self.retry()
         self.assertEqual(len(self.server.requests), 1)
 
