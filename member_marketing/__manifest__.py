@@ -23,6 +23,7 @@
         "views/member_tag_rule_views.xml",
         "views/member_segment_views.xml",
         "views/member_reminder_views.xml",
+        "views/sms_sms_views.xml",
         "views/member_campaign_views.xml",
         "views/member_visit_views.xml",
         "wizard/member_level_change_views.xml",

@@ -91,6 +91,19 @@ class SmsSms(models.Model):
         "template may take as parameters.",
     )
 
+    def action_set_outgoing(self):
+        """*Retry* by hand: the gateway's tries and report start again."""
+        res = super().action_set_outgoing()
+        self.sudo().write(
+            {
+                "member_attempts": 0,
+                "member_retry_at": False,
+                "member_reported": False,
+                "member_failure_reason": False,
+            }
+        )
+        return res
+
     def _get_sms_company(self):
         return self.member_company_id or super()._get_sms_company()
 

@@ -160,6 +160,14 @@ class CnSmsBehaviour:
             self.assertEqual(self.retry(), {"retried": 0, "reported": 0})
         self.assertEqual(len(self.server.requests), 1)
         self.assertFalse(self.server.delivered)
+        # approved at the provider since: Retry by hand sends it, the tries start again
+        sms.action_set_outgoing()
+        self.assertRecordValues(
+            sms, [{"state": "outgoing", "member_reported": False, "member_failure_reason": False}]
+        )
+        self.send(sms)
+        self.assertEqual(sms.state, "pending")
+        self.assertEqual(self.server.delivered, [sms.uuid])
 
     def test_tampered_secret_refused(self):
         """One byte of the secret changed: the provider's own check of the
