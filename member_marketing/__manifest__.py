@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "data/member_reminder_data.xml",
         "data/member_sms_service_data.xml",
+        "data/member_campaign_data.xml",
         "data/member_plan_data.xml",
         "views/member_level_views.xml",
         "views/member_level_rule_views.xml",
