@@ -555,7 +555,10 @@ class MemberBooking(models.Model):
             return bookings
         bodies = template._render_field("body", bookings.ids, compute_lang=True)
         results = self.env["res.partner"]._member_sms_queue(
-            [(b.partner_id.id, bodies[b.id]) for b in bookings], marketing=False
+            [(b.partner_id.id, bodies[b.id]) for b in bookings],
+            marketing=False,
+            purpose="booking_reminder",
+            values=[{"name": b.partner_id.name or ""} for b in bookings],
         )
         for booking, result in zip(bookings, results, strict=True):
             queued = isinstance(result, models.BaseModel)

@@ -13,10 +13,11 @@ CHUNK_SIZE = 500
 
 class MemberCampaign(models.Model):
     """A campaign sends a segment's members a coupon of an Odoo ``loyalty``
-    coupon program and/or an SMS (marketing: to those who consented, with
-    the opt-out). It runs in the background in chunks (the daily cron, or
-    *Send Now* for the first chunk): each member gets one campaign line —
-    unique per campaign — holding their coupon and SMS, so a run stopped by
+    coupon program, an SMS (marketing: to those who consented, with the
+    opt-out) and/or an e-mail (not to an address on Odoo's blacklist). It
+    runs in the background in chunks (the daily cron, or *Send Now* for the
+    first chunk): each member gets one campaign line — unique per campaign —
+    holding their coupon, SMS and e-mail, so a run stopped by
     a restart goes on where it stopped and nobody receives anything twice.
     Redemptions are counted on the campaign."""
 
@@ -53,6 +54,15 @@ class MemberCampaign(models.Model):
     )
     points_per_yuan = fields.Float(string="Points per Yuan Spent", default=1.0, digits=(16, 4))
     yuan_per_point = fields.Float(string="Value of a Point (yuan)", default=0.01, digits=(16, 4))
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail",
+        domain="[('model', '=', 'member.campaign.line')]",
+        ondelete="restrict",
+        help="Also e-mail each member reached (their line's figures, e.g. the template "
+        "“The value of your points”), through Odoo's mail queue; not to an address on "
+        "Odoo's blacklist; members without an e-mail are counted as skipped.",
+    )
     company_id = fields.Many2one(
         "res.company",
         string="Sent As",
@@ -69,6 +79,12 @@ class MemberCampaign(models.Model):
     line_count = fields.Integer(compute="_compute_counts", string="Reached")
     coupon_count = fields.Integer(compute="_compute_counts", string="Coupons")
     sms_count = fields.Integer(compute="_compute_counts", string="SMS Queued")
+    email_count = fields.Integer(compute="_compute_counts", string="E-mails Queued")
+    email_skipped_count = fields.Integer(
+        compute="_compute_counts",
+        string="E-mails Skipped",
+        help="Members reached without an e-mail address, or whose address opted out.",
+    )
     redeemed_count = fields.Integer(compute="_compute_counts", string="Coupons Redeemed")
 
     @api.constrains("points_projection", "projection_weeks", "points_per_yuan", "yuan_per_point")
@@ -84,13 +100,18 @@ class MemberCampaign(models.Model):
                     )
                 )
 
-    @api.constrains("program_id", "sms_body", "coupon_points")
+    @api.constrains("program_id", "sms_body", "coupon_points", "mail_template_id")
     def _check_content(self):
         for campaign in self:
-            if not campaign.program_id and not (campaign.sms_body or "").strip():
+            if (
+                not campaign.program_id
+                and not (campaign.sms_body or "").strip()
+                and not campaign.mail_template_id
+            ):
                 raise ValidationError(
                     self.env._(
-                        "The campaign %s sends nothing: choose a coupon program or write an SMS.",
+                        "The campaign %s sends nothing: choose a coupon program, write an SMS "
+                        "or choose an e-mail.",
                         campaign.name,
                     )
                 )
@@ -106,7 +127,9 @@ class MemberCampaign(models.Model):
             """
             SELECT l.campaign_id, COUNT(*), COUNT(l.coupon_id),
                    COUNT(*) FILTER (WHERE l.sms_state = 'queued'),
-                   COUNT(*) FILTER (WHERE c.points < l.coupon_points)
+                   COUNT(*) FILTER (WHERE c.points < l.coupon_points),
+                   COUNT(*) FILTER (WHERE l.email_state = 'queued'),
+                   COUNT(*) FILTER (WHERE l.email_state IN ('no_email', 'blacklisted'))
               FROM member_campaign_line l
               LEFT JOIN loyalty_card c ON c.id = l.coupon_id
              WHERE l.campaign_id = ANY(%s)
@@ -116,11 +139,15 @@ class MemberCampaign(models.Model):
         )
         counts = {row[0]: row[1:] for row in self.env.cr.fetchall()}
         for campaign in self:
-            lines, coupons, sms, redeemed = counts.get(campaign.id, (0, 0, 0, 0))
+            lines, coupons, sms, redeemed, emails, skipped = counts.get(
+                campaign.id, (0, 0, 0, 0, 0, 0)
+            )
             campaign.line_count = lines
             campaign.coupon_count = coupons
             campaign.sms_count = sms
             campaign.redeemed_count = redeemed
+            campaign.email_count = emails
+            campaign.email_skipped_count = skipped
 
     def action_send(self):
         """Start sending: the members are those of the segment now; the first
@@ -205,7 +232,8 @@ class MemberCampaign(models.Model):
     def _send_chunk(self):
         """The next members of the segment without a line: their coupons
         (one create), their lines (one create), their SMS (one render, one
-        create). Returns how many; the campaign is done when none is left."""
+        create), their e-mails (one batch into Odoo's mail queue). Returns
+        how many; the campaign is done when none is left."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
         reached = (
@@ -259,6 +287,8 @@ class MemberCampaign(models.Model):
         )
         if (self.sms_body or "").strip():
             lines._queue_sms()
+        if self.mail_template_id:
+            lines._queue_email()
         _logger.info("Campaign %s: %s member(s) reached", self.name, len(partners))
         if len(partners) < CHUNK_SIZE:
             self.state = "done"

@@ -4,9 +4,10 @@ from .member_reminder import SMS_STATES
 
 
 class MemberCampaignLine(models.Model):
-    """One member reached by a campaign: their coupon and their SMS. Unique
-    per campaign and member: what makes a restarted campaign send nothing
-    twice."""
+    """One member reached by a campaign: their coupon, their SMS and their
+    e-mail. Unique per campaign and member, and written in the same
+    transaction as what it sends: what makes a restarted campaign send
+    nothing twice."""
 
     _name = "member.campaign.line"
     _description = "Member Campaign Line"
@@ -35,10 +36,32 @@ class MemberCampaignLine(models.Model):
     )
     sms_state = fields.Selection(SMS_STATES, string="SMS", default="none", readonly=True)
     sms_uuid = fields.Char(string="SMS Reference", readonly=True)
+    email_state = fields.Selection(
+        [
+            ("none", "Not Sent"),
+            ("queued", "Queued"),
+            ("no_email", "No E-mail"),
+            ("blacklisted", "Opted Out"),
+        ],
+        string="E-mail",
+        default="none",
+        readonly=True,
+    )
 
     _member_unique = models.UniqueIndex(
         "(campaign_id, partner_id)", "This member was already reached by this campaign."
     )
+
+    def _member_sms_values(self):
+        """The named values of this line's SMS (``SMS_PURPOSE_VALUES``)."""
+        self.ensure_one()
+        return {
+            "name": self.partner_id.name or "",
+            "coupon_code": self.coupon_code or "",
+            "points_now": str(self.points_now),
+            "points_year_end": str(self.points_year_end),
+            "points_year_end_value": f"{self.points_year_end_value:.2f}",
+        }
 
     def _queue_sms(self):
         campaign = self.campaign_id
@@ -50,6 +73,8 @@ class MemberCampaignLine(models.Model):
             [(line.partner_id.id, bodies[line.id]) for line in self],
             marketing=True,
             company=campaign.company_id or None,
+            purpose="campaign",
+            values=[line._member_sms_values() for line in self],
         )
         rows = [
             (line.id, "queued", result.uuid)
@@ -67,3 +92,27 @@ class MemberCampaignLine(models.Model):
             [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]],
         )
         self.invalidate_recordset(["sms_state", "sms_uuid"])
+
+    def _queue_email(self):
+        """E-mail these lines with the campaign's template, through Odoo's mail
+        queue (one batch): to the members with an e-mail address that is not
+        on Odoo's blacklist (a campaign is marketing); the others are marked
+        and counted as skipped. A line e-mailed or skipped once is never
+        e-mailed again."""
+        campaign = self.campaign_id
+        campaign.ensure_one()
+        lines = self.sudo().filtered(lambda line: line.email_state == "none")
+        with_email = lines.filtered(lambda line: line.partner_id.email_normalized)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT email FROM mail_blacklist WHERE active AND email = ANY(%s)",
+            [with_email.partner_id.mapped("email_normalized")],
+        )
+        blocked = {row[0] for row in self.env.cr.fetchall()}
+        to_send = with_email.filtered(lambda line: line.partner_id.email_normalized not in blocked)
+        (lines - with_email).write({"email_state": "no_email"})
+        (with_email - to_send).write({"email_state": "blacklisted"})
+        if to_send:
+            to_send.write({"email_state": "queued"})
+            campaign.mail_template_id.sudo().send_mail_batch(to_send.ids)
+        return to_send

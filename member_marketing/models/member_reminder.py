@@ -349,6 +349,8 @@ class MemberReminder(models.Model):
         results = self.env["res.partner"]._member_sms_queue(
             [(reminder.partner_id.id, bodies[reminder.id]) for reminder in self],
             marketing=rule.message_type == "marketing",
+            purpose=f"reminder_{rule.kind}",
+            values=[{"name": reminder.partner_id.name or ""} for reminder in self],
         )
         rows = [
             (reminder.id, "queued", result.uuid)

@@ -98,7 +98,11 @@ class MemberSmsCode(models.Model):
             minutes=max(ttl // 60, 1),
         )
         Partner._member_sms_queue(
-            [(partner.id if partner else False, text, mobile)], marketing=False, company=company
+            [(partner.id if partner else False, text, mobile)],
+            marketing=False,
+            company=company,
+            purpose="verification_code",
+            values=[{"code": code, "minutes": str(max(ttl // 60, 1))}],
         )
         return record
 

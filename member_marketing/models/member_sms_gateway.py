@@ -33,11 +33,18 @@ class MemberSmsGatewayApi(SmsApiBase):
         self.gateway = gateway
 
     def _send_sms_batch(self, messages, delivery_reports_url=False):
+        uuids = [number["uuid"] for message in messages for number in message["numbers"]]
+        sms_by_uuid = {
+            sms.uuid: sms for sms in self.env["sms.sms"].sudo().search([("uuid", "in", uuids)])
+        }
         results = []
         for message in messages:
             for number in message["numbers"]:
                 state, reason = self.gateway._send_one(
-                    number["number"], message["content"], number["uuid"]
+                    number["number"],
+                    message["content"],
+                    number["uuid"],
+                    sms=sms_by_uuid.get(number["uuid"]),
                 )
                 result = {"uuid": number["uuid"], "state": state}
                 if reason:
@@ -54,9 +61,11 @@ class MemberSmsGateway(models.Model):
     parent's. The HTTP protocol here is the generic one the Chinese
     providers share — a JSON POST signed with HMAC-SHA256 over the sorted
     parameters, the message id (``OutId``) being the SMS's uuid so that a
-    retried request is recognised by the provider — and a connector for one
-    provider inherits this model and overrides ``_http_payload`` /
-    ``_http_result``."""
+    retried request is recognised by the provider. A connector for one
+    provider (``addons/member_sms_cn``: Aliyun, Tencent Cloud) adds it to
+    ``provider`` and overrides ``_send_one``, which is given the ``sms.sms``
+    (its purpose and named values choose and fill the provider's template),
+    or ``_http_payload`` / ``_http_result`` for a protocol like this one."""
 
     _name = "member.sms.gateway"
     _description = "Member SMS Gateway"
@@ -159,8 +168,9 @@ class MemberSmsGateway(models.Model):
             return "rejected", f"{code}: {answer.get('Message', '')}"
         return "server_error", json.dumps(answer)[:200]
 
-    def _send_one(self, number, content, out_id):
-        """Send one SMS; ``(state, reason)``, never raises."""
+    def _send_one(self, number, content, out_id, sms=None):
+        """Send one SMS (``sms``: its ``sms.sms``, for the connectors that
+        need its purpose); ``(state, reason)``, never raises."""
         self.ensure_one()
         payload = self._http_payload(number, content, out_id)
         try:

@@ -23,6 +23,39 @@ SERVICE_SMS_TEMPLATES = {
     "replace": "member_marketing.sms_template_service_replace",
 }
 
+# The named values of each service SMS (``sms.sms.member_sms_values``, the
+# parameters a provider's approved template may take), rendered on the
+# template's record like its text; one name per ``SMS_PURPOSE_VALUES`` entry.
+_POSTING = {
+    "name": "{{ object.wallet_id.partner_id.name }}",
+    "store": "{{ object.company_id.name }}",
+    "amount": "{{ object.member_sms_amount }}",
+    "balance": "{{ object.member_sms_balance }}",
+}
+_CARD = {
+    "name": "{{ object.partner_id.name }}",
+    "store": "{{ object.company_id.name }}",
+    "card": "{{ object.card_number }}",
+}
+SERVICE_SMS_VALUES = {
+    "topup": _POSTING,
+    "consume": _POSTING,
+    "withdraw": _POSTING,
+    "points": {
+        "name": "{{ object.wallet_id.partner_id.name }}",
+        "store": "{{ object.company_id.name }}",
+        "points": "{{ object.member_sms_points }}",
+        "points_balance": "{{ object.member_sms_points_balance }}",
+    },
+    "upgrade": {
+        "name": "{{ object.partner_id.name }}",
+        "store": "{{ object.company_id.name }}",
+        "level": "{{ object.level_to_id.name }}",
+    },
+    "report_lost": _CARD,
+    "replace": {**_CARD, "new_card": "{{ object.card_id.replaced_by_id.name }}"},
+}
+
 
 PLAN_FIELDS = frozenset(
     {"member_plan_level_id", "member_earned_level_id", "member_plan_valid_until"}
@@ -248,7 +281,7 @@ class ResPartner(models.Model):
         )
 
     @api.model
-    def _member_sms_queue(self, items, marketing, company=None):
+    def _member_sms_queue(self, items, marketing, company=None, purpose=None, values=None):
         """Queue one SMS per ``(partner_id, text)`` of ``items`` in Odoo's SMS
         queue, as ``company`` (default: the member's registering store),
         through its gateway. A marketing SMS goes only to members who
@@ -257,11 +290,14 @@ class ResPartner(models.Model):
         number, ``(partner_id, text, number)``, with or without a partner: a
         code that proves someone holds a new mobile. Returns one result per
         item, in order: the ``sms.sms`` queued, or why not (``no_consent``,
-        ``no_mobile``)."""
+        ``no_mobile``). ``purpose`` (a key of ``SMS_PURPOSES``) says what the
+        SMS are for, ``values`` (one dict per item) their named values: a
+        gateway sending approved templates only fills its template with
+        them."""
         optout = self._member_sms_optout_text() if marketing else ""
         partners = {p.id: p for p in self.sudo().browse({item[0] for item in items if item[0]})}
         results, vals_list, positions = [], [], []
-        for partner_id, text, *to in items:
+        for index, (partner_id, text, *to) in enumerate(items):
             partner = partners.get(partner_id) or self.sudo().browse()
             number = (to[0] if to else None) or partner.member_mobile
             if not number:
@@ -282,6 +318,8 @@ class ResPartner(models.Model):
                     "member_company_id": (
                         company or partner.member_register_company_id or self.env.company
                     ).id,
+                    "member_sms_purpose": purpose or False,
+                    "member_sms_values": values[index] if values else False,
                 }
             )
         sms = self.env["sms.sms"].sudo().create(vals_list)
@@ -316,14 +354,31 @@ class ResPartner(models.Model):
         todo = [(record, partner) for record, partner in todo if partner and partner.member_mobile]
         if not todo:
             return SmsSms
-        bodies = template.sudo()._render_field(
-            "body", [record.id for record, _partner in todo], compute_lang=True
-        )
+        ids = [record.id for record, _partner in todo]
+        bodies = template.sudo()._render_field("body", ids, compute_lang=True)
+        rendered = {
+            name: self.env["mail.render.mixin"]
+            .sudo()
+            ._render_template(value, template.model, ids, engine="inline_template")
+            for name, value in SERVICE_SMS_VALUES.get(operation, {}).items()
+        }
         by_company = {}
         for record, partner in todo:
-            by_company.setdefault(company_of(record), []).append((partner.id, bodies[record.id]))
-        for company, items in by_company.items():
-            for result in self._member_sms_queue(items, marketing=False, company=company or None):
+            by_company.setdefault(company_of(record), []).append(
+                (
+                    (partner.id, bodies[record.id]),
+                    {name: str(values[record.id] or "") for name, values in rendered.items()},
+                )
+            )
+        for company, todo_items in by_company.items():
+            results = self._member_sms_queue(
+                [item for item, _values in todo_items],
+                marketing=False,
+                company=company or None,
+                purpose=operation,
+                values=[values for _item, values in todo_items],
+            )
+            for result in results:
                 if isinstance(result, models.BaseModel):
                     SmsSms |= result
         return SmsSms
@@ -417,7 +472,8 @@ class ResPartner(models.Model):
             [ERASED, partner.id],
         )
         cr.execute(
-            "UPDATE sms_sms SET number = NULL, body = %s WHERE partner_id = %s OR number = ANY(%s)",
+            "UPDATE sms_sms SET number = NULL, body = %s, member_sms_values = NULL"
+            " WHERE partner_id = %s OR number = ANY(%s)",
             [ERASED, partner.id, list(mobiles)],
         )
         cr.execute(

@@ -14,6 +14,9 @@ from odoo.addons.member_marketing.models import member_campaign
 
 from .common import LevelCase
 
+# the points the member of the e-mail test holds: 500 earned (spending earns nothing here)
+POINTS_HELD = 500
+
 
 @tagged("post_install", "-at_install")
 class TestCampaigns(LevelCase):
@@ -172,5 +175,105 @@ class TestCampaigns(LevelCase):
         )
         sms = self.env["sms.sms"].sudo().search([("partner_id", "=", self.consenting.id)])
         self.assertIn(f"年底将有{points + 1300}积分", sms.body)
+        self.assertEqual(sms.member_sms_purpose, "campaign")
+        self.assertEqual(
+            sms.member_sms_values,
+            {
+                "name": "王五",
+                "coupon_code": "",
+                "points_now": str(points),
+                "points_year_end": str(points + 1300),
+                "points_year_end_value": f"{(points + 1300) / 100:.2f}",
+            },
+        )
         with self.assertRaises(ValidationError):
             self.make_campaign(points_projection=True, projection_weeks=0)
+
+    def test_value_of_your_points_by_email(self):
+        """The points projection by e-mail, on 1 October 2027 (13 weeks
+        left): 1,200 spent in the last 12 weeks is 100 a week, so 1,300
+        points more by 31 December, worth 0.01 each. The e-mail carries the
+        member's own figures; an address on Odoo's blacklist and a member
+        without an e-mail are skipped and counted; a second run of the chunk
+        job sends nothing more."""
+        tag = self.env["res.partner.category"].create({"name": "MMT mail"})
+        segment = self.env["member.segment"].create(
+            {"name": "MMT mail", "tag_ids": [(6, 0, tag.ids)]}
+        )
+        mailed = self.make_member(
+            name="赵六", email="zhao@example.com", category_id=[(6, 0, tag.ids)]
+        )
+        blocked = self.make_member(
+            name="孙八", email="sun@example.com", category_id=[(6, 0, tag.ids)]
+        )
+        no_email = self.make_member(name="周九", category_id=[(6, 0, tag.ids)])
+        self.env["mail.blacklist"].sudo()._add("sun@example.com")
+        card = self.make_card(partner=mailed)
+        self.topup(card, 5000)
+        when = [datetime.datetime(2027, 9, 1, 4), datetime.datetime(2027, 9, 20, 4)]
+        for date in when:
+            self.consume_at(card, 600, date)
+        self.consume_at(card, 999, datetime.datetime(2027, 6, 1, 4))
+        self.earn_at(card, 500, datetime.datetime(2027, 9, 2, 4))
+        points = self.wallet_of(card).points
+        self.assertEqual(points, POINTS_HELD)
+        template = self.env.ref("member_marketing.mail_template_campaign_points_value")
+        with freeze_time("2027-10-01 04:00:00"):
+            campaign = self.make_campaign(
+                segment_id=segment.id,
+                program_id=False,
+                sms_body=False,
+                mail_template_id=template.id,
+                points_projection=True,
+            )
+            campaign.action_send()
+        self.assertEqual(campaign.state, "done")
+        by_member = {line.partner_id: line for line in campaign.line_ids}
+        self.assertRecordValues(
+            by_member[mailed],
+            [
+                {
+                    "points_now": POINTS_HELD,
+                    "weekly_spend": 100,
+                    "points_year_end": POINTS_HELD + 1300,
+                    "points_year_end_value": (POINTS_HELD + 1300) / 100,
+                    "email_state": "queued",
+                }
+            ],
+        )
+        self.assertEqual(by_member[blocked].email_state, "blacklisted")
+        self.assertEqual(by_member[no_email].email_state, "no_email")
+        self.assertEqual((campaign.email_count, campaign.email_skipped_count), (1, 2))
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .search(
+                [("model", "=", "member.campaign.line"), ("res_id", "in", campaign.line_ids.ids)]
+            )
+        )
+        self.assertEqual(len(mails), 1)
+        self.assertEqual(mails.res_id, by_member[mailed].id)
+        self.assertEqual(mails.state, "outgoing")
+        self.assertEqual(mails.recipient_ids, mailed)
+        self.assertEqual(mails.subject, "赵六, the value of your points")
+        body = mails.body_html
+        self.assertIn(f"You hold <strong>{POINTS_HELD}</strong> points today", body)
+        self.assertIn("(100.00 yuan a week)", body)
+        self.assertIn(f"<strong>{POINTS_HELD + 1300}</strong> points on 31 December", body)
+        self.assertIn(f"worth <strong>{(POINTS_HELD + 1300) / 100:.2f}</strong> yuan", body)
+        # the chunk job again (a restart): nobody e-mailed twice
+        campaign.state = "sending"
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 60.0):
+            self.env["member.campaign"]._cron_send()
+        campaign.line_ids._queue_email()
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual(
+            self.env["mail.mail"]
+            .sudo()
+            .search_count(
+                [("model", "=", "member.campaign.line"), ("res_id", "in", campaign.line_ids.ids)]
+            ),
+            1,
+        )
+        with self.assertRaises(ValidationError):
+            self.make_campaign(program_id=False, sms_body=False, mail_template_id=False)

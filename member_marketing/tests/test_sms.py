@@ -12,6 +12,8 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.member_base.tests.common import next_mobile
+from odoo.addons.member_marketing.models.res_partner import SERVICE_SMS_VALUES
+from odoo.addons.member_marketing.models.sms_sms import SMS_PURPOSE_VALUES, SMS_PURPOSES
 
 from .common import LevelCase
 from .fake_sms_server import FakeSmsServer
@@ -121,12 +123,24 @@ class TestSmsGateway(SmsCase):
         self.assertEqual(len(self.server.requests), 4)
 
     def test_refusal_is_final(self):
-        """A refusal by the provider (not a server error) is not retried."""
+        """A refusal by the provider (not a server error) is not retried:
+        reported at once, with the provider's reason."""
         sms = self.queue(self.member(), "您好", marketing=False)
         self.server.refuse_next = 1
-        sms.send()
-        self.assertEqual(sms.state, "error")
-        self.assertEqual(sms.failure_type, "sms_acc")
+        with self.assertLogs("odoo.addons.member_marketing.models.sms_sms", "ERROR") as logs:
+            sms.send()
+        self.assertIn("refused", logs.output[0])
+        self.assertRecordValues(
+            sms,
+            [
+                {
+                    "state": "error",
+                    "failure_type": "sms_acc",
+                    "member_reported": True,
+                    "member_failure_reason": "isv.BUSINESS_LIMIT_CONTROL: 限流",
+                }
+            ],
+        )
         self.retry()
         self.assertEqual(len(self.server.requests), 1)
 
@@ -135,6 +149,18 @@ class TestSmsGateway(SmsCase):
         other = self.env["res.company"].create({"name": "MMT elsewhere"})
         self.assertFalse(self.env["member.sms.gateway"]._for_company(other))
         self.assertEqual(self.env["member.sms.gateway"]._for_company(self.store_b), self.gateway)
+
+    def test_purpose_values_declared_once(self):
+        """The named values each sender gives its SMS are those
+        ``SMS_PURPOSE_VALUES`` declares (what a connector's template lines
+        are checked against), for every purpose."""
+        self.assertEqual(
+            set(SMS_PURPOSE_VALUES), {key for key, _label in SMS_PURPOSES}, "every purpose"
+        )
+        for operation, values in SERVICE_SMS_VALUES.items():
+            self.assertEqual(tuple(values), SMS_PURPOSE_VALUES[operation], operation)
+        line = self.env["member.campaign.line"].new({})
+        self.assertEqual(tuple(line._member_sms_values()), SMS_PURPOSE_VALUES["campaign"])
 
     def test_gateway_access(self):
         for user in (self.cashier_a, self.manager_a, self.head_office_user):

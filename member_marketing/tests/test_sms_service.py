@@ -86,6 +86,17 @@ class TestServiceSms(SmsCase):
             ],
         )
         self.assertNotIn("退订", topup_sms.body)
+        # what it is for and its named values, for the gateways that fill a template
+        self.assertEqual(topup_sms.member_sms_purpose, "topup")
+        self.assertEqual(
+            topup_sms.member_sms_values,
+            {
+                "name": member.name,
+                "store": self.store_a.name,
+                "amount": "100.00",
+                "balance": "120.00",
+            },
+        )
         self.consume(card, 35.5, user=self.cashier_b, company=self.store_b)
         topup_again, consume_sms = self.sms_of(member)
         self.assertEqual(topup_again, topup_sms)

@@ -1,0 +1,2 @@
+from . import member_sms_gateway
+from . import member_sms_gateway_template

@@ -1,0 +1,4 @@
+from . import test_signing
+from . import test_aliyun
+from . import test_tencent
+from . import test_templates
