@@ -94,10 +94,10 @@ class MemberReportRefresh(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _cron_refresh(self):
+    def _cron_refresh(self, rebuild=False):
         """Refresh in committed transactions of their own, advancing the
-        watermark. Commits what the current transaction holds: for crons
-        only."""
+        watermark (``rebuild``: every table from scratch). Commits what the
+        current transaction holds: for crons and shells only."""
         cr = self.env.cr
         cr.commit()
         cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [LOCK_KEY])
@@ -113,7 +113,7 @@ class MemberReportRefresh(models.Model):
             cr.commit()
             for attempt in range(3):
                 try:
-                    result = self._refresh(watermark=watermark)
+                    result = self._refresh(watermark=watermark, rebuild=rebuild)
                     cr.commit()
                     break
                 except psycopg2.errors.SerializationFailure:
