@@ -136,6 +136,14 @@ class MemberReportRefresh(models.Model):
         return state
 
     @api.model
+    def _summary_until(self):
+        """The summary table's watermark, read without writing anything (a
+        report's read may run on a read-only replica)."""
+        self.env.cr.execute("SELECT summary_until FROM member_report_refresh ORDER BY id LIMIT 1")
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
     def _tz_signature(self):
         """The stores' time zones (the days of the summary's table)."""
         self.env.cr.execute(

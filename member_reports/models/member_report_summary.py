@@ -148,7 +148,7 @@ class MemberReportSummary(models.Model):
             names.add(str(condition.field_expr).split(".")[0])
         if "source" in names or "id" in names:
             return domain
-        until = self.env["member.report.refresh"].sudo()._state().summary_until
+        until = self.env["member.report.refresh"]._summary_until()
         if until and names <= SUMMARY_DAY_FIELDS:
             return domain & (Domain("source", "=", "day") | Domain("date", ">=", until))
         return domain & Domain("source", "=", "line")
