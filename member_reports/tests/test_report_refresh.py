@@ -301,6 +301,35 @@ class TestReportRefresh(ReportCase):
         self.assertEqual((row.purchases_30, row.purchases_90, row.active_30), (0, 1, False))
         self.assertEqual(row.refreshed_at, later)
 
+    def test_activity_and_ageing_by_role(self):
+        """The tables' rows through the views, from each role's own user:
+        store staff their store's, a regional manager the region's store
+        (store A), head office and the auditor both stores."""
+        self.refresh_reports(rebuild=True)
+        regional = new_test_user(
+            self.env,
+            login="mrt_refresh_regional2",
+            groups="member_base.group_member_manager",
+            company_id=self.region.id,
+            company_ids=[Command.set((self.region | self.store_a).ids)],
+            context={"no_reset_password": True},
+        )
+        for model in ("member.report.activity", "member.report.liability.age"):
+            for user, stores in (
+                (self.cashier_a, self.store_a),
+                (self.manager_b, self.store_b),
+                (regional, self.store_a),
+                (self.head_office_user, self.stores),
+                (self.auditor, self.stores),
+            ):
+                with self.subTest(model=model, user=user.login):
+                    rows = self.report(model, user).search(self.scenario_domain())
+                    self.assertEqual(rows.company_id, stores)
+                    groups = self.report(model, user)._read_group(
+                        self.scenario_domain(), ["company_id"], ["__count"]
+                    )
+                    self.assertEqual({company for company, _count in groups}, set(stores))
+
     def test_refresh_now_for_managers_only(self):
         cron = self.env.ref("member_reports.ir_cron_member_report_refresh")
         for user in (self.cashier_a, self.auditor):
