@@ -56,7 +56,8 @@ class MemberReportActivityWallet(models.Model):
             )
             wallets = SQL("JOIN %s x ON x.wallet_id = w.id", dirty)
         else:
-            cr.execute("TRUNCATE member_report_activity_wallet")
+            # not TRUNCATE (its lock): the reports are read meanwhile
+            cr.execute("DELETE FROM member_report_activity_wallet")
             wallets = SQL("")
         cr.execute("SET LOCAL work_mem = '64MB'")
         cr.execute(

@@ -54,7 +54,8 @@ class MemberReportLiabilityAgeLine(models.Model):
             )
             wallets = SQL("JOIN %s x ON x.wallet_id = wb.id", dirty)
         else:
-            cr.execute("TRUNCATE member_report_liability_age_line")
+            # not TRUNCATE (its lock): the reports are read meanwhile
+            cr.execute("DELETE FROM member_report_liability_age_line")
             wallets = SQL("")
         cr.execute("SET LOCAL work_mem = '64MB'")
         # each inflow with what came in after it (``newer``, its own

@@ -124,7 +124,8 @@ class MemberReportSummaryDay(models.Model):
         """Every line dated before ``date_to`` (None: the table left empty).
         The rows written."""
         cr = self.env.cr
-        cr.execute("TRUNCATE member_report_summary_day")
+        # not TRUNCATE (its lock): the reports are read meanwhile
+        cr.execute("DELETE FROM member_report_summary_day")
         if not date_to:
             return 0
         cr.execute("SET LOCAL work_mem = '256MB'")
