@@ -1,7 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
-
-from .member_report_ledger_mixin import POSTING_COLUMNS, POSTINGS_FROM
 
 AGE_BUCKETS = [
     ("0_30", "0–30 Days"),
@@ -18,12 +16,23 @@ class MemberReportLiabilityAge(models.Model):
     into it (first in, first out: what was spent went first): one row per
     line that brought stored value in (top-up, bonus, return, adjustment…)
     with the part of it still unspent, in the store whose books took it in,
-    aged from its date. The unspent parts of a wallet add up to its balance."""
+    aged from its date. The unspent parts of a wallet add up to its balance.
+
+    Read from ``member.report.liability.age.line``, which the refresh keeps
+    (``member.report.refresh``: nightly, and *Refresh Now*): the balances as
+    of the last refresh (*Figures as of*), aged from today."""
 
     _name = "member.report.liability.age"
     _inherit = ["member.report.ledger.mixin"]
     _description = "Stored-Value Liability Ageing"
     _auto = False
+    _depends = {
+        "member.report.liability.age.line": ["line_id", "wallet_id", "unspent"],
+        "member.wallet": ["partner_id", "card_id", "currency_id"],
+        "member.card": ["type_id"],
+        "res.partner": ["member_level_id"],
+        "res.company": ["parent_id"],
+    }
     _report_xlsx_fields = (
         "date",
         "company_id",
@@ -40,34 +49,43 @@ class MemberReportLiabilityAge(models.Model):
     age = fields.Selection(AGE_BUCKETS, readonly=True)
     amount = fields.Monetary(string="Came In", readonly=True)
     unspent = fields.Monetary(readonly=True, help="The part of it still in the balance.")
+    refreshed_at = fields.Datetime(
+        string="Figures as of",
+        readonly=True,
+        help="When the last refresh ran: postings made since then are not in the figures yet.",
+    )
+
+    @api.model
+    def action_refresh_now(self):
+        return self.env["member.report.refresh"].action_refresh_now()
 
     def _report_query(self):
+        # the unspent inflows from the table the refresh keeps (a wallet's
+        # rows recomputed when it is posted to); the age from today; the
+        # member, card, type and level as they are now
         return SQL(
             """
-            WITH inflow AS (
-                SELECT l.id, l.date, l.wallet_id, l.move_id, l.amount,
-                       SUM(l.amount) OVER (PARTITION BY l.wallet_id
-                                           ORDER BY l.date DESC, l.id DESC) AS newer
-                  FROM member_wallet_line l
-                  JOIN member_wallet wb ON wb.id = l.wallet_id AND wb.balance > 0
-                 WHERE l.asset IN ('principal', 'bonus') AND l.amount > 0
-            ), aged AS (
-                SELECT i.*, LEAST(i.amount, wa.balance - (i.newer - i.amount)) AS unspent,
-                       (now() AT TIME ZONE 'UTC')::date - i.date::date AS age_days
-                  FROM inflow i
-                  JOIN member_wallet wa ON wa.id = i.wallet_id
-                 WHERE i.newer - i.amount < wa.balance
-            )
-            SELECT i.id AS id, i.date AS date, %(columns)s, i.age_days AS age_days,
-                   CASE WHEN i.age_days <= 30 THEN '0_30'
-                        WHEN i.age_days <= 90 THEN '31_90'
-                        WHEN i.age_days <= 180 THEN '91_180'
-                        WHEN i.age_days <= 365 THEN '181_365'
+            SELECT t.line_id AS id, t.date AS date, t.date AS move_date,
+                   t.company_id AS company_id, c.parent_id AS region_id,
+                   t.posted_company_id AS posted_company_id, t.user_id AS user_id,
+                   t.journal_id AS journal_id, w.partner_id AS partner_id,
+                   COALESCE(t.move_card_id, w.card_id) AS card_id, card.type_id AS card_type_id,
+                   p.member_level_id AS level_id, t.move_id AS move_id,
+                   t.move_kind AS move_kind, w.currency_id AS currency_id,
+                   a.age_days AS age_days,
+                   CASE WHEN a.age_days <= 30 THEN '0_30'
+                        WHEN a.age_days <= 90 THEN '31_90'
+                        WHEN a.age_days <= 180 THEN '91_180'
+                        WHEN a.age_days <= 365 THEN '181_365'
                         ELSE 'over_365' END AS age,
-                   i.amount AS amount, i.unspent AS unspent
-              FROM aged i
-              JOIN (%(postings)s) ON m.id = i.move_id
-            """,
-            columns=POSTING_COLUMNS,
-            postings=POSTINGS_FROM,
+                   t.amount::numeric AS amount, t.unspent::numeric AS unspent,
+                   (SELECT MAX(r.refreshed_at) FROM member_report_refresh r) AS refreshed_at
+              FROM member_report_liability_age_line t
+              CROSS JOIN LATERAL (
+                    SELECT (now() AT TIME ZONE 'UTC')::date - t.date::date AS age_days) a
+              LEFT JOIN res_company c ON c.id = t.company_id
+              LEFT JOIN member_wallet w ON w.id = t.wallet_id
+              LEFT JOIN member_card card ON card.id = COALESCE(t.move_card_id, w.card_id)
+              LEFT JOIN res_partner p ON p.id = w.partner_id
+            """
         )

@@ -10,3 +10,4 @@ from . import (
     test_report_xlsx,
 )
 from . import test_report_commission
+from . import test_report_refresh

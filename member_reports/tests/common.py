@@ -153,6 +153,12 @@ class ReportCase(WalletCase):
         env = self.env_as(user, company)
         return env[model].with_context(lang=user.lang)
 
+    def refresh_reports(self, **kwargs):
+        """Run the refresh of the tables Member Activity, the liability
+        ageing and the summary's days read (the cron's work, in the test's
+        transaction): without it those reports show nothing new."""
+        return self.env["member.report.refresh"]._refresh(**kwargs)
+
     def scenario_domain(self):
         return [("partner_id", "in", self.members.ids)]
 

@@ -15,6 +15,18 @@ In an Odoo environment on the database, as the administrator allowed in every
 store sees the reports (the store rules are applied, and match every row); the
 transaction is rolled back at the end. The month is the
 last whole month of the ledger, the year the twelve months before it.
+
+``--head-office`` times, instead, the views issue 13 named: Member Activity and
+the liability ageing (first page and pivot, for the whole chain and for one
+store) and the daily summary filtered on its *day* as the web client's date
+filter is (a month and a year: first page, the pivot per store, the year's
+pivot per store and month). ``--refresh`` first runs member_reports' refresh
+as its cron does (committed: the tables and their state stay): the first
+build, then a steady night (the postings of a day a month ago copied as now's,
+their wallets written as a posting writes them, committed) and its refresh,
+then a refresh with nothing new. Run the same ``--head-office`` on a copy of
+the chain with the addon as it was (``--addons-path`` with it first) for the
+"before".
 """
 
 import datetime
@@ -72,6 +84,145 @@ def periods(env):
     month_start = (month_end - datetime.timedelta(days=1)).replace(day=1)
     year_start = month_end.replace(year=month_end.year - 1)
     return {"month": (month_start, month_end), "year": (year_start, month_end)}
+
+
+HEAD_OFFICE = [
+    ("member.report.activity", ["member_count:sum", "purchases_365:sum", "spent_365:sum"]),
+    ("member.report.liability.age", ["unspent:sum"]),
+]
+SUMMARY_MEASURES = ["topup:sum", "bonus:sum", "consumption:sum", "net:sum", "points_earned:sum"]
+
+
+def print_row(label, scope, count, page, pivot):
+    print(
+        f"{label:<34} {scope:<12} {count:>9} {page[0]:>7.0f}ms {page[1]:>7.0f}ms "
+        f"{pivot[0]:>8.0f}ms {pivot[1]:>8.0f}ms",
+        flush=True,
+    )
+
+
+def head_office(env, args, spans):
+    """The head-office views and the summary by day: first page (80 rows and
+    the count up to 10,001) and pivot, p50/p99 of ``--runs``."""
+    store = env["res.company"].search([("member_company_kind", "=", "store")], order="id", limit=1)
+    print(f"\none store: {store.name} (id {store.id})")
+    print(
+        f"\n{'view':<34} {'scope':<12} {'rows':>9} "
+        f"{'page p50':>9} {'page p99':>9} {'pivot p50':>10} {'pivot p99':>10}"
+    )
+
+    def page_and_pivot(Report, domain, groupby, measures):
+        page50, page99, count = measure(
+            lambda: (
+                Report.search_fetch(domain, ["company_id"], limit=80),
+                Report.search_count(domain, limit=10001),
+            )[1],
+            args.runs,
+        )
+        pivot50, pivot99, _groups = measure(
+            lambda: Report._read_group(domain, groupby, measures), args.runs
+        )
+        env.invalidate_all()
+        return count, (page50, page99), (pivot50, pivot99)
+
+    for model, measures in HEAD_OFFICE:
+        Report = env[model]
+        for scope, domain in (("chain", []), ("one store", [("company_id", "=", store.id)])):
+            count, page, pivot = page_and_pivot(Report, domain, ["company_id"], measures)
+            print_row(model, scope, count, page, pivot)
+    Summary = env["member.report.summary"]
+    for name, (start, end) in spans.items():
+        domain = [("day", ">=", start.date()), ("day", "<", end.date())]
+        for scope, extra in (("chain", []), ("one store", [("company_id", "=", store.id)])):
+            count, page, pivot = page_and_pivot(
+                Summary, domain + extra, ["company_id"], SUMMARY_MEASURES
+            )
+            print_row(f"summary by day, {name}", scope, count, page, pivot)
+    start, end = spans["year"]
+    domain = [("day", ">=", start.date()), ("day", "<", end.date())]
+    pivot50, pivot99, groups = measure(
+        lambda: Summary._read_group(domain, ["company_id", "day:month"], SUMMARY_MEASURES),
+        args.runs,
+    )
+    print(
+        f"summary by day, year, pivot store × month ({len(groups)} cells): "
+        f"p50 {pivot50:.0f} ms, p99 {pivot99:.0f} ms",
+        flush=True,
+    )
+
+
+def copy_a_day_of_postings(cr, days_ago=30):
+    """The postings (and lines) of the local day ``days_ago`` days ago copied
+    as postings of now, their wallets written (as a posting writes its
+    wallet); committed. ``(postings, lines, wallets)``."""
+
+    def columns(table, skip):
+        cr.execute(
+            """SELECT column_name FROM information_schema.columns
+                WHERE table_schema = 'public' AND table_name = %s ORDER BY ordinal_position""",
+            [table],
+        )
+        return [name for (name,) in cr.fetchall() if name not in skip]
+
+    moved = {"id", "date", "create_date", "write_date", "idempotency_key", "reversed_move_id"}
+    move_cols = columns("member_wallet_move", moved | {"booking_id", "result"})
+    line_cols = columns(
+        "member_wallet_line", {"id", "move_id", "date", "create_date", "write_date"}
+    )
+    cr.execute("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date - %s", [days_ago])
+    day = cr.fetchone()[0]
+    cr.execute(
+        f"""
+        CREATE TEMPORARY TABLE bench_day_moves ON COMMIT DROP AS
+        SELECT id AS old_id, nextval('member_wallet_move_id_seq') AS new_id, wallet_id
+          FROM member_wallet_move
+         WHERE date >= (%(day)s::timestamp AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'UTC'
+           AND date < ((%(day)s + 1)::timestamp AT TIME ZONE 'Asia/Shanghai') AT TIME ZONE 'UTC'
+           AND reversed_move_id IS NULL;
+        INSERT INTO member_wallet_move (id, date, create_date, write_date, {", ".join(move_cols)})
+        SELECT c.new_id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+               now() AT TIME ZONE 'UTC', {", ".join(f"m.{c}" for c in move_cols)}
+          FROM bench_day_moves c JOIN member_wallet_move m ON m.id = c.old_id;
+        INSERT INTO member_wallet_line (move_id, date, create_date, write_date,
+                                        {", ".join(line_cols)})
+        SELECT c.new_id, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC',
+               now() AT TIME ZONE 'UTC', {", ".join(f"l.{c}" for c in line_cols)}
+          FROM bench_day_moves c JOIN member_wallet_line l ON l.move_id = c.old_id;
+        UPDATE member_wallet w SET write_date = now() AT TIME ZONE 'UTC'
+          FROM (SELECT DISTINCT wallet_id FROM bench_day_moves) c WHERE w.id = c.wallet_id;
+        """,  # noqa: S608 - the tables' own columns
+        {"day": day},
+    )
+    cr.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT wallet_id),"
+        " (SELECT COUNT(*) FROM member_wallet_line l JOIN bench_day_moves c"
+        "   ON c.new_id = l.move_id) FROM bench_day_moves"
+    )
+    moves, wallets, lines = cr.fetchone()
+    cr.commit()
+    return moves, lines, wallets
+
+
+def refresh_phase(args):
+    """member_reports' refresh as its cron runs it (committed)."""
+    with benchlib.odoo_env(args) as env:
+        Refresh = env["member.report.refresh"]
+        env.cr.execute("SELECT COUNT(*) FROM member_report_refresh WHERE since IS NOT NULL")
+        if env.cr.fetchone()[0]:
+            print("\nrefresh: the tables are built already (no first build measured)")
+        else:
+
+            def first():
+                return Refresh._cron_refresh()
+
+            elapsed, _p99, result = measure(first, 1)
+            print(f"\nrefresh, first build: {elapsed / 1000:.1f} s ({result})", flush=True)
+        moves, lines, wallets = copy_a_day_of_postings(env.cr)
+        print(f"a steady night: {moves} postings, {lines} lines, {wallets} wallets copied as now's")
+        elapsed, _p99, result = measure(Refresh._cron_refresh, 1)
+        print(f"refresh, steady night: {elapsed / 1000:.1f} s ({result})", flush=True)
+        elapsed, _p99, result = measure(Refresh._cron_refresh, 1)
+        print(f"refresh, nothing new: {elapsed / 1000:.1f} s ({result})", flush=True)
 
 
 def odoo_list_export(Report, domain, limit):
@@ -138,8 +289,22 @@ def main():
         default=200_000,
         help="rows of the anchor (Odoo's own list export of the same rows and columns)",
     )
+    parser.add_argument(
+        "--head-office",
+        action="store_true",
+        help="the head-office views and the summary by day instead of the month/year reports",
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="first run member_reports' refresh as its cron does (commits: first build, a "
+        "steady night of copied postings, nothing new)",
+    )
     args = parser.parse_args()
     benchlib.check_loopback(args.db_host)
+    print(f"load average before: {os.getloadavg()}", flush=True)
+    if args.refresh:
+        refresh_phase(args)
     with benchlib.odoo_env(args) as env:
         try:
             if env["ir.module.module"].search([("name", "=", "member_reports")]).state != (
@@ -159,6 +324,10 @@ def main():
             spans = periods(env)
             for name, (start, end) in spans.items():
                 print(f"{name}: {start} → {end}")
+            if args.head_office:
+                head_office(env, args, spans)
+                print(f"load average after: {os.getloadavg()}", flush=True)
+                return 0
             print(
                 f"\n{'report':<34} {'period':<6} {'rows':>9} "
                 f"{'page p50':>9} {'page p99':>9} {'pivot p50':>10} {'pivot p99':>10}"
