@@ -13,6 +13,7 @@
         "member_pos",
         "member_marketing",
         "member_reports",
+        "member_sms_cn",
         "member_online_topup",
         "member_pos_online_topup",
         "payment_alipay",

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.tools import SQL
 
 AGE_BUCKETS = [
@@ -55,8 +55,9 @@ class MemberReportLiabilityAge(models.Model):
         help="When the last refresh ran: postings made since then are not in the figures yet.",
     )
 
-    @api.model
     def action_refresh_now(self):
+        # a list header's button: called on the selected rows (or none), which
+        # it does not need
         return self.env["member.report.refresh"].action_refresh_now()
 
     def _report_query(self):

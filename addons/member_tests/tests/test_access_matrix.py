@@ -87,6 +87,7 @@ OUR_MODULES = frozenset(
         "member_online_topup",
         "member_pos_hr",
         "member_pos_online_topup",
+        "member_sms_cn",
         "payment_alipay",
         "payment_wechatpay",
     }
