@@ -1,3 +1,5 @@
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -46,7 +48,10 @@ class MemberSmsGateway(models.Model):
     line takes the ``default`` line, and with no line at all it fails,
     final and reported, without any request. The SMS's uuid is Aliyun's
     ``OutId`` and Tencent's ``SessionContext``, so a retried request is
-    recognised."""
+    recognised. Members' replies (上行短信) come back through the
+    callback of ``controllers/sms_reply.py``, whose URL (``reply_url``,
+    with a token derived from the secret) is pasted into the provider's
+    console."""
 
     _inherit = "member.sms.gateway"
 
@@ -65,6 +70,41 @@ class MemberSmsGateway(models.Model):
     template_ids = fields.One2many(
         "member.sms.gateway.template", "gateway_id", string="Templates", copy=True
     )
+    reply_url = fields.Char(
+        string="Reply Callback URL",
+        compute="_compute_reply_url",
+        groups="base.group_system",
+        help="Where the provider pushes members' replies (上行短信): paste it into the "
+        "provider's console (Aliyun: 上行消息接收 HTTP 批量推送; Tencent Cloud: 短信回复回调). "
+        "It carries a token derived from the secret: it changes with the secret.",
+    )
+
+    @api.depends("provider", "secret")
+    def _compute_reply_url(self):
+        base = (self.env["ir.config_parameter"].sudo().get_param("web.base.url", "") or "").rstrip(
+            "/"
+        )
+        for gateway in self:
+            gateway_id = gateway._origin.id
+            if gateway.provider in CN_PROVIDERS and gateway_id and gateway.sudo().secret:
+                gateway.reply_url = (
+                    f"{base}/member_sms_cn/{gateway.provider}/reply/{gateway_id}/"
+                    f"{gateway._origin._cn_reply_token()}"
+                )
+            else:
+                gateway.reply_url = False
+
+    def _cn_reply_token(self):
+        """The secret token of this gateway's reply callback URL: neither
+        provider signs its pushes, so the URL itself is the credential —
+        HMAC-SHA256 of ``reply:<id>`` under the gateway's secret, 32 hex
+        digits; empty without a secret."""
+        self.ensure_one()
+        secret = self.sudo().secret
+        if not secret:
+            return ""
+        message = f"reply:{self.id}".encode()
+        return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:32]
 
     @api.constrains(
         "provider", "endpoint", "access_key", "secret", "sign_name", "tencent_sdk_app_id"
