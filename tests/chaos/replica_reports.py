@@ -65,9 +65,18 @@ def log_since(path: Path, offset: int) -> str:
 
 
 def statements_on(text: str, table: str) -> list[str]:
-    """The logged statements naming ``table``, each on one line with its log prefix."""
-    found = []
+    """The logged statements naming ``table``, each on one line with its log prefix.
+    The ``EXECUTE`` of a prepared statement (member_wallet's debits and top-ups on its
+    own connections) names no table: PostgreSQL logs the statement it runs in a
+    ``DETAIL:  prepare: PREPARE …`` line of its own, joined here to its ``EXECUTE``."""
+    blocks = []
     for block in re.split(r"\n(?=\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", text):
+        if "DETAIL:  prepare: " in block and blocks:
+            blocks[-1] += "\n" + block
+        else:
+            blocks.append(block)
+    found = []
+    for block in blocks:
         if "statement:" in block and re.search(rf'\b"?{table}"?\b', block):
             found.append(" ".join(block.split()))
     return found
