@@ -21,7 +21,14 @@ SERVICE_SMS_TEMPLATES = {
     "upgrade": "member_marketing.sms_template_service_upgrade",
     "report_lost": "member_marketing.sms_template_service_report_lost",
     "replace": "member_marketing.sms_template_service_replace",
+    "issue": "member_marketing.sms_template_service_issue",
+    "freeze": "member_marketing.sms_template_service_freeze",
+    "unfreeze": "member_marketing.sms_template_service_unfreeze",
+    "extend": "member_marketing.sms_template_service_extend",
+    "close": "member_marketing.sms_template_service_close",
 }
+# operations whose SMS another operation's toggle switches on
+SERVICE_SMS_TOGGLES = {"unfreeze": "freeze"}
 
 # The named values of each service SMS (``sms.sms.member_sms_values``, the
 # parameters a provider's approved template may take), rendered on the
@@ -54,6 +61,11 @@ SERVICE_SMS_VALUES = {
     },
     "report_lost": _CARD,
     "replace": {**_CARD, "new_card": "{{ object.card_id.replaced_by_id.name }}"},
+    "issue": _CARD,
+    "freeze": _CARD,
+    "unfreeze": _CARD,
+    "extend": {**_CARD, "expiry": "{{ object.card_id.expiry_date or '' }}"},
+    "close": _CARD,
 }
 
 
@@ -332,7 +344,8 @@ class ResPartner(models.Model):
         """Whether member_base's toggle of ``operation`` (Settings, “SMS on
         …”) is on. The toggles are system parameters: one choice for the
         whole chain."""
-        value = self.env["ir.config_parameter"].sudo().get_param(f"member_base.sms_{operation}")
+        toggle = SERVICE_SMS_TOGGLES.get(operation, operation)
+        value = self.env["ir.config_parameter"].sudo().get_param(f"member_base.sms_{toggle}")
         return bool(value) and value.strip().lower() not in ("0", "false", "")
 
     @api.model

@@ -1,6 +1,7 @@
 """Service SMS (服务短信) of member_base's per-operation toggles: a top-up, a
 consumption, a withdrawal, a points redemption, an upgrade, a card reported
-lost or replaced tell the member, from the operation's own user and store,
+issued, reported lost, replaced, frozen, unfrozen, extended or closed tell
+the member, from the operation's own user and store,
 queued in Odoo's SMS queue and sent by its cron through the store's gateway
 (the local fake provider). Toggle off: nothing; a replay: nothing; no
 mobile: nothing and no error; no marketing consent needed."""
@@ -16,7 +17,19 @@ from odoo.addons.member_wallet.tests.common import SUPERUSER_ID, CommittedWallet
 from .common import new_key
 from .test_sms import SmsCase
 
-TOGGLES = ("topup", "consume", "withdraw", "points", "upgrade", "report_lost", "replace")
+TOGGLES = (
+    "topup",
+    "consume",
+    "withdraw",
+    "points",
+    "upgrade",
+    "report_lost",
+    "replace",
+    "issue",
+    "freeze",
+    "extend",
+    "close",
+)
 
 
 @tagged("post_install", "-at_install")
@@ -218,8 +231,8 @@ class TestServiceSms(SmsCase):
     # Card operations
     # ------------------------------------------------------------------
 
-    def card_operation(self, card, operation, **vals):
-        env = self.env_as(self.cashier_a)
+    def card_operation(self, card, operation, user=None, **vals):
+        env = self.env_as(user or self.cashier_a)
         wizard = env["member.card.operation"].create(
             {"card_id": card.id, "operation": operation, "reason": "at the counter", **vals}
         )
@@ -251,6 +264,56 @@ class TestServiceSms(SmsCase):
             f"{card.partner_id.name}您好：您的会员卡{card.name}已于{self.store_a.name}换为新卡"
             f"{new_card.name}，原卡停用，储值余额88.00元与积分已转入新卡。",
         )
+
+        # the new card of a replacement is issued, and says nothing more
+        self.toggle("issue")
+        self.card_operation(new_card, "replace")
+        self.assertEqual(len(self.sms_of(card.partner_id)), 2, "the second replacement only")
+
+    def test_issue_freeze_unfreeze_extend_close(self):
+        """Each card operation with its toggle: issued at the counter of store
+        A (not an import), frozen, unfrozen (the freeze toggle), extended to
+        a date, closed — the member told each time, with the store and the
+        card; toggles off: nothing."""
+        partner = self.mobile_member()
+        cashier_env = self.env_as(self.cashier_a)
+        quiet = cashier_env["member.card"]._issue(self.type_personal, partner=partner)
+        self.card_operation(quiet, "freeze")
+        self.assertFalse(self.sms_of(partner), "toggles off")
+        for toggle in ("issue", "freeze", "extend", "close"):
+            self.toggle(toggle)
+        other = self.mobile_member()
+        card = cashier_env["member.card"]._issue(self.type_personal, partner=other)
+        self.card_operation(card, "freeze")
+        self.card_operation(card, "unfreeze", user=self.manager_a)
+        self.card_operation(card, "extend", user=self.manager_a, expiry_date="2031-06-30")
+        self.card_operation(card, "close", user=self.manager_a)
+        name, store = other.name, self.store_a.name
+        bodies = [sms.body for sms in self.sms_of(other)]
+        self.assertEqual(
+            bodies,
+            [
+                f"{name}您好：您已在{store}开通会员卡{card.name}，欢迎成为我们的会员。",
+                f"{name}您好：您的会员卡{card.name}已于{store}冻结，冻结期间该卡暂停使用。"
+                "如非本人操作，请尽快联系门店。",
+                f"{name}您好：您的会员卡{card.name}已于{store}解冻，可正常使用。",
+                f"{name}您好：您的会员卡{card.name}有效期已于{store}延长至2031-06-30。",
+                f"{name}您好：您的会员卡{card.name}已于{store}注销，该卡停止使用。"
+                "如非本人操作，请尽快联系门店。",
+            ],
+        )
+        purposes = [sms.member_sms_purpose for sms in self.sms_of(other)]
+        self.assertEqual(purposes, ["issue", "freeze", "unfreeze", "extend", "close"])
+        extend = self.sms_of(other)[3]
+        self.assertEqual(extend.member_sms_values.get("expiry"), "2031-06-30")
+        self.assertEqual(extend.member_sms_values.get("card"), card.name)
+        # the freeze toggle off: unfreezing says nothing either
+        self.toggle("freeze", on=False)
+        third = self.mobile_member()
+        frozen = cashier_env["member.card"]._issue(self.type_personal, partner=third)
+        self.card_operation(frozen, "freeze")
+        self.card_operation(frozen, "unfreeze", user=self.manager_a)
+        self.assertEqual([sms.member_sms_purpose for sms in self.sms_of(third)], ["issue"])
 
 
 @tagged("post_install", "-at_install")
