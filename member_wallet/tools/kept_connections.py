@@ -77,7 +77,13 @@ class KeptConnectionPool(sql_db.ConnectionPool):
                 cnx._pool_in_use = True
                 return cnx
             if len(self._connections) >= self._maxconn:
-                raise sql_db.PoolError("The wallet's connection pool is full")
+                # an idle one to another database (a server of several) makes room
+                for i, cnx in enumerate(self._connections):
+                    if not cnx._pool_in_use:
+                        self._connections.pop(i).close()
+                        break
+                else:
+                    raise sql_db.PoolError("The wallet's connection pool is full")
             cnx = psycopg2.connect(connection_factory=sql_db.PsycoConnection, **connection_info)
             # the statements of a debit have no value worth a plan of their own
             with cnx.cursor() as cr:
