@@ -94,14 +94,8 @@ class MemberMeasureDay(models.Model):
         # Another refresher waits here (a session lock: it outlives the commits).
         cr.execute("SELECT pg_advisory_lock(hashtext(%s))", [STATE_KEY])
         try:
-            # The watermark: no transaction still able to commit a posting
-            # began before it; read before the refresh's snapshot is taken.
-            cr.execute(
-                """SELECT LEAST(now(), MIN(xact_start)) AT TIME ZONE 'UTC'
-                     FROM pg_stat_activity
-                    WHERE datname = current_database() AND xact_start IS NOT NULL"""
-            )
-            watermark = cr.fetchone()[0]
+            # read before the refresh's snapshot is taken
+            watermark = self.env["member.wallet"]._posting_watermark()
             cr.commit()
             for attempt in range(3):
                 try:

@@ -1240,6 +1240,20 @@ class MemberWallet(models.Model):
         points = self._parse_points(points)
         return {"points": points, "amount": float(Lot._points_to_cash(points))}
 
+    @api.model
+    def _posting_watermark(self):
+        """The watermark of the incremental refreshes that read the ledger
+        (member_marketing's measures, member_reports' tables): the start
+        (naive UTC) of the oldest transaction open in the database, or now.
+        No transaction still able to commit a posting began before it. Read
+        it before the refresh's own snapshot is taken."""
+        self.env.cr.execute(
+            """SELECT LEAST(now(), MIN(xact_start)) AT TIME ZONE 'UTC'
+                 FROM pg_stat_activity
+                WHERE datname = current_database() AND xact_start IS NOT NULL"""
+        )
+        return self.env.cr.fetchone()[0]
+
     # ------------------------------------------------------------------
     # Extension point: spending the ledger does not hold
     # ------------------------------------------------------------------
